@@ -1,0 +1,35 @@
+// What poll, epoll and /dev/poll share (Python's _PollLikeSelector): how a timeout becomes
+// milliseconds, and how returned flags become EVENT_READ/EVENT_WRITE.
+#pragma once
+
+#include <chrono>
+#include <climits>
+#include <optional>
+
+#include "lib/selectors.h"
+
+namespace seltool::poll_like {
+
+// Milliseconds for the system call: -1 blocks, a timeout is rounded up so that the wait is
+// at least as long as asked, and anything beyond INT_MAX ms is cut (select() waits again).
+inline int timeout_ms(std::optional<std::chrono::nanoseconds> timeout) {
+  if (!timeout) return -1;
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*timeout).count();
+  return ms > INT_MAX ? INT_MAX : int(ms);
+}
+
+// Python's rule: any flag but the read flag means writable (so hangup and error wake
+// writers), any flag but the write flag means readable (so they wake readers too).
+inline Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
+  Events events = 0;
+  if (revents & ~write_flag) events |= EVENT_READ;
+  if (revents & ~read_flag) events |= EVENT_WRITE;
+  return events;
+}
+
+// The kernel flags to ask for, from the events asked for.
+inline unsigned flags_for(Events events, unsigned read_flag, unsigned write_flag) {
+  return ((events & EVENT_READ) ? read_flag : 0) | ((events & EVENT_WRITE) ? write_flag : 0);
+}
+
+}  // namespace seltool::poll_like

@@ -1,0 +1,78 @@
+// PollSelector: poll(2). The pollfd array is kept up to date on every change (swap-remove),
+// so a select() passes it to the kernel as it is.
+#include <errno.h>
+#include <poll.h>
+
+#include <cstdint>
+#include <system_error>
+#include <vector>
+
+#include "lib/backends.h"
+#include "lib/poll_like.h"
+
+namespace seltool {
+namespace {
+
+class PollSelector final : public Selector {
+ public:
+  std::string_view name() const noexcept override { return "poll"; }
+
+ private:
+  static constexpr std::uint32_t kAbsent = UINT32_MAX;
+
+  static short flags(Events events) {
+    return short(poll_like::flags_for(events, POLLIN, POLLOUT));
+  }
+
+  void add_to_kernel(int fd, Events events, std::uint64_t) override {
+    if (std::size_t(fd) >= position_.size()) position_.resize(std::size_t(fd) + 1, kAbsent);
+    pollfds_.push_back({fd, flags(events), 0});
+    position_[fd] = std::uint32_t(pollfds_.size() - 1);
+  }
+
+  void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
+    pollfds_[position_[fd]].events = flags(new_events);
+  }
+
+  void remove_from_kernel(int fd, Events) noexcept override {
+    const std::uint32_t at = position_[fd];
+    pollfds_[at] = pollfds_.back();
+    position_[pollfds_[at].fd] = at;
+    pollfds_.pop_back();
+    position_[fd] = kAbsent;
+  }
+
+  void wait(std::optional<std::chrono::nanoseconds> timeout) override {
+    const int n = ::poll(pollfds_.data(), nfds_t(pollfds_.size()), poll_like::timeout_ms(timeout));
+    if (n == -1) {
+      if (errno == EINTR) return;
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    int left = n;
+    for (const pollfd& entry : pollfds_) {
+      if (left == 0) break;
+      if (entry.revents == 0) continue;
+      --left;
+      const unsigned revents = unsigned(entry.revents);
+      Conditions conditions = 0;
+      if (revents & POLLHUP) conditions |= CONDITION_HANGUP;
+      if (revents & (POLLERR | POLLNVAL)) conditions |= CONDITION_ERROR;
+      if (revents & POLLPRI) conditions |= CONDITION_PRIORITY;
+      report(entry.fd, poll_like::fold(revents, POLLIN, POLLOUT), conditions);
+    }
+  }
+
+  void close_kernel() noexcept override {
+    pollfds_ = {};
+    position_ = {};
+  }
+
+  std::vector<pollfd> pollfds_;
+  std::vector<std::uint32_t> position_;  // descriptor -> index in pollfds_
+};
+
+}  // namespace
+
+std::unique_ptr<Selector> make_poll_selector() { return std::make_unique<PollSelector>(); }
+
+}  // namespace seltool

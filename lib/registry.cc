@@ -1,0 +1,88 @@
+// Backends by name: which exist, which work here, and which is the default (Python's
+// DefaultSelector, chosen the way CPython's _can_use() does: by really creating one).
+#include <exception>
+#include <string>
+
+#include "lib/compiled_backends.h"
+#include "lib/selectors.h"
+
+namespace seltool {
+namespace {
+
+// Every backend the library knows, in CPython's preference order.
+constexpr std::string_view kKnownBackends[] = {"kqueue", "epoll", "devpoll", "poll", "select"};
+
+const CompiledBackend* find_compiled(std::string_view name) {
+  std::size_t count = 0;
+  const CompiledBackend* table = compiled_backends(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (table[i].name == name) return &table[i];
+  }
+  return nullptr;
+}
+
+// Why `backend` cannot be used here, or an empty string when it can: it is created and
+// polled once without blocking (a seccomp filter or an old kernel fails one of the two).
+std::string probe(const CompiledBackend& backend) {
+  try {
+    backend.make()->select(0);
+    return {};
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> compiled_backend_names() {
+  std::size_t count = 0;
+  const CompiledBackend* table = compiled_backends(count);
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < count; ++i) names.emplace_back(table[i].name);
+  return names;
+}
+
+std::vector<BackendInfo> backends() {
+  std::vector<BackendInfo> result;
+  for (std::string_view name : kKnownBackends) {
+    const CompiledBackend* backend = find_compiled(name);
+    BackendInfo info{std::string(name), backend != nullptr, false, {}};
+    if (backend) {
+      info.reason = probe(*backend);
+      info.usable = info.reason.empty();
+    } else {
+      info.reason = "not built for this operating system";
+    }
+    result.push_back(std::move(info));
+  }
+  return result;
+}
+
+std::unique_ptr<Selector> make_selector(std::string_view name) {
+  if (const CompiledBackend* backend = find_compiled(name)) return backend->make();
+  std::string known;
+  for (const std::string& compiled : compiled_backend_names()) {
+    known += (known.empty() ? "" : ", ") + compiled;
+  }
+  throw std::invalid_argument("unknown selector backend '" + std::string(name) +
+                              "' (this build has: " + known + ")");
+}
+
+std::string default_selector_name() {
+  static const std::string chosen = [] {
+    std::size_t count = 0;
+    const CompiledBackend* table = compiled_backends(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      if (probe(table[i]).empty()) return std::string(table[i].name);
+    }
+    // select() works wherever anything does; let make_selector() report the real failure.
+    return std::string(table[count - 1].name);
+  }();
+  return chosen;
+}
+
+std::unique_ptr<Selector> make_default_selector() {
+  return make_selector(default_selector_name());
+}
+
+}  // namespace seltool

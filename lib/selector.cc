@@ -1,0 +1,281 @@
+// The bookkeeping every backend shares (Python's _BaseSelectorImpl): the descriptor-to-key
+// table, resolving file objects, the contract's checks and their order, the select() timeout
+// loop, and the result buffer. Backends only talk to their kernel object.
+#include <cmath>
+#include <string>
+
+#include "lib/selectors.h"
+#include "lib/waker.h"
+
+namespace seltool {
+
+// One entry of the descriptor-indexed table.
+struct Selector::Slot {
+  std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
+  std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
+  std::uint32_t ready_round = 0;     // the select() round that last reported this descriptor
+  std::uint32_t ready_index = 0;     // and where its entry is in ready_
+};
+
+selector_closed::selector_closed() : std::logic_error("Selector is closed") {}
+
+namespace {
+
+void validate_events(Events events) {
+  if (events == 0 || (events & ~(EVENT_READ | EVENT_WRITE)) != 0) {
+    throw std::invalid_argument("Invalid events: " + std::to_string(events) +
+                                " (expected EVENT_READ, EVENT_WRITE or both)");
+  }
+}
+
+std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
+
+}  // namespace
+
+Selector::Selector() : waker_(std::make_unique<Waker>()) {}
+
+Selector::~Selector() = default;
+
+void Selector::check_open() const {
+  if (closed_) throw selector_closed();
+}
+
+std::uint64_t Selector::token_of(int fd, std::uint32_t generation) noexcept {
+  return (std::uint64_t(generation) << 32) | std::uint32_t(fd);
+}
+
+// Python's _fileobj_lookup: the object's descriptor, or, when it has none any more, the
+// descriptor it was registered with (found by identity).
+int Selector::resolve(const FileObject& fileobj) const {
+  const int fd = fileobj.fileno();
+  if (fd >= 0) return fd;
+  if (fileobj.is_object()) {
+    for (const Slot& slot : slots_) {
+      if (slot.key && slot.key->fileobj.same_object(fileobj)) return slot.key->fd;
+    }
+    throw std::invalid_argument("Invalid file object: its descriptor is " + std::to_string(fd) +
+                                " (closed?) and it is not registered");
+  }
+  throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
+}
+
+Selector::Slot* Selector::find(int fd) {
+  return const_cast<Slot*>(std::as_const(*this).find(fd));
+}
+
+const Selector::Slot* Selector::find(int fd) const {
+  if (fd < 0 || std::size_t(fd) >= slots_.size() || !slots_[fd].key) return nullptr;
+  return &slots_[fd];
+}
+
+Selector::Slot& Selector::registered_slot(const FileObject& fileobj) {
+  const int fd = resolve(fileobj);
+  Slot* slot = find(fd);
+  if (!slot) throw not_registered(describe(fd) + " is not registered");
+  return *slot;
+}
+
+const SelectorKey* Selector::lookup(const FileObject& fileobj) const {
+  const Slot* slot = find(resolve(fileobj));
+  return slot ? slot->key.get() : nullptr;
+}
+
+const SelectorKey& Selector::register_file(FileObject fileobj, Events events, std::any data) {
+  check_open();
+  validate_events(events);
+  const int fd = resolve(fileobj);
+  if (find(fd)) throw already_registered(describe(fd) + " is already registered");
+  if (fd == wakeup_fd()) {
+    throw already_registered(describe(fd) + " is the selector's own wakeup channel");
+  }
+  // Everything that can fail without a system call happens before the kernel is touched.
+  if (std::size_t(fd) >= slots_.size()) slots_.resize(std::size_t(fd) + 1);
+  Slot& slot = slots_[fd];
+  auto key = std::make_unique<SelectorKey>(SelectorKey{fileobj, fd, events, std::move(data)});
+  add_to_kernel(fd, events, token_of(fd, slot.generation));
+  slot.key = std::move(key);
+  ++registered_;
+  return *slot.key;
+}
+
+SelectorKey Selector::unregister(FileObject fileobj) {
+  check_open();
+  Slot& slot = registered_slot(fileobj);
+  remove_from_kernel(slot.key->fd, slot.key->events);
+  SelectorKey removed = std::move(*slot.key);
+  slot.key.reset();
+  ++slot.generation;
+  --registered_;
+  return removed;
+}
+
+const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any data) {
+  check_open();
+  validate_events(events);
+  Slot& slot = registered_slot(fileobj);
+  SelectorKey& key = *slot.key;
+  if (events != key.events) {
+    modify_in_kernel(key.fd, key.events, events, token_of(key.fd, slot.generation));
+    key.events = events;
+  }
+  key.data = std::move(data);
+  return key;
+}
+
+const SelectorKey& Selector::get_key(FileObject fileobj) const {
+  check_open();
+  return map_.at(fileobj);
+}
+
+const SelectorMap& Selector::get_map() const {
+  check_open();
+  return map_;
+}
+
+std::optional<int> Selector::fileno() const {
+  check_open();
+  return kernel_fd();
+}
+
+std::uint64_t Selector::registration_token(int fd) const noexcept {
+  return token_of(fd, slots_[fd].generation);
+}
+
+int Selector::wakeup_fd() const noexcept { return waker_->fd(); }
+
+void Selector::wakeup() noexcept { waker_->wake(); }
+
+void Selector::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  close_kernel();
+  slots_.clear();
+  slots_.shrink_to_fit();
+  registered_ = 0;
+  ready_.clear();
+  // The wakeup channel lives until destruction: another thread may still call wakeup().
+}
+
+ReadyList Selector::select() { return select_until(std::nullopt); }
+
+ReadyList Selector::select(double timeout_seconds) {
+  if (std::isnan(timeout_seconds)) throw std::invalid_argument("Invalid timeout: NaN");
+  if (timeout_seconds >= double(max_timeout.count())) return select_until(std::nullopt);
+  if (timeout_seconds <= 0) return select_until(std::chrono::nanoseconds(0));
+  return select_until(std::chrono::nanoseconds(std::int64_t(std::ceil(timeout_seconds * 1e9))));
+}
+
+ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout) {
+  using Clock = std::chrono::steady_clock;
+  check_open();
+  if (!waker_watched_) {
+    add_to_kernel(wakeup_fd(), EVENT_READ, 0);
+    waker_watched_ = true;
+  }
+  ready_.clear();
+  if (++round_ == 0) {  // wrapped: forget old rounds so none is mistaken for this one
+    for (Slot& slot : slots_) slot.ready_round = 0;
+    round_ = 1;
+  }
+  woken_ = false;
+
+  if (timeout && *timeout < std::chrono::nanoseconds(0)) *timeout = std::chrono::nanoseconds(0);
+  const Clock::time_point deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  for (;;) {
+    std::optional<std::chrono::nanoseconds> remaining;
+    if (timeout) {
+      remaining = std::max(std::chrono::nanoseconds(0),
+                           std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()));
+    }
+    // An early return with nothing (EINTR, or a wait longer than the system call takes) is
+    // retried with what is left of the timeout (PEP 475).
+    wait(remaining);
+    if (!ready_.empty() || woken_) break;
+    if (timeout && Clock::now() >= deadline) break;
+  }
+  return ReadyList(this, ready_.data(), ready_.size());
+}
+
+bool Selector::report(int fd, Events events, Conditions conditions) {
+  if (fd == wakeup_fd()) {
+    waker_->drain();
+    woken_ = true;
+    return true;
+  }
+  Slot* slot = find(fd);
+  if (!slot) return false;
+  if (slot->ready_round == round_) {
+    ReadyList::Entry& entry = ready_[slot->ready_index];
+    entry.events |= events;
+    entry.conditions |= conditions;
+  } else {
+    slot->ready_round = round_;
+    slot->ready_index = std::uint32_t(ready_.size());
+    ready_.push_back({fd, slot->generation, events, conditions});
+  }
+  return true;
+}
+
+bool Selector::report_token(std::uint64_t token, Events events, Conditions conditions) {
+  const int fd = fd_of_token(token);
+  if (fd != wakeup_fd()) {
+    const Slot* slot = find(fd);
+    if (!slot || token != token_of(fd, slot->generation)) return false;
+  }
+  return report(fd, events, conditions);
+}
+
+// ---------------------------------------------------------------------------------------
+// ReadyList
+
+void ReadyList::iterator::skip_stale() {
+  while (at_ != end_) {
+    const Selector::Slot* slot = selector_->find(at_->fd);
+    if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
+      return;
+    }
+    ++at_;
+  }
+}
+
+Ready ReadyList::iterator::operator*() const {
+  const SelectorKey& key = *selector_->find(at_->fd)->key;
+  return Ready{key, at_->events & key.events, at_->conditions};
+}
+
+std::size_t ReadyList::size() const {
+  std::size_t count = 0;
+  for (auto it = begin(); it != end(); ++it) ++count;
+  return count;
+}
+
+// ---------------------------------------------------------------------------------------
+// SelectorMap
+
+const SelectorKey& SelectorMap::iterator::operator*() const {
+  return *selector_->slots_[fd_].key;
+}
+
+void SelectorMap::iterator::skip_empty() {
+  while (fd_ < selector_->slots_.size() && !selector_->slots_[fd_].key) ++fd_;
+}
+
+std::size_t SelectorMap::size() const { return selector_->registered_; }
+
+SelectorMap::iterator SelectorMap::begin() const { return {selector_, 0}; }
+
+SelectorMap::iterator SelectorMap::end() const { return {selector_, selector_->slots_.size()}; }
+
+const SelectorKey& SelectorMap::at(FileObject fileobj) const {
+  const SelectorKey* key = get(fileobj);
+  if (!key) {
+    throw not_registered(describe(fileobj.fileno()) + " is not registered");
+  }
+  return *key;
+}
+
+const SelectorKey* SelectorMap::get(FileObject fileobj) const {
+  return selector_->lookup(fileobj);
+}
+
+}  // namespace seltool

@@ -1,0 +1,494 @@
+// seltool: Python's `selectors` module (high-level I/O multiplexing) in C++17.
+//
+// A selector watches descriptors for readiness. Register a descriptor (or any object that
+// exposes one) with the events it waits for, then call select() to learn which are ready:
+//
+//   auto selector = seltool::make_default_selector();
+//   selector->register_file(sock, seltool::EVENT_READ, std::function<void()>(on_readable));
+//   for (auto [key, events] : selector->select()) {
+//     std::any_cast<const std::function<void()>&>(key.data)();
+//   }
+//
+// Python's documented behaviour is the specification: the same errors in the same order, the
+// same timeout rules (wait at least the given time; zero or negative never blocks), closed
+// descriptors can still be unregistered, EINTR is retried with the remaining time. Where
+// Python is weak, this library does better; each such place says "Deviation" below.
+//
+// Errors (Python exception -> C++ exception):
+//   ValueError   -> std::invalid_argument      bad event mask, negative descriptor, ...
+//   KeyError     -> seltool::key_error         (std::out_of_range) and its two subclasses
+//                   not_registered, already_registered
+//   RuntimeError -> seltool::selector_closed   (std::logic_error) any use after close()
+//   OSError      -> std::system_error          code() holds the errno (generic_category)
+//
+// Threads: a selector is used by one thread at a time; only wakeup() may be called from any
+// thread or from a signal handler while another thread is blocked in select().
+#pragma once
+
+#include <any>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace seltool {
+
+// ---------------------------------------------------------------------------------------
+// Events
+
+using Events = unsigned;
+inline constexpr Events EVENT_READ = 1u << 0;
+inline constexpr Events EVENT_WRITE = 1u << 1;
+
+// What the backend said besides readiness. Python folds these into EVENT_READ/EVENT_WRITE
+// and so does this library (see Ready::events); Ready::conditions keeps them visible.
+using Conditions = unsigned;
+inline constexpr Conditions CONDITION_HANGUP = 1u << 0;    // POLLHUP, EPOLLHUP, EV_EOF
+inline constexpr Conditions CONDITION_ERROR = 1u << 1;     // POLLERR, POLLNVAL, EPOLLERR, EV_ERROR
+inline constexpr Conditions CONDITION_PRIORITY = 1u << 2;  // POLLPRI, EPOLLPRI
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+// Python's KeyError: the descriptor is not registered, or is registered already.
+class key_error : public std::out_of_range {
+ public:
+  using std::out_of_range::out_of_range;
+};
+class not_registered : public key_error {
+ public:
+  using key_error::key_error;
+};
+class already_registered : public key_error {
+ public:
+  using key_error::key_error;
+};
+
+// Python's RuntimeError('Selector is closed'). Deviation: Python raises it only from
+// get_key(); here every operation of a closed selector raises it, on every backend.
+class selector_closed : public std::logic_error {
+ public:
+  selector_closed();
+};
+
+// ---------------------------------------------------------------------------------------
+// File objects
+
+namespace detail {
+template <typename T, typename = void>
+struct has_fileno : std::false_type {};
+template <typename T>
+struct has_fileno<T, std::void_t<decltype(int(std::declval<const T&>().fileno()))>>
+    : std::true_type {};
+template <typename T, typename = void>
+struct has_native_handle : std::false_type {};
+template <typename T>
+struct has_native_handle<T,
+                         std::void_t<decltype(int(std::declval<const T&>().native_handle()))>>
+    : std::true_type {};
+}  // namespace detail
+
+// What Python calls a "file object": a raw descriptor, or a reference to any object with a
+// `fileno()` or `native_handle()` member returning its descriptor (negative once closed).
+//
+// An object is referred to, not copied: it must outlive its registration, as in Python where
+// the selector keeps the object alive. Because the selector remembers which object was
+// registered, an object whose descriptor was closed (fileno() < 0) can still be looked up,
+// modified and unregistered (Python's identity fallback).
+class FileObject {
+ public:
+  FileObject(int fd) noexcept : fd_(fd) {}  // NOLINT: implicit, as Python accepts ints
+
+  template <typename T, typename = std::enable_if_t<!std::is_arithmetic_v<T> &&
+                                                    (detail::has_fileno<T>::value ||
+                                                     detail::has_native_handle<T>::value)>>
+  FileObject(T& object) noexcept  // NOLINT: implicit, as Python accepts any file object
+      : object_(&object), descriptor_of_(&descriptor_of<T>) {}
+
+  // The descriptor now: the raw int, or what the object reports (negative when closed).
+  int fileno() const { return object_ ? descriptor_of_(object_) : fd_; }
+
+  // True when this refers to an object (not a raw int); `same_object` compares identity.
+  bool is_object() const noexcept { return object_ != nullptr; }
+  bool same_object(const FileObject& other) const noexcept {
+    return object_ != nullptr && object_ == other.object_;
+  }
+
+ private:
+  template <typename T>
+  static int descriptor_of(const void* object) {
+    const T& typed = *static_cast<const T*>(object);
+    if constexpr (detail::has_fileno<T>::value) {
+      return int(typed.fileno());
+    } else {
+      return int(typed.native_handle());
+    }
+  }
+
+  int fd_ = -1;
+  const void* object_ = nullptr;
+  int (*descriptor_of_)(const void*) = nullptr;
+};
+
+// ---------------------------------------------------------------------------------------
+// Keys and results
+
+// Python's SelectorKey: what was registered, as the caller gave it.
+struct SelectorKey {
+  FileObject fileobj;  // exactly what was passed to register_file()
+  int fd;              // the descriptor it resolved to at registration
+  Events events;       // the events asked for
+  std::any data;       // the caller's data, untouched (Python's `data`, default empty)
+};
+
+// One entry of a select() result. Binds like Python's `(key, events)` tuple:
+//   for (auto [key, events] : selector.select()) ...
+struct Ready {
+  const SelectorKey& key;
+  Events events;          // EVENT_READ/EVENT_WRITE, masked by key.events, never 0
+  Conditions conditions;  // hangup/error/priority as the backend reported them
+};
+
+class Selector;
+
+// The result of select(): a view over the selector's own buffer (no allocation per call),
+// valid until the next select() or close(). It protects against stale events: an entry whose
+// key was unregistered (or replaced by a new registration of the same descriptor) after
+// select() returned is skipped, and an entry's events are masked by the key's current
+// events, so a callback that unregisters or modifies other keys is always safe.
+class ReadyList {
+ public:
+  struct Entry {
+    int fd;
+    std::uint32_t generation;
+    Events events;
+    Conditions conditions;
+  };
+
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = Ready;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Ready;
+
+    Ready operator*() const;
+    iterator& operator++() {
+      ++at_;
+      skip_stale();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const iterator& other) const { return at_ == other.at_; }
+    bool operator!=(const iterator& other) const { return at_ != other.at_; }
+
+   private:
+    friend class ReadyList;
+    iterator(const Selector* selector, const Entry* at, const Entry* end)
+        : selector_(selector), at_(at), end_(end) {
+      skip_stale();
+    }
+    void skip_stale();
+
+    const Selector* selector_;
+    const Entry* at_;
+    const Entry* end_;
+  };
+
+  iterator begin() const { return {selector_, entries_, entries_ + count_}; }
+  iterator end() const { return {selector_, entries_ + count_, entries_ + count_}; }
+  // Number of entries still valid (linear in the number returned).
+  std::size_t size() const;
+  bool empty() const { return begin() == end(); }
+  explicit operator bool() const { return !empty(); }
+
+ private:
+  friend class Selector;
+  ReadyList(const Selector* selector, const Entry* entries, std::size_t count)
+      : selector_(selector), entries_(entries), count_(count) {}
+
+  const Selector* selector_;
+  const Entry* entries_;
+  std::size_t count_;
+};
+
+// ---------------------------------------------------------------------------------------
+// The mapping view (Python's get_map())
+
+// A read-only view of the registered keys, owned by the selector. Empty after close().
+// Deviation: iteration yields the keys (ordered by descriptor), where Python's yields fds.
+class SelectorMap {
+ public:
+  class iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = SelectorKey;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const SelectorKey*;
+    using reference = const SelectorKey&;
+
+    reference operator*() const;
+    pointer operator->() const { return &**this; }
+    iterator& operator++() {
+      ++fd_;
+      skip_empty();
+      return *this;
+    }
+    bool operator==(const iterator& other) const { return fd_ == other.fd_; }
+    bool operator!=(const iterator& other) const { return fd_ != other.fd_; }
+
+   private:
+    friend class SelectorMap;
+    iterator(const Selector* selector, std::size_t fd) : selector_(selector), fd_(fd) {
+      skip_empty();
+    }
+    void skip_empty();
+
+    const Selector* selector_;
+    std::size_t fd_;
+  };
+
+  std::size_t size() const;
+  bool empty() const { return size() == 0; }
+  iterator begin() const;
+  iterator end() const;
+
+  // Python's mapping[fileobj]: throws not_registered when absent, std::invalid_argument when
+  // `fileobj` is neither a valid descriptor nor a registered object.
+  const SelectorKey& at(FileObject fileobj) const;
+  // Python's mapping.get(fileobj): nullptr when absent (std::invalid_argument as at()).
+  const SelectorKey* get(FileObject fileobj) const;
+  bool contains(FileObject fileobj) const { return get(fileobj) != nullptr; }
+
+ private:
+  friend class Selector;
+  explicit SelectorMap(const Selector* selector) : selector_(selector) {}
+  const Selector* selector_;
+};
+
+// ---------------------------------------------------------------------------------------
+// The selector interface
+
+// Common interface and bookkeeping of every backend (Python's BaseSelector and
+// _BaseSelectorImpl). Create one with make_selector() or make_default_selector().
+class Selector {
+ public:
+  Selector(const Selector&) = delete;
+  Selector& operator=(const Selector&) = delete;
+  virtual ~Selector();
+
+  // The backend's name: "select", "poll", "epoll", "kqueue" or "devpoll".
+  virtual std::string_view name() const noexcept = 0;
+
+  // Python's register(). Watches `fileobj` for `events` (EVENT_READ and/or EVENT_WRITE) and
+  // returns the new key, valid until it is unregistered or the selector closed.
+  // Throws, checked in this order:
+  //   selector_closed;
+  //   std::invalid_argument  events is 0 or has other bits; the descriptor is negative;
+  //                          (select backend) the descriptor is >= FD_SETSIZE;
+  //   already_registered     the descriptor is registered, even through another object;
+  //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
+  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV.
+  //                          select and poll accept closed descriptors and report them later.
+  // Deviation: on any failure neither the map nor the kernel is changed.
+  const SelectorKey& register_file(FileObject fileobj, Events events, std::any data = {});
+
+  // Python's unregister(). Stops watching and returns the removed key. Works after the
+  // descriptor was closed, or closed and its number reused (kernel errors are ignored).
+  // Throws selector_closed; not_registered; std::invalid_argument (negative descriptor that
+  // is not a registered object).
+  SelectorKey unregister(FileObject fileobj);
+
+  // Python's modify(). Changes the events and/or data of a registered descriptor and returns
+  // the key (the same object register_file() returned, updated in place). Changing only the
+  // data makes no system call.
+  // Throws selector_closed; std::invalid_argument (as register_file); not_registered;
+  // std::system_error from the kernel.
+  // Deviation: Python validates the new mask only on some backends and, when the kernel call
+  // fails, loses the registration (select/kqueue) or leaves the kernel registered (bpo-30014).
+  // Here the mask is always validated first and a failure leaves key and kernel unchanged.
+  const SelectorKey& modify(FileObject fileobj, Events events, std::any data = {});
+
+  // Python's select(timeout). Waits until at least one registered descriptor is ready, the
+  // timeout passes, or wakeup() is called, and returns the ready ones (one entry per
+  // descriptor, with both bits when it is readable and writable).
+  //   select()            blocks without limit;
+  //   select(seconds)     waits at least `seconds` (rounded up to the backend's resolution);
+  //                       0 or negative polls without blocking; +infinity blocks; NaN throws
+  //                       std::invalid_argument;
+  //   select(duration)    the same with a std::chrono duration.
+  // Interrupted system calls (EINTR) are retried with the remaining time. Hangups and errors
+  // are reported as readiness for the events the key asked for, as in Python.
+  // Throws selector_closed; std::system_error (select: EBADF when a registered descriptor was
+  // closed, as Python).
+  ReadyList select();
+  ReadyList select(double timeout_seconds);
+  template <typename Rep, typename Period>
+  ReadyList select(std::chrono::duration<Rep, Period> timeout) {
+    if constexpr (std::is_floating_point_v<Rep>) {
+      return select(std::chrono::duration<double>(timeout).count());
+    } else if (std::chrono::duration<double>(timeout) >= max_timeout) {
+      return select_until(std::nullopt);
+    } else {
+      return select_until(std::chrono::ceil<std::chrono::nanoseconds>(timeout));
+    }
+  }
+  // Timeouts this long or longer block without limit (keeps deadline arithmetic exact).
+  static constexpr std::chrono::seconds max_timeout{100LL * 365 * 24 * 3600};
+
+  // Makes a select() that is blocked now, or the next one, return promptly (with whatever
+  // else is ready). Safe from any thread and from a signal handler (async-signal-safe); wakeups
+  // that arrive before select() runs are coalesced into one. Python has no equivalent.
+  void wakeup() noexcept;
+
+  // Releases the kernel object and forgets every key; idempotent. Afterwards every other
+  // operation throws selector_closed, and maps obtained earlier are empty. The destructor
+  // releases everything too.
+  void close() noexcept;
+  bool closed() const noexcept { return closed_; }
+
+  // Python's get_key(). Throws selector_closed; not_registered; std::invalid_argument.
+  const SelectorKey& get_key(FileObject fileobj) const;
+
+  // Python's get_map(). Throws selector_closed.
+  const SelectorMap& get_map() const;
+
+  // The kernel object's descriptor (epoll, kqueue, /dev/poll); std::nullopt for select and
+  // poll, which have none. Throws selector_closed.
+  std::optional<int> fileno() const;
+
+ protected:
+  Selector();
+
+  // ---- What each backend implements (one file per backend) ----
+  // Starts watching `fd` (not registered yet) for `events`. `token` is a value the backend
+  // may store in the kernel and pass back to report() (epoll does, to drop stale events).
+  // Throws std::system_error or std::invalid_argument; on failure nothing may have changed.
+  virtual void add_to_kernel(int fd, Events events, std::uint64_t token) = 0;
+  // Changes the events of a watched `fd`; on failure nothing may have changed.
+  virtual void modify_in_kernel(int fd, Events old_events, Events new_events,
+                                std::uint64_t token) = 0;
+  // Stops watching `fd`, ignoring errors: the descriptor may be closed or reused.
+  virtual void remove_from_kernel(int fd, Events events) noexcept = 0;
+  // One wait of at most `timeout` (nullopt: no limit), calling report() for each ready
+  // descriptor. It may return early with nothing: on EINTR, or when its system call cannot
+  // express the whole time; select() then waits again for what is left. Other failures throw
+  // std::system_error.
+  virtual void wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
+  // Closes the kernel object, if any.
+  virtual void close_kernel() noexcept {}
+  virtual std::optional<int> kernel_fd() const noexcept { return std::nullopt; }
+
+  // ---- What the shared part offers backends ----
+  // Records that `fd` is ready. Reports for the same descriptor in one select() are merged.
+  // A report for a descriptor that is not registered, or (with a token) whose registration
+  // is not the one the token names, is dropped and report() returns false.
+  bool report(int fd, Events events, Conditions conditions = 0);
+  bool report_token(std::uint64_t token, Events events, Conditions conditions);
+  static int fd_of_token(std::uint64_t token) noexcept { return int(std::uint32_t(token)); }
+  // The token of the current registration of `fd` (which must be registered).
+  std::uint64_t registration_token(int fd) const noexcept;
+  // The descriptor of the internal wakeup channel; backends watch it like any other.
+  int wakeup_fd() const noexcept;
+  std::size_t registered_count() const noexcept { return registered_; }
+
+ private:
+  friend class ReadyList;
+  friend class ReadyList::iterator;
+  friend class SelectorMap;
+  friend class SelectorMap::iterator;
+  struct Slot;
+  class Waker;
+
+  ReadyList select_until(std::optional<std::chrono::nanoseconds> timeout);
+  void check_open() const;
+  int resolve(const FileObject& fileobj) const;
+  Slot* find(int fd);
+  const Slot* find(int fd) const;
+  Slot& registered_slot(const FileObject& fileobj);
+  const SelectorKey* lookup(const FileObject& fileobj) const;
+  static std::uint64_t token_of(int fd, std::uint32_t generation) noexcept;
+
+  std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
+  std::size_t registered_ = 0;
+  std::vector<ReadyList::Entry> ready_;
+  std::uint32_t round_ = 0;  // numbers select() calls, to merge reports per descriptor
+  bool woken_ = false;
+  bool waker_watched_ = false;  // the wakeup channel is added to the kernel at first select()
+  bool closed_ = false;
+  std::unique_ptr<Waker> waker_;
+  SelectorMap map_{this};
+};
+
+// ---------------------------------------------------------------------------------------
+// Backends
+
+// What the library knows about one backend on this machine.
+struct BackendInfo {
+  std::string name;    // "select", "poll", "epoll", "kqueue", "devpoll"
+  bool compiled;       // built into this binary (depends on the target OS)
+  bool usable;         // compiled, and a selector could really be created here now
+  std::string reason;  // why not usable, empty when usable
+};
+
+// Every backend the library knows, in CPython's preference order (kqueue, epoll, devpoll,
+// poll, select), with availability on this machine (each is probed: created and closed).
+std::vector<BackendInfo> backends();
+
+// Names of the backends compiled into this build, in preference order.
+std::vector<std::string> compiled_backend_names();
+
+// Creates the named backend. Throws std::invalid_argument for a name that is unknown or not
+// compiled in (the message lists those that are); std::system_error when the kernel refuses
+// (e.g. epoll_create1 failing with ENOSYS in a sandbox).
+std::unique_ptr<Selector> make_selector(std::string_view name);
+
+// Python's DefaultSelector: the most efficient backend that really works here, probed once
+// at first use the way CPython's _can_use() does (a backend whose creation fails, e.g.
+// epoll under a seccomp filter, is skipped).
+std::unique_ptr<Selector> make_default_selector();
+std::string default_selector_name();
+
+// FD_SETSIZE of the select backend: descriptors at or above it cannot be watched by select.
+int select_fd_setsize() noexcept;
+
+}  // namespace seltool
+
+// Tuple-like access so that `auto [key, events] = ready;` works like Python's
+// `key, events = ready` (conditions stay reachable as ready.conditions).
+namespace std {
+template <>
+struct tuple_size<seltool::Ready> : integral_constant<size_t, 2> {};
+template <>
+struct tuple_element<0, seltool::Ready> {
+  using type = const seltool::SelectorKey&;
+};
+template <>
+struct tuple_element<1, seltool::Ready> {
+  using type = seltool::Events;
+};
+}  // namespace std
+
+namespace seltool {
+template <std::size_t I>
+decltype(auto) get(const Ready& ready) {
+  if constexpr (I == 0) {
+    return (ready.key);
+  } else {
+    return ready.events;
+  }
+}
+}  // namespace seltool

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian package seltool needs to build, test and benchmark. Idempotent:
+# packages already present are left alone. Fails loudly on any error.
+set -euo pipefail
+
+required=(
+  bazel-bootstrap bazel-platforms bazel-rules-java   # Bazel 4.2.3 and the rules it needs offline
+  g++ python3                                        # compiler; python3 for the test-count script
+  libgtest-dev googletest                            # GoogleTest (googletest: sources, for mingw)
+  libbenchmark-dev                                   # Google Benchmark
+  libcli11-dev nlohmann-json3-dev                    # CLI11, nlohmann-json
+  libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
+  g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine
+)
+
+missing=()
+for pkg in "${required[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then sudo=sudo; else sudo=; fi
+  echo "setup: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "setup: all packages present" >&2
