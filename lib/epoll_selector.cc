@@ -44,12 +44,14 @@ class EpollSelector final : public Selector {
 
   void add_to_kernel(int fd, Events events, std::uint64_t token) override {
     epoll_event event = event_for(events, token);
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == -1) throw_errno("epoll_ctl ADD", fd);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == -1)
+      throw_errno("epoll_ctl ADD", fd);
   }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t token) override {
     epoll_event event = event_for(new_events, token);
-    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) == -1) throw_errno("epoll_ctl MOD", fd);
+    if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) == -1)
+      throw_errno("epoll_ctl MOD", fd);
   }
 
   void remove_from_kernel(int fd, Events) noexcept override {
@@ -73,8 +75,8 @@ class EpollSelector final : public Selector {
       if (flags & EPOLLHUP) conditions |= CONDITION_HANGUP;
       if (flags & EPOLLERR) conditions |= CONDITION_ERROR;
       if (flags & EPOLLPRI) conditions |= CONDITION_PRIORITY;
-      stale |= !report_token(events_[i].data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT),
-                             conditions);
+      stale |=
+          !report_token(events_[i].data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT), conditions);
     }
     if (stale) rebuild();
   }

@@ -20,9 +20,7 @@ class PollSelector final : public Selector {
  private:
   static constexpr std::uint32_t kAbsent = UINT32_MAX;
 
-  static short flags(Events events) {
-    return short(poll_like::flags_for(events, POLLIN, POLLOUT));
-  }
+  static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
 
   void add_to_kernel(int fd, Events events, std::uint64_t) override {
     if (std::size_t(fd) >= position_.size()) position_.resize(std::size_t(fd) + 1, kAbsent);

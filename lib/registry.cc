@@ -81,8 +81,6 @@ std::string default_selector_name() {
   return chosen;
 }
 
-std::unique_ptr<Selector> make_default_selector() {
-  return make_selector(default_selector_name());
-}
+std::unique_ptr<Selector> make_default_selector() { return make_selector(default_selector_name()); }
 
 }  // namespace seltool

@@ -43,8 +43,14 @@ class SelectSelector final : public Selector {
   }
 
   void set(int fd, Events events) {
-    if (events & EVENT_READ) FD_SET(fd, &readers_); else FD_CLR(fd, &readers_);
-    if (events & EVENT_WRITE) FD_SET(fd, &writers_); else FD_CLR(fd, &writers_);
+    if (events & EVENT_READ)
+      FD_SET(fd, &readers_);
+    else
+      FD_CLR(fd, &readers_);
+    if (events & EVENT_WRITE)
+      FD_SET(fd, &writers_);
+    else
+      FD_CLR(fd, &writers_);
   }
 
   void wait(std::optional<std::chrono::nanoseconds> timeout) override {

@@ -59,9 +59,7 @@ int Selector::resolve(const FileObject& fileobj) const {
   throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
 }
 
-Selector::Slot* Selector::find(int fd) {
-  return const_cast<Slot*>(std::as_const(*this).find(fd));
-}
+Selector::Slot* Selector::find(int fd) { return const_cast<Slot*>(std::as_const(*this).find(fd)); }
 
 const Selector::Slot* Selector::find(int fd) const {
   if (fd < 0 || std::size_t(fd) >= slots_.size() || !slots_[fd].key) return nullptr;
@@ -184,8 +182,9 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   for (;;) {
     std::optional<std::chrono::nanoseconds> remaining;
     if (timeout) {
-      remaining = std::max(std::chrono::nanoseconds(0),
-                           std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()));
+      remaining =
+          std::max(std::chrono::nanoseconds(0),
+                   std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()));
     }
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is
     // retried with what is left of the timeout (PEP 475).
@@ -252,9 +251,7 @@ std::size_t ReadyList::size() const {
 // ---------------------------------------------------------------------------------------
 // SelectorMap
 
-const SelectorKey& SelectorMap::iterator::operator*() const {
-  return *selector_->slots_[fd_].key;
-}
+const SelectorKey& SelectorMap::iterator::operator*() const { return *selector_->slots_[fd_].key; }
 
 void SelectorMap::iterator::skip_empty() {
   while (fd_ < selector_->slots_.size() && !selector_->slots_[fd_].key) ++fd_;
@@ -274,8 +271,6 @@ const SelectorKey& SelectorMap::at(FileObject fileobj) const {
   return *key;
 }
 
-const SelectorKey* SelectorMap::get(FileObject fileobj) const {
-  return selector_->lookup(fileobj);
-}
+const SelectorKey* SelectorMap::get(FileObject fileobj) const { return selector_->lookup(fileobj); }
 
 }  // namespace seltool

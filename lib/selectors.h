@@ -91,8 +91,7 @@ struct has_fileno<T, std::void_t<decltype(int(std::declval<const T&>().fileno())
 template <typename T, typename = void>
 struct has_native_handle : std::false_type {};
 template <typename T>
-struct has_native_handle<T,
-                         std::void_t<decltype(int(std::declval<const T&>().native_handle()))>>
+struct has_native_handle<T, std::void_t<decltype(int(std::declval<const T&>().native_handle()))>>
     : std::true_type {};
 }  // namespace detail
 
