@@ -106,10 +106,9 @@ class FileObject {
  public:
   FileObject(int fd) noexcept : fd_(fd) {}  // NOLINT: implicit, as Python accepts ints
 
-  // (Not for FileObject itself, which has fileno() too: copying one must copy, not refer.)
-  template <typename T, typename = std::enable_if_t<
-                            !std::is_arithmetic_v<T> && !std::is_same_v<T, FileObject> &&
-                            (detail::has_fileno<T>::value || detail::has_native_handle<T>::value)>>
+  template <typename T, typename = std::enable_if_t<!std::is_arithmetic_v<T> &&
+                                                    (detail::has_fileno<T>::value ||
+                                                     detail::has_native_handle<T>::value)>>
   FileObject(T& object) noexcept  // NOLINT: implicit, as Python accepts any file object
       : object_(&object), descriptor_of_(&descriptor_of<T>) {}
 
