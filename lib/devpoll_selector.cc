@@ -93,7 +93,7 @@ class DevpollSelector final : public Selector {
     if (results_.size() < room) results_.resize(room);
     dvpoll request{};
     request.dp_fds = results_.data();
-    request.dp_nfds = int(room);
+    request.dp_nfds = room;
     request.dp_timeout = poll_like::timeout_ms(timeout);
     const int n = ::ioctl(devpoll_.get(), DP_POLL, &request);
     if (n == -1) {

@@ -1,7 +1,7 @@
 // KqueueSelector (lib/kqueue_selector.cc) run on Linux over kqueue_emulation.cc, a userspace
 // kqueue built on poll(2). This checks the selector's own logic (filters per event, merging,
 // rollback, timeouts, EOF) against the kqueue(2) contract as emulated, NOT a real kernel:
-// on macOS and the BSDs the library's conformance suite runs the real thing.
+// on macOS and the BSDs the library's conformance suite would run the real thing.
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/socket.h>

@@ -13,7 +13,7 @@ typedef struct pollfd pollfd_t;
 
 struct dvpoll {
   pollfd_t* dp_fds;
-  int dp_nfds;
+  nfds_t dp_nfds;
   int dp_timeout;
 };
 
