@@ -35,14 +35,13 @@ class KqueueSelector final : public Selector {
   std::string_view name() const noexcept override { return "kqueue"; }
 
  private:
-  static int create() {
-    const int fd = ::kqueue();
-    if (fd == -1) throw std::system_error(errno, std::generic_category(), "kqueue");
-    UniqueFd owner(fd);
-    if (::fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+  static UniqueFd create() {
+    UniqueFd kq(::kqueue());
+    if (!kq) throw std::system_error(errno, std::generic_category(), "kqueue");
+    if (::fcntl(kq.get(), F_SETFD, FD_CLOEXEC) == -1) {
       throw std::system_error(errno, std::generic_category(), "fcntl(kqueue)");
     }
-    return owner.release();
+    return kq;
   }
 
   // Applies one change to the kernel and returns 0 or the errno. With no room for events,
