@@ -27,6 +27,12 @@ inline Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
   return events;
 }
 
+// The conditions in returned flags, given the backend's flags for each.
+inline Conditions conditions(unsigned revents, unsigned hangup, unsigned error, unsigned priority) {
+  return ((revents & hangup) ? CONDITION_HANGUP : 0) | ((revents & error) ? CONDITION_ERROR : 0) |
+         ((revents & priority) ? CONDITION_PRIORITY : 0);
+}
+
 // The kernel flags to ask for, from the events asked for.
 inline unsigned flags_for(Events events, unsigned read_flag, unsigned write_flag) {
   return ((events & EVENT_READ) ? read_flag : 0) | ((events & EVENT_WRITE) ? write_flag : 0);

@@ -1,0 +1,87 @@
+// The wakeup channel on Windows: a connected pair of loopback TCP sockets, because select()
+// there watches sockets only. wake() sends a byte on one end, drain() empties the other.
+#include <errno.h>
+#include <winsock2.h>
+
+#include <cstring>
+#include <system_error>
+
+#include "lib/waker.h"
+#include "lib/winsock_setup.h"
+
+namespace seltool {
+namespace {
+
+// A TCP socket that child processes do not inherit.
+UniqueFd open_tcp_socket() {
+  const SOCKET s = ::WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
+                                WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+  if (s == INVALID_SOCKET) winsock::throw_last_error("socket(wakeup channel)");
+  return UniqueFd(int(s));
+}
+
+SOCKET handle(const UniqueFd& fd) { return SOCKET(fd.get()); }
+
+void check(int result, const char* what) {
+  if (result == SOCKET_ERROR) winsock::throw_last_error(what);
+}
+
+}  // namespace
+
+Selector::Waker::Waker() {
+  winsock::ensure_started();
+  UniqueFd listener = open_tcp_socket();
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int length = sizeof address;
+  check(::bind(handle(listener), reinterpret_cast<sockaddr*>(&address), sizeof address),
+        "bind(wakeup channel)");
+  check(::listen(handle(listener), 1), "listen(wakeup channel)");
+  check(::getsockname(handle(listener), reinterpret_cast<sockaddr*>(&address), &length),
+        "getsockname(wakeup channel)");
+
+  UniqueFd writer = open_tcp_socket();
+  check(::connect(handle(writer), reinterpret_cast<sockaddr*>(&address), sizeof address),
+        "connect(wakeup channel)");
+  sockaddr_in peer{};
+  length = sizeof peer;
+  const SOCKET accepted = ::accept(handle(listener), reinterpret_cast<sockaddr*>(&peer), &length);
+  if (accepted == INVALID_SOCKET) winsock::throw_last_error("accept(wakeup channel)");
+  UniqueFd reader{int(accepted)};
+
+  // Another local process could have connected first: accept only our own writer.
+  sockaddr_in writer_address{};
+  length = sizeof writer_address;
+  check(::getsockname(handle(writer), reinterpret_cast<sockaddr*>(&writer_address), &length),
+        "getsockname(wakeup channel)");
+  if (peer.sin_port != writer_address.sin_port ||
+      peer.sin_addr.s_addr != writer_address.sin_addr.s_addr) {
+    throw std::system_error(WSAECONNREFUSED, std::system_category(),
+                            "wakeup channel: an unexpected peer connected");
+  }
+
+  u_long non_blocking = 1;
+  check(::ioctlsocket(handle(reader), FIONBIO, &non_blocking), "ioctlsocket(wakeup channel)");
+  check(::ioctlsocket(handle(writer), FIONBIO, &non_blocking), "ioctlsocket(wakeup channel)");
+  read_end_ = std::move(reader);
+  write_end_ = std::move(writer);
+}
+
+void Selector::Waker::wake() noexcept {
+  const int saved_errno = errno;
+  const int saved_error = ::WSAGetLastError();
+  const char byte = 1;
+  // WSAEWOULDBLOCK means the channel is full: a wakeup is pending already.
+  ::send(SOCKET(write_end_.get()), &byte, 1, 0);
+  ::WSASetLastError(saved_error);
+  errno = saved_errno;
+}
+
+void Selector::Waker::drain() noexcept {
+  char buffer[256];
+  while (::recv(SOCKET(read_end_.get()), buffer, sizeof buffer, 0) > 0) {
+  }
+}
+
+}  // namespace seltool

@@ -1,0 +1,190 @@
+// KqueueSelector (lib/kqueue_selector.cc) run on Linux over kqueue_emulation.cc, a userspace
+// kqueue built on poll(2). This checks the selector's own logic (filters per event, merging,
+// rollback, timeouts, EOF) against the kqueue(2) contract as emulated, NOT a real kernel:
+// on macOS and the BSDs the library's conformance suite would run the real thing.
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "lib/backends.h"
+#include "lib/selectors.h"
+#include "lib/unique_fd.h"
+
+extern "C" int kqueue_emulation_knote_count(int kq);
+extern "C" int kqueue_emulation_wait_count();
+
+namespace seltool {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Pipe {
+  UniqueFd read;
+  UniqueFd write;
+};
+
+Pipe make_pipe() {
+  int ends[2];
+  EXPECT_EQ(::pipe(ends), 0);
+  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
+}
+
+Pipe make_socketpair() {
+  int ends[2];
+  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends), 0);
+  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
+}
+
+int knotes(const Selector& selector) { return kqueue_emulation_knote_count(*selector.fileno()); }
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+TEST(KqueueEmulated, ReadableAfterWrite) {
+  auto selector = make_kqueue_selector();
+  EXPECT_EQ(selector->name(), "kqueue");
+  Pipe pipe = make_pipe();
+  selector->register_file(pipe.read, EVENT_READ);
+  EXPECT_TRUE(selector->select(0).empty());
+  ASSERT_EQ(::write(pipe.write.get(), "x", 1), 1);
+  auto ready = selector->select(10);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).key.fd, pipe.read.get());
+  EXPECT_EQ((*ready.begin()).events, EVENT_READ);
+}
+
+TEST(KqueueEmulated, ReadWriteDescriptorsComeBackOnceWithBothBits) {
+  // Two filters per descriptor: a result buffer sized by descriptors would cut half of
+  // them (CPython's gh-110038), and two entries per descriptor would break the contract.
+  auto selector = make_kqueue_selector();
+  std::vector<Pipe> pairs;
+  for (int i = 0; i < 20; ++i) {
+    pairs.push_back(make_socketpair());
+    ASSERT_EQ(::write(pairs.back().write.get(), "x", 1), 1);
+    selector->register_file(pairs.back().read, EVENT_READ | EVENT_WRITE);
+  }
+  EXPECT_EQ(knotes(*selector), 40);
+  auto ready = selector->select(10);
+  EXPECT_EQ(ready.size(), 20u);
+  for (Ready entry : ready) EXPECT_EQ(entry.events, EVENT_READ | EVENT_WRITE) << entry.key.fd;
+}
+
+TEST(KqueueEmulated, WriterClosedIsReadableWithHangup) {
+  auto selector = make_kqueue_selector();
+  Pipe pipe = make_pipe();
+  selector->register_file(pipe.read, EVENT_READ);
+  pipe.write.reset();
+  auto ready = selector->select(10);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).events, EVENT_READ);
+  EXPECT_TRUE((*ready.begin()).conditions & CONDITION_HANGUP);
+}
+
+TEST(KqueueEmulated, EmptySelectorHonoursTimeoutInOneWait) {
+  // kevent() with no room for events ignores the timeout (bpo-29255): select() would then
+  // spin until the time is up instead of sleeping.
+  auto selector = make_kqueue_selector();
+  const int waits_before = kqueue_emulation_wait_count();
+  const auto start = Clock::now();
+  EXPECT_TRUE(selector->select(0.2).empty());
+  EXPECT_GE(seconds_since(start), 0.2);
+  EXPECT_LT(seconds_since(start), 10.0);
+  EXPECT_LE(kqueue_emulation_wait_count() - waits_before, 3);
+}
+
+TEST(KqueueEmulated, TimeoutAboveDarwinLimitIsClampedNotRefused) {
+  auto selector = make_kqueue_selector();
+  std::thread waker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    selector->wakeup();
+  });
+  const auto start = Clock::now();
+  EXPECT_NO_THROW(selector->select(5e6));  // kevent refuses tv_sec > 1e6 with EINVAL
+  waker.join();
+  EXPECT_LT(seconds_since(start), 10.0);
+}
+
+TEST(KqueueEmulated, RefusedDescriptorFailsAtRegisterWithNothingRegistered) {
+  auto selector = make_kqueue_selector();
+  UniqueFd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  ASSERT_TRUE(dev_null);
+  try {
+    selector->register_file(dev_null, EVENT_READ | EVENT_WRITE);
+    ADD_FAILURE() << "/dev/null was accepted";
+  } catch (const std::system_error& error) {
+    EXPECT_EQ(error.code().value(), ENODEV) << error.what();
+  }
+  EXPECT_FALSE(selector->get_map().contains(dev_null));
+  EXPECT_EQ(knotes(*selector), 0);
+}
+
+TEST(KqueueEmulated, RefusedWriteFilterTakesTheReadFilterBack) {
+  // EVFILT_WRITE on a pipe whose other end is closed is refused (EPIPE) after EVFILT_READ
+  // was accepted: the read filter must not stay behind (CPython leaks it).
+  auto selector = make_kqueue_selector();
+  Pipe pipe = make_pipe();
+  pipe.write.reset();
+  EXPECT_THROW(selector->register_file(pipe.read, EVENT_READ | EVENT_WRITE), std::system_error);
+  EXPECT_FALSE(selector->get_map().contains(pipe.read));
+  EXPECT_EQ(knotes(*selector), 0);
+}
+
+TEST(KqueueEmulated, FailedModifyLeavesKeyAndKernelUnchanged) {
+  auto selector = make_kqueue_selector();
+  Pipe pipe = make_pipe();
+  selector->register_file(pipe.read, EVENT_READ);
+  pipe.write.reset();
+  EXPECT_THROW(selector->modify(pipe.read, EVENT_WRITE), std::system_error);
+  EXPECT_EQ(selector->get_key(pipe.read).events, EVENT_READ);
+  EXPECT_EQ(knotes(*selector), 1);
+  auto ready = selector->select(10);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).events, EVENT_READ);
+}
+
+TEST(KqueueEmulated, ModifyTouchesOnlyTheFiltersThatChange) {
+  auto selector = make_kqueue_selector();
+  Pipe pair = make_socketpair();
+  selector->register_file(pair.read, EVENT_READ);
+  EXPECT_EQ(knotes(*selector), 1);
+  selector->modify(pair.read, EVENT_READ | EVENT_WRITE);
+  EXPECT_EQ(knotes(*selector), 2);
+  selector->modify(pair.read, EVENT_WRITE);
+  EXPECT_EQ(knotes(*selector), 1);
+  auto ready = selector->select(10);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).events, EVENT_WRITE);
+  selector->unregister(pair.read);
+  EXPECT_EQ(knotes(*selector), 1) << "only the wakeup channel's filter is left";
+}
+
+TEST(KqueueEmulated, ClosedDescriptorCanBeUnregistered) {
+  auto selector = make_kqueue_selector();
+  Pipe pipe = make_pipe();
+  const int fd = pipe.read.get();
+  selector->register_file(fd, EVENT_READ | EVENT_WRITE);
+  pipe.read.reset();
+  EXPECT_EQ(selector->unregister(fd).fd, fd);
+  EXPECT_TRUE(selector->select(0).empty());
+}
+
+TEST(KqueueEmulated, FilenoIsTheKqueueAndCloseReleasesIt) {
+  auto selector = make_kqueue_selector();
+  const int kq = *selector->fileno();
+  EXPECT_NE(::fcntl(kq, F_GETFD), -1);
+  EXPECT_TRUE(::fcntl(kq, F_GETFD) & FD_CLOEXEC);
+  selector->close();
+  EXPECT_EQ(::fcntl(kq, F_GETFD), -1);
+  EXPECT_THROW(selector->fileno(), selector_closed);
+}
+
+}  // namespace
+}  // namespace seltool
