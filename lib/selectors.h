@@ -106,9 +106,11 @@ class FileObject {
  public:
   FileObject(int fd) noexcept : fd_(fd) {}  // NOLINT: implicit, as Python accepts ints
 
-  template <typename T, typename = std::enable_if_t<!std::is_arithmetic_v<T> &&
-                                                    (detail::has_fileno<T>::value ||
-                                                     detail::has_native_handle<T>::value)>>
+  // FileObject has a fileno() itself: it is excluded so that copying one stays a copy.
+  template <typename T,
+            typename = std::enable_if_t<
+                !std::is_arithmetic_v<T> && !std::is_same_v<std::remove_cv_t<T>, FileObject> &&
+                (detail::has_fileno<T>::value || detail::has_native_handle<T>::value)>>
   FileObject(T& object) noexcept  // NOLINT: implicit, as Python accepts any file object
       : object_(&object), descriptor_of_(&descriptor_of<T>) {}
 
