@@ -167,7 +167,8 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   using Clock = std::chrono::steady_clock;
   check_open();
   if (!waker_watched_) {
-    add_to_kernel(wakeup_fd(), EVENT_READ, 0);
+    // Its token names its own descriptor: a token of 0 would be taken for descriptor 0.
+    add_to_kernel(wakeup_fd(), EVENT_READ, token_of(wakeup_fd(), 0));
     waker_watched_ = true;
   }
   ready_.clear();
