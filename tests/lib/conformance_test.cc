@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -438,25 +437,6 @@ TEST_P(ConformanceTest, SignalWithoutWakeupDoesNotShortenSelect) {
 
 // ---------------------------------------------------------------------------------------
 // 20: more than FD_SETSIZE descriptors
-
-// Raises the soft RLIMIT_NOFILE to the hard limit (at most 65536) and restores it.
-class ScopedFdLimit {
- public:
-  ScopedFdLimit() {
-    EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &previous_), 0);
-    rlimit raised = previous_;
-    raised.rlim_cur = std::min<rlim_t>(previous_.rlim_max, 65536);
-    limit_ = int(::setrlimit(RLIMIT_NOFILE, &raised) == 0 ? raised.rlim_cur : previous_.rlim_cur);
-  }
-  ~ScopedFdLimit() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
-  ScopedFdLimit(const ScopedFdLimit&) = delete;
-  ScopedFdLimit& operator=(const ScopedFdLimit&) = delete;
-  int limit() const { return limit_; }
-
- private:
-  rlimit previous_{};
-  int limit_ = 0;
-};
 
 TEST_P(ConformanceTest, AboveFdSetsize) {
   ScopedFdLimit fd_limit;

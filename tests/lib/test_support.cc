@@ -85,6 +85,15 @@ std::unique_ptr<Selector> make_selector_for(const std::string& param) {
 
 std::string param_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
+ScopedFdLimit::ScopedFdLimit() {
+  EXPECT_EQ(::getrlimit(RLIMIT_NOFILE, &previous_), 0);
+  rlimit raised = previous_;
+  raised.rlim_cur = std::min<rlim_t>(previous_.rlim_max, 65536);
+  limit_ = int(::setrlimit(RLIMIT_NOFILE, &raised) == 0 ? raised.rlim_cur : previous_.rlim_cur);
+}
+
+ScopedFdLimit::~ScopedFdLimit() { ::setrlimit(RLIMIT_NOFILE, &previous_); }
+
 double thread_cpu_seconds() {
   timespec now{};
   ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);

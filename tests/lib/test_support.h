@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstddef>
@@ -79,6 +80,22 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   }
 
   std::unique_ptr<Selector> selector;
+};
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (at most 65536, as CPython's test does);
+// the destructor restores the previous limits.
+class ScopedFdLimit {
+ public:
+  ScopedFdLimit();
+  ~ScopedFdLimit();
+  ScopedFdLimit(const ScopedFdLimit&) = delete;
+  ScopedFdLimit& operator=(const ScopedFdLimit&) = delete;
+  // The soft limit now in force (the old one when it could not be raised).
+  int limit() const { return limit_; }
+
+ private:
+  rlimit previous_{};
+  int limit_ = 0;
 };
 
 // Seconds since construction on the monotonic clock.
