@@ -303,7 +303,9 @@ class Selector {
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
   //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV.
-  //                          select and poll accept closed descriptors and report them later.
+  //                          select and poll accept closed descriptors and report them later,
+  //                          except that poll gives EBADF for a closed one at or above
+  //                          RLIMIT_NOFILE (no descriptor of this process can have it).
   // Deviation: on any failure neither the map nor the kernel is changed.
   const SelectorKey& register_file(FileObject fileobj, Events events, std::any data = {});
 
