@@ -4,8 +4,10 @@
 // stale results, one entry per descriptor, hangup conditions. Run for every backend.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -159,6 +161,27 @@ TEST_P(ImprovementsTest, SelectRefusesDescriptorsAtOrAboveFdSetsize) {
     write_all(pipe.write_end.get(), "x");
     EXPECT_EQ(ready_fds(selector->select(5), EVENT_READ), std::vector<int>{high.get()});
   }
+}
+
+// A descriptor number no descriptor of this process can have is refused like a closed
+// descriptor (select: out of FD_SETSIZE), not by growing tables to its size (bad_alloc).
+TEST_P(ImprovementsTest, ImpossibleDescriptorNumberIsRefusedWithoutAllocating) {
+  rlimit limit{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  for (const int fd : {INT_MAX - 1, 1 << 28}) {
+    if (limit.rlim_cur == RLIM_INFINITY || rlim_t(fd) < limit.rlim_cur) continue;
+    if (backend_is("select")) {
+      EXPECT_THROW(selector->register_file(fd, EVENT_READ), std::invalid_argument) << fd;
+    } else {
+      EXPECT_EQ(system_error_of([&] { selector->register_file(fd, EVENT_READ); }),
+                errno_code(EBADF))
+          << fd;
+    }
+    EXPECT_TRUE(selector->get_map().empty());
+  }
+  SocketPair pair = make_socketpair();
+  selector->register_file(pair.second, EVENT_WRITE);
+  EXPECT_EQ(ready_fds(selector->select(5), EVENT_WRITE), std::vector<int>{pair.second.fileno()});
 }
 
 // ---------------------------------------------------------------------------------------
