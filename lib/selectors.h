@@ -343,6 +343,8 @@ class Selector {
   ReadyList select(std::chrono::duration<Rep, Period> timeout) {
     if constexpr (std::is_floating_point_v<Rep>) {
       return select(std::chrono::duration<double>(timeout).count());
+    } else if (timeout <= timeout.zero()) {  // before any conversion: it could overflow
+      return select_until(std::chrono::nanoseconds(0));
     } else if (std::chrono::duration<double>(timeout) >= max_timeout) {
       return select_until(std::nullopt);
     } else {
