@@ -405,9 +405,16 @@ TEST_P(ImprovementsTest, TimeoutForms) {
   EXPECT_EQ(selector->select(std::numeric_limits<double>::infinity()).size(), 1u);
   EXPECT_EQ(selector->select(std::chrono::hours(1)).size(), 1u);
   EXPECT_EQ(selector->select(std::chrono::milliseconds(-5)).size(), 1u);
+  EXPECT_EQ(selector->select(std::chrono::seconds::max()).size(), 1u);
   EXPECT_LT(stopwatch.seconds(), 2.0);
 
   selector->unregister(pair.second);
+  Stopwatch idle_polls;  // negative never blocks, however large
+  EXPECT_TRUE(selector->select(-1e300).empty());
+  EXPECT_TRUE(selector->select(std::chrono::seconds::min()).empty());
+  EXPECT_TRUE(selector->select(std::chrono::hours(-1'000'000'000)).empty());
+  EXPECT_LT(idle_polls.seconds(), 2.0);
+
   Stopwatch timed;
   EXPECT_TRUE(selector->select(std::chrono::milliseconds(200)).empty());
   EXPECT_GE(timed.seconds(), 0.2);
