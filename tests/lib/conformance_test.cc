@@ -291,12 +291,13 @@ TEST_P(ConformanceTest, SelectorDrivesExchangeOverManyPairs) {
   const std::string kMessage = " This is a test.";
   ASSERT_EQ(kMessage.size(), 16u);
   std::vector<SocketPair> pairs;
-  std::map<int, int> reader_of_writer;
+  pairs.reserve(kPairs);  // the map below points into it
+  std::map<int, const Socket*> reader_of_writer;
   for (int i = 0; i < kPairs; ++i) {
     pairs.push_back(make_socketpair());
     selector->register_file(pairs.back().first, EVENT_READ);
     selector->register_file(pairs.back().second, EVENT_WRITE);
-    reader_of_writer[pairs.back().second.fileno()] = pairs.back().first.fileno();
+    reader_of_writer[pairs.back().second.fileno()] = &pairs.back().first;
   }
   std::mt19937 random(20261126);
   std::string received;
@@ -304,7 +305,7 @@ TEST_P(ConformanceTest, SelectorDrivesExchangeOverManyPairs) {
     const std::vector<int> writers = ready_fds(selector->select(), EVENT_WRITE);
     ASSERT_FALSE(writers.empty()) << "no sockets ready for writing";
     const int wr = writers[random() % writers.size()];
-    const int rd = reader_of_writer.at(wr);
+    const Socket& reader = *reader_of_writer.at(wr);
     write_all(wr, kMessage);
 
     std::vector<int> readers;
@@ -312,17 +313,14 @@ TEST_P(ConformanceTest, SelectorDrivesExchangeOverManyPairs) {
       readers = ready_fds(selector->select(), EVENT_READ);
       if (readers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    EXPECT_EQ(readers, std::vector<int>{rd});
+    EXPECT_EQ(readers, std::vector<int>{reader.fileno()});
 
     std::string message;
-    while (message.size() < kMessage.size()) {
-      char buffer[16];
-      const ssize_t n = ::read(rd, buffer, kMessage.size() - message.size());
-      ASSERT_GT(n, 0);
-      message.append(buffer, std::size_t(n));
+    for (int reads = 0; reads < 16 && message.size() < kMessage.size(); ++reads) {
+      message += reader.recv(kMessage.size() - message.size());
     }
     received += message;
-    selector->unregister(rd);
+    selector->unregister(reader);
     selector->unregister(wr);
     reader_of_writer.erase(wr);
   }
