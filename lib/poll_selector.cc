@@ -1,9 +1,12 @@
 // PollSelector: poll(2). The pollfd array is kept up to date on every change (swap-remove),
 // so a select() passes it to the kernel as it is.
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 
 #include <cstdint>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -23,9 +26,26 @@ class PollSelector final : public Selector {
   static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
 
   void add_to_kernel(int fd, Events events, std::uint64_t) override {
-    if (std::size_t(fd) >= position_.size()) position_.resize(std::size_t(fd) + 1, kAbsent);
+    if (std::size_t(fd) >= position_.size()) {
+      refuse_if_never_open(fd);
+      position_.resize(std::size_t(fd) + 1, kAbsent);
+    }
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
+  }
+
+  // poll() accepts closed descriptors (as Python does) and reports them at select(), but
+  // not a number this process cannot open (at or above RLIMIT_NOFILE): the tables indexed
+  // by descriptor would have to grow to it.
+  static void refuse_if_never_open(int fd) {
+    rlimit limit{};
+    if (::fcntl(fd, F_GETFD) == -1 && ::getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+        limit.rlim_cur != RLIM_INFINITY && rlim_t(fd) >= limit.rlim_cur) {
+      throw std::system_error(EBADF, std::generic_category(),
+                              "poll: file descriptor " + std::to_string(fd) +
+                                  " is not open and at or above RLIMIT_NOFILE (" +
+                                  std::to_string(limit.rlim_cur) + ")");
+    }
   }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {

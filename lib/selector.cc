@@ -86,11 +86,20 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   if (fd == wakeup_fd()) {
     throw already_registered(describe(fd) + " is the selector's own wakeup channel");
   }
-  // Everything that can fail without a system call happens before the kernel is touched.
-  if (std::size_t(fd) >= slots_.size()) slots_.resize(std::size_t(fd) + 1);
-  Slot& slot = slots_[fd];
   auto key = std::make_unique<SelectorKey>(SelectorKey{fileobj, fd, events, std::move(data)});
-  add_to_kernel(fd, events, token_of(fd, slot.generation));
+  // The backend first: it refuses descriptor numbers that cannot be open (EBADF, FD_SETSIZE)
+  // before the descriptor-indexed table grows to their size.
+  const bool grows = std::size_t(fd) >= slots_.size();
+  add_to_kernel(fd, events, token_of(fd, grows ? 0 : slots_[fd].generation));
+  if (grows) {
+    try {
+      slots_.resize(std::size_t(fd) + 1);
+    } catch (...) {
+      remove_from_kernel(fd, events);
+      throw;
+    }
+  }
+  Slot& slot = slots_[fd];
   slot.key = std::move(key);
   ++registered_;
   return *slot.key;
@@ -167,7 +176,8 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   using Clock = std::chrono::steady_clock;
   check_open();
   if (!waker_watched_) {
-    add_to_kernel(wakeup_fd(), EVENT_READ, 0);
+    // Its token names its own descriptor: a token of 0 would be taken for descriptor 0.
+    add_to_kernel(wakeup_fd(), EVENT_READ, token_of(wakeup_fd(), 0));
     waker_watched_ = true;
   }
   ready_.clear();

@@ -303,7 +303,9 @@ class Selector {
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
   //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV.
-  //                          select and poll accept closed descriptors and report them later.
+  //                          select and poll accept closed descriptors and report them later,
+  //                          except that poll gives EBADF for a closed one at or above
+  //                          RLIMIT_NOFILE (no descriptor of this process can have it).
   // Deviation: on any failure neither the map nor the kernel is changed.
   const SelectorKey& register_file(FileObject fileobj, Events events, std::any data = {});
 
@@ -341,6 +343,8 @@ class Selector {
   ReadyList select(std::chrono::duration<Rep, Period> timeout) {
     if constexpr (std::is_floating_point_v<Rep>) {
       return select(std::chrono::duration<double>(timeout).count());
+    } else if (timeout <= timeout.zero()) {  // before any conversion: it could overflow
+      return select_until(std::chrono::nanoseconds(0));
     } else if (std::chrono::duration<double>(timeout) >= max_timeout) {
       return select_until(std::nullopt);
     } else {
