@@ -177,20 +177,23 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   }
   woken_ = false;
 
-  if (timeout && *timeout < std::chrono::nanoseconds(0)) *timeout = std::chrono::nanoseconds(0);
-  const Clock::time_point deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  constexpr std::chrono::nanoseconds zero(0);
+  if (timeout && *timeout < zero) *timeout = zero;
+  // The clock is read only for a positive timeout, and after that only when a wait comes
+  // back with nothing: select(0) and a wait that finds events cost no clock reads.
+  const Clock::time_point deadline =
+      timeout && *timeout > zero ? Clock::now() + *timeout : Clock::time_point::max();
+  std::optional<std::chrono::nanoseconds> remaining = timeout;
   for (;;) {
-    std::optional<std::chrono::nanoseconds> remaining;
-    if (timeout) {
-      remaining =
-          std::max(std::chrono::nanoseconds(0),
-                   std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()));
-    }
+    wait(remaining);
+    if (!ready_.empty() || woken_ || remaining == zero) break;
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is
     // retried with what is left of the timeout (PEP 475).
-    wait(remaining);
-    if (!ready_.empty() || woken_) break;
-    if (timeout && Clock::now() >= deadline) break;
+    if (timeout) {
+      const Clock::time_point now = Clock::now();
+      if (now >= deadline) break;
+      remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+    }
   }
   return ReadyList(this, ready_.data(), ready_.size());
 }
