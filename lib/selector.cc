@@ -213,7 +213,13 @@ bool Selector::report(int fd, Events events, Conditions conditions) {
   } else {
     slot->ready_round = round_;
     slot->ready_index = std::uint32_t(ready_.size());
-    ready_.push_back({fd, slot->generation, events, conditions});
+    // Field by field: a braced temporary made GCC build the entry on the stack and copy it
+    // with one wide load that stalls on the narrow stores (store forwarding fails).
+    ReadyList::Entry& entry = ready_.emplace_back();
+    entry.fd = fd;
+    entry.generation = slot->generation;
+    entry.events = events;
+    entry.conditions = conditions;
   }
   return true;
 }
