@@ -199,13 +199,13 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
 }
 
 bool Selector::report(int fd, Events events, Conditions conditions) {
-  if (fd == wakeup_fd()) {
+  Slot* slot = find(fd);
+  if (!slot) {  // the wakeup channel is never registered: look for it only here
+    if (fd != wakeup_fd()) return false;
     waker_->drain();
     woken_ = true;
     return true;
   }
-  Slot* slot = find(fd);
-  if (!slot) return false;
   if (slot->ready_round == round_) {
     ReadyList::Entry& entry = ready_[slot->ready_index];
     entry.events |= events;
