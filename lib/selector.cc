@@ -240,15 +240,11 @@ void ReadyList::iterator::skip_stale() {
   while (at_ != end_) {
     const Selector::Slot* slot = selector_->find(at_->fd);
     if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
+      key_ = slot->key.get();
       return;
     }
     ++at_;
   }
-}
-
-Ready ReadyList::iterator::operator*() const {
-  const SelectorKey& key = *selector_->find(at_->fd)->key;
-  return Ready{key, at_->events & key.events, at_->conditions};
 }
 
 std::size_t ReadyList::size() const {
