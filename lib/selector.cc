@@ -187,32 +187,35 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   }
   woken_ = false;
 
-  if (timeout && *timeout < std::chrono::nanoseconds(0)) *timeout = std::chrono::nanoseconds(0);
-  const Clock::time_point deadline = timeout ? Clock::now() + *timeout : Clock::time_point::max();
+  constexpr std::chrono::nanoseconds zero(0);
+  if (timeout && *timeout < zero) *timeout = zero;
+  // The clock is read only for a positive timeout, and after that only when a wait comes
+  // back with nothing: select(0) and a wait that finds events cost no clock reads.
+  const Clock::time_point deadline =
+      timeout && *timeout > zero ? Clock::now() + *timeout : Clock::time_point::max();
+  std::optional<std::chrono::nanoseconds> remaining = timeout;
   for (;;) {
-    std::optional<std::chrono::nanoseconds> remaining;
-    if (timeout) {
-      remaining =
-          std::max(std::chrono::nanoseconds(0),
-                   std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now()));
-    }
+    wait(remaining);
+    if (!ready_.empty() || woken_ || remaining == zero) break;
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is
     // retried with what is left of the timeout (PEP 475).
-    wait(remaining);
-    if (!ready_.empty() || woken_) break;
-    if (timeout && Clock::now() >= deadline) break;
+    if (timeout) {
+      const Clock::time_point now = Clock::now();
+      if (now >= deadline) break;
+      remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
+    }
   }
   return ReadyList(this, ready_.data(), ready_.size());
 }
 
 bool Selector::report(int fd, Events events, Conditions conditions) {
-  if (fd == wakeup_fd()) {
+  Slot* slot = find(fd);
+  if (!slot) {  // the wakeup channel is never registered: look for it only here
+    if (fd != wakeup_fd()) return false;
     waker_->drain();
     woken_ = true;
     return true;
   }
-  Slot* slot = find(fd);
-  if (!slot) return false;
   if (slot->ready_round == round_) {
     ReadyList::Entry& entry = ready_[slot->ready_index];
     entry.events |= events;
@@ -220,7 +223,13 @@ bool Selector::report(int fd, Events events, Conditions conditions) {
   } else {
     slot->ready_round = round_;
     slot->ready_index = std::uint32_t(ready_.size());
-    ready_.push_back({fd, slot->generation, events, conditions});
+    // Field by field: a braced temporary made GCC build the entry on the stack and copy it
+    // with one wide load that stalls on the narrow stores (store forwarding fails).
+    ReadyList::Entry& entry = ready_.emplace_back();
+    entry.fd = fd;
+    entry.generation = slot->generation;
+    entry.events = events;
+    entry.conditions = conditions;
   }
   return true;
 }
@@ -241,15 +250,11 @@ void ReadyList::iterator::skip_stale() {
   while (at_ != end_) {
     const Selector::Slot* slot = selector_->find(at_->fd);
     if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
+      key_ = slot->key.get();
       return;
     }
     ++at_;
   }
-}
-
-Ready ReadyList::iterator::operator*() const {
-  const SelectorKey& key = *selector_->find(at_->fd)->key;
-  return Ready{key, at_->events & key.events, at_->conditions};
 }
 
 std::size_t ReadyList::size() const {

@@ -182,7 +182,7 @@ class ReadyList {
     using pointer = void;
     using reference = Ready;
 
-    Ready operator*() const;
+    Ready operator*() const { return Ready{*key_, at_->events & key_->events, at_->conditions}; }
     iterator& operator++() {
       ++at_;
       skip_stale();
@@ -207,6 +207,7 @@ class ReadyList {
     const Selector* selector_;
     const Entry* at_;
     const Entry* end_;
+    const SelectorKey* key_ = nullptr;  // the key of *at_, found by skip_stale()
   };
 
   iterator begin() const { return {selector_, entries_, entries_ + count_}; }
