@@ -1,69 +1,33 @@
 #!/usr/bin/env python3
-"""Tables for docs/benchmarks.md from the JSON output of the benchmark binaries.
+"""Markdown tables for docs/benchmarks.md from the JSON output of the benchmark binaries.
 
-Usage: compare.py RUN.json [RUN.json ...]   (each file one full run, with --benchmark_out)
+Usage: compare.py RUN.json [RUN.json ...]
+Each file is one run of a binary (--benchmark_out=RUN.json --benchmark_out_format=json);
+give several runs of the same binary to see how much the machine's noise moves the numbers.
 
-For every benchmark the best (lowest) CPU time over all repetitions of all runs is taken,
-and library/raw pairs are printed side by side with their ratio. The spread column shows the
-lowest and highest ratio of the per-run bests, to show how much the machine's noise moved it.
+select_round: the library and raw columns are the best (lowest) CPU time per round over all
+repetitions of all runs; "paired" is the library/raw ratio of the paired view (both rounds
+over the same descriptors in alternating blocks), lowest-highest over the runs.
+registration: nanoseconds per descriptor, best over all runs.
+memory: heap bytes per registered descriptor and allocations per select() round.
 """
 import collections
 import json
 import re
 import sys
 
-NAME = re.compile(r"^(?P<suite>[a-z_]+)/(?P<backend>\w+)/(?P<variant>\w+)(?P<rest>/.*)?$")
+UNIT = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+TARGET = 1.2
 
 
-def runs(paths):
-    """Yields (run index, benchmark name without min_time, seconds per iteration, counters)."""
+def entries(paths):
+    """Yields (run index, name without options, json entry) for every measured iteration."""
     for index, path in enumerate(paths):
         with open(path) as f:
-            data = json.load(f)
-        for b in data["benchmarks"]:
-            if b.get("run_type") != "iteration" or b.get("error_occurred"):
-                continue
-            name = re.sub(r"/(min_time|iterations|manual_time|real_time):[^/]*", "",
-                          b["run_name"])
-            yield index, name, b
-
-
-def main(paths):
-    best = {}                                  # name -> best time over everything
-    per_run = collections.defaultdict(dict)    # name -> run -> best time in that run
-    counters = {}
-    for index, name, b in runs(paths):
-        seconds = b["cpu_time"] if "real_time" not in name else b["real_time"]
-        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-        t = seconds * unit
-        if "per_descriptor" in b:
-            t = b["per_descriptor"]
-        best[name] = min(best.get(name, t), t)
-        per_run[name][index] = min(per_run[name].get(index, t), t)
-        counters[name] = b
-
-    rows = collections.OrderedDict()
-    for name in best:
-        m = NAME.match(name)
-        if not m:
-            continue
-        key = (m["suite"], m["backend"], (m["rest"] or "").strip("/"))
-        rows.setdefault(key, {})[m["variant"]] = name
-
-    suite = None
-    for (s, backend, point), variants in rows.items():
-        if "library" not in variants or "raw" not in variants:
-            continue
-        if s != suite:
-            suite = s
-            print(f"\n### {suite}\n")
-            print("| backend | point | library | raw | library/raw | spread of ratio |")
-            print("|---|---|---:|---:|---:|---|")
-        lib, raw = variants["library"], variants["raw"]
-        ratios = [per_run[lib][i] / per_run[raw][i]
-                  for i in per_run[lib] if i in per_run[raw]]
-        print(f"| {backend} | {point.replace('/', ' ')} | {fmt(best[lib])} | {fmt(best[raw])} "
-              f"| {best[lib] / best[raw]:.2f} | {min(ratios):.2f}-{max(ratios):.2f} |")
+            for b in json.load(f)["benchmarks"]:
+                if b.get("run_type") == "iteration" and not b.get("error_occurred"):
+                    name = re.sub(r"/(min_time|iterations|manual_time):[^/]*", "", b["run_name"])
+                    yield index, name, b
 
 
 def fmt(seconds):
@@ -71,6 +35,78 @@ def fmt(seconds):
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
+
+
+def points(name):
+    return dict(re.findall(r"([NA]):(\d+)", name))
+
+
+def select_round(found):
+    best = {}
+    paired = collections.defaultdict(lambda: collections.defaultdict(list))
+    for index, name, b in found:
+        parts = name.split("/")
+        backend, variant = parts[1], parts[2]
+        key = (backend, int(points(name)["N"]), int(points(name)["A"]))
+        if variant == "paired":
+            paired[key][index].append(b["ratio"])
+        else:
+            t = b["cpu_time"] * UNIT[b["time_unit"]]
+            best[key + (variant,)] = min(best.get(key + (variant,), t), t)
+    print("| backend | N | A | library | raw | library/raw (best of each) "
+          "| paired library/raw (per run) | within 1.2x |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for key in sorted(paired, key=lambda k: (["select", "poll", "epoll"].index(k[0]),) + k[1:]):
+        lib, raw = best.get(key + ("library",)), best.get(key + ("raw",))
+        per_run = [min(v) for v in paired[key].values()]
+        separate = f"{lib / raw:.2f}" if lib and raw else "-"
+        verdict = "yes" if max(per_run) <= TARGET else (
+            "mixed" if min(per_run) <= TARGET else "no")
+        if key[0] == "select":
+            verdict = "(no target)"
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {fmt(lib) if lib else '-'} "
+              f"| {fmt(raw) if raw else '-'} | {separate} "
+              f"| {min(per_run):.2f}-{max(per_run):.2f} | {verdict} |")
+
+
+def registration(found):
+    best = {}
+    for index, name, b in found:
+        _, backend, variant, operation = name.split("/")[:4]
+        key = (backend, operation, int(points(name)["N"]), variant)
+        best[key] = min(best.get(key, b["per_descriptor"]), b["per_descriptor"])
+    print("| backend | operation | N | library per descriptor | raw per descriptor | ratio |")
+    print("|---|---|---:|---:|---:|---:|")
+    for key in sorted({k[:3] for k in best},
+                      key=lambda k: (["select", "poll", "epoll"].index(k[0]), k[2],
+                                     ["register", "modify", "unregister"].index(k[1]))):
+        lib, raw = best.get(key + ("library",)), best.get(key + ("raw",))
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {fmt(lib)} | {fmt(raw)} | {lib / raw:.1f} |")
+
+
+def memory(found):
+    rows = {}
+    for index, name, b in found:
+        backend = name.split("/")[1]
+        rows[(backend, int(points(name)["N"]))] = b
+    print("| backend | N | heap bytes per descriptor | empty selector (bytes) "
+          "| allocations per select() |")
+    print("|---|---:|---:|---:|---:|")
+    for key in sorted(rows, key=lambda k: (["select", "poll", "epoll"].index(k[0]), k[1])):
+        b = rows[key]
+        print(f"| {key[0]} | {key[1]} | {b['bytes_per_descriptor']:.0f} "
+              f"| {b['empty_selector_bytes']:.0f} | {b['allocations_per_round']:g} |")
+
+
+def main(paths):
+    suites = collections.defaultdict(list)
+    for entry in entries(paths):
+        suites[entry[1].split("/")[0]].append(entry)
+    for suite, printer in (("select_round", select_round), ("registration", registration),
+                           ("memory", memory)):
+        if suites[suite]:
+            print(f"\n### {suite}\n")
+            printer(suites[suite])
 
 
 if __name__ == "__main__":

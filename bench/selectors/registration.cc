@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -148,8 +149,8 @@ void measure(benchmark::State& state, Registrar& registrar, const std::vector<in
 void register_all() {
   for (const std::string& backend : kBackends) {
     const std::vector<int> counts = descriptor_counts(backend);
-    // A small batch and the largest: the cost per descriptor grows with the kernel's and
-    // the library's tables.
+    // A smaller batch (10 for select, 1000 for poll and epoll) and the largest: the cost
+    // per descriptor grows with the kernel's and the library's tables.
     for (int n : {counts[counts.size() - 3], counts.back()}) {
       for (Operation operation :
            {Operation::kRegister, Operation::kModify, Operation::kUnregister}) {
