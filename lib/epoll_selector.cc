@@ -8,20 +8,15 @@
 #include <sys/epoll.h>
 
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "lib/backends.h"
+#include "lib/os_error.h"
 #include "lib/poll_like.h"
 #include "lib/unique_fd.h"
 
 namespace seltool {
 namespace {
-
-[[noreturn]] void throw_errno(const char* call, int fd) {
-  throw std::system_error(errno, std::generic_category(),
-                          std::string(call) + " (file descriptor " + std::to_string(fd) + ")");
-}
 
 class EpollSelector final : public Selector {
  public:
@@ -31,7 +26,7 @@ class EpollSelector final : public Selector {
  private:
   static int create() {
     const int fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (fd == -1) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    if (fd == -1) throw_os_error(errno, "epoll_create1");
     return fd;
   }
 
@@ -45,13 +40,13 @@ class EpollSelector final : public Selector {
   void add_to_kernel(int fd, Events events, std::uint64_t token) override {
     epoll_event event = event_for(events, token);
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &event) == -1)
-      throw_errno("epoll_ctl ADD", fd);
+      throw_os_error(errno, "epoll_ctl ADD", fd);
   }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t token) override {
     epoll_event event = event_for(new_events, token);
     if (::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &event) == -1)
-      throw_errno("epoll_ctl MOD", fd);
+      throw_os_error(errno, "epoll_ctl MOD", fd);
   }
 
   void remove_from_kernel(int fd, Events) noexcept override {
@@ -66,17 +61,13 @@ class EpollSelector final : public Selector {
                                poll_like::timeout_ms(timeout));
     if (n == -1) {
       if (errno == EINTR) return;
-      throw std::system_error(errno, std::generic_category(), "epoll_wait");
+      throw_os_error(errno, "epoll_wait");
     }
     bool stale = false;
     for (int i = 0; i < n; ++i) {
       const unsigned flags = events_[i].events;
-      Conditions conditions = 0;
-      if (flags & EPOLLHUP) conditions |= CONDITION_HANGUP;
-      if (flags & EPOLLERR) conditions |= CONDITION_ERROR;
-      if (flags & EPOLLPRI) conditions |= CONDITION_PRIORITY;
-      stale |=
-          !report_token(events_[i].data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT), conditions);
+      stale |= !report_token(events_[i].data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT),
+                             poll_like::conditions(flags, EPOLLHUP, EPOLLERR, EPOLLPRI));
     }
     if (stale) rebuild();
   }

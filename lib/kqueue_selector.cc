@@ -15,19 +15,14 @@
 
 #include <algorithm>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "lib/backends.h"
+#include "lib/os_error.h"
 #include "lib/unique_fd.h"
 
 namespace seltool {
 namespace {
-
-[[noreturn]] void throw_error(int error, const char* call, int fd) {
-  throw std::system_error(error, std::generic_category(),
-                          std::string(call) + " (file descriptor " + std::to_string(fd) + ")");
-}
 
 class KqueueSelector final : public Selector {
  public:
@@ -37,9 +32,9 @@ class KqueueSelector final : public Selector {
  private:
   static UniqueFd create() {
     UniqueFd kq(::kqueue());
-    if (!kq) throw std::system_error(errno, std::generic_category(), "kqueue");
+    if (!kq) throw_os_error(errno, "kqueue");
     if (::fcntl(kq.get(), F_SETFD, FD_CLOEXEC) == -1) {
-      throw std::system_error(errno, std::generic_category(), "fcntl(kqueue)");
+      throw_os_error(errno, "fcntl(kqueue)");
     }
     return kq;
   }
@@ -67,7 +62,7 @@ class KqueueSelector final : public Selector {
       if (!(events & event)) continue;
       if (const int error = change(fd, filter_of(event), EV_ADD)) {
         remove_filters(fd, added);
-        throw_error(error, "kevent EV_ADD", fd);
+        throw_os_error(error, "kevent EV_ADD", fd);
       }
       added |= event;
     }
@@ -91,7 +86,7 @@ class KqueueSelector final : public Selector {
       if (!(removed & event)) continue;
       if (const int error = change(fd, filter_of(event), EV_DELETE)) {
         remove_filters(fd, added);
-        throw_error(error, "kevent EV_DELETE", fd);
+        throw_os_error(error, "kevent EV_DELETE", fd);
       }
     }
   }
@@ -118,7 +113,7 @@ class KqueueSelector final : public Selector {
                            timeout ? &limit : nullptr);
     if (n == -1) {
       if (errno == EINTR) return;
-      throw std::system_error(errno, std::generic_category(), "kevent");
+      throw_os_error(errno, "kevent");
     }
     for (int i = 0; i < n; ++i) {
       const struct kevent& event = events_[i];

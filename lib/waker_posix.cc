@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <system_error>
 
+#include "lib/os_error.h"
 #include "lib/waker.h"
 
 namespace seltool {
@@ -13,7 +13,7 @@ namespace {
 void set_flags(int fd) {
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 ||
       ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
-    throw std::system_error(errno, std::generic_category(), "fcntl(wakeup pipe)");
+    throw_os_error(errno, "fcntl(wakeup pipe)");
   }
 }
 
@@ -21,7 +21,7 @@ void set_flags(int fd) {
 
 Selector::Waker::Waker() {
   int ends[2];
-  if (::pipe(ends) == -1) throw std::system_error(errno, std::generic_category(), "pipe");
+  if (::pipe(ends) == -1) throw_os_error(errno, "pipe");
   read_end_.reset(ends[0]);
   write_end_.reset(ends[1]);
   set_flags(ends[0]);
