@@ -15,11 +15,11 @@
 
 #include <algorithm>
 #include <climits>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "lib/backends.h"
+#include "lib/os_error.h"
 #include "lib/poll_like.h"
 #include "lib/unique_fd.h"
 
@@ -34,14 +34,14 @@ class DevpollSelector final : public Selector {
  private:
   static int open_devpoll() {
     const int fd = ::open("/dev/poll", O_RDWR | O_CLOEXEC);
-    if (fd == -1) throw std::system_error(errno, std::generic_category(), "open(/dev/poll)");
+    if (fd == -1) throw_os_error(errno, "open(/dev/poll)");
     return fd;
   }
 
   static std::size_t descriptor_limit() {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == -1) {
-      throw std::system_error(errno, std::generic_category(), "getrlimit(RLIMIT_NOFILE)");
+      throw_os_error(errno, "getrlimit(RLIMIT_NOFILE)");
     }
     return std::size_t(std::min<rlim_t>(limit.rlim_cur, INT_MAX));
   }
@@ -51,7 +51,10 @@ class DevpollSelector final : public Selector {
   static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
 
   // Nothing reaches the kernel before the next select(), so these cannot fail half-way.
-  void add_to_kernel(int fd, Events events, std::uint64_t) override { queue(fd, flags(events)); }
+  void add_to_kernel(int fd, Events events, std::uint64_t) override {
+    poll_like::refuse_impossible_descriptor(fd);
+    queue(fd, flags(events));
+  }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
     pending_.reserve(pending_.size() + 2);  // both records or neither
@@ -87,7 +90,7 @@ class DevpollSelector final : public Selector {
   void wait(std::optional<std::chrono::nanoseconds> timeout) override {
     int error = std::exchange(flush_error_, 0);
     if (const int now = flush(); !error) error = now;
-    if (error) throw std::system_error(error, std::generic_category(), "write(/dev/poll)");
+    if (error) throw_os_error(error, "write(/dev/poll)");
 
     const std::size_t room = std::min(registered_count() + 1, max_events_);
     if (results_.size() < room) results_.resize(room);
@@ -98,7 +101,7 @@ class DevpollSelector final : public Selector {
     const int n = ::ioctl(devpoll_.get(), DP_POLL, &request);
     if (n == -1) {
       if (errno == EINTR) return;
-      throw std::system_error(errno, std::generic_category(), "ioctl(DP_POLL)");
+      throw_os_error(errno, "ioctl(DP_POLL)");
     }
     for (int i = 0; i < n; ++i) {
       const unsigned revents = unsigned(results_[i].revents);

@@ -2,10 +2,15 @@
 // milliseconds, and how returned flags become EVENT_READ/EVENT_WRITE.
 #pragma once
 
+#include <fcntl.h>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <climits>
 #include <optional>
+#include <string>
 
+#include "lib/os_error.h"
 #include "lib/selectors.h"
 
 namespace seltool::poll_like {
@@ -31,6 +36,20 @@ inline Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
 inline Conditions conditions(unsigned revents, unsigned hangup, unsigned error, unsigned priority) {
   return ((revents & hangup) ? CONDITION_HANGUP : 0) | ((revents & error) ? CONDITION_ERROR : 0) |
          ((revents & priority) ? CONDITION_PRIORITY : 0);
+}
+
+// poll and /dev/poll accept closed descriptors (as Python does) and report them at select(),
+// but not a number this process cannot open (at or above RLIMIT_NOFILE): the tables indexed
+// by descriptor would have to grow to its size. Throws std::system_error (EBADF) for one.
+inline void refuse_impossible_descriptor(int fd) {
+  rlimit limit{};
+  if (::fcntl(fd, F_GETFD) == -1 && ::getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+      limit.rlim_cur != RLIM_INFINITY && rlim_t(fd) >= limit.rlim_cur) {
+    throw_os_error(
+        EBADF,
+        "register: not open and at or above RLIMIT_NOFILE (" + std::to_string(limit.rlim_cur) + ")",
+        fd);
+  }
 }
 
 // The kernel flags to ask for, from the events asked for.

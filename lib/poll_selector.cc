@@ -1,16 +1,14 @@
 // PollSelector: poll(2). The pollfd array is kept up to date on every change (swap-remove),
 // so a select() passes it to the kernel as it is.
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
 
 #include <cstdint>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "lib/backends.h"
+#include "lib/os_error.h"
 #include "lib/poll_like.h"
 
 namespace seltool {
@@ -27,25 +25,11 @@ class PollSelector final : public Selector {
 
   void add_to_kernel(int fd, Events events, std::uint64_t) override {
     if (std::size_t(fd) >= position_.size()) {
-      refuse_if_never_open(fd);
+      poll_like::refuse_impossible_descriptor(fd);
       position_.resize(std::size_t(fd) + 1, kAbsent);
     }
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
-  }
-
-  // poll() accepts closed descriptors (as Python does) and reports them at select(), but
-  // not a number this process cannot open (at or above RLIMIT_NOFILE): the tables indexed
-  // by descriptor would have to grow to it.
-  static void refuse_if_never_open(int fd) {
-    rlimit limit{};
-    if (::fcntl(fd, F_GETFD) == -1 && ::getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
-        limit.rlim_cur != RLIM_INFINITY && rlim_t(fd) >= limit.rlim_cur) {
-      throw std::system_error(EBADF, std::generic_category(),
-                              "poll: file descriptor " + std::to_string(fd) +
-                                  " is not open and at or above RLIMIT_NOFILE (" +
-                                  std::to_string(limit.rlim_cur) + ")");
-    }
   }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
@@ -64,7 +48,7 @@ class PollSelector final : public Selector {
     const int n = ::poll(pollfds_.data(), nfds_t(pollfds_.size()), poll_like::timeout_ms(timeout));
     if (n == -1) {
       if (errno == EINTR) return;
-      throw std::system_error(errno, std::generic_category(), "poll");
+      throw_os_error(errno, "poll");
     }
     int left = n;
     for (const pollfd& entry : pollfds_) {
@@ -72,11 +56,8 @@ class PollSelector final : public Selector {
       if (entry.revents == 0) continue;
       --left;
       const unsigned revents = unsigned(entry.revents);
-      Conditions conditions = 0;
-      if (revents & POLLHUP) conditions |= CONDITION_HANGUP;
-      if (revents & (POLLERR | POLLNVAL)) conditions |= CONDITION_ERROR;
-      if (revents & POLLPRI) conditions |= CONDITION_PRIORITY;
-      report(entry.fd, poll_like::fold(revents, POLLIN, POLLOUT), conditions);
+      report(entry.fd, poll_like::fold(revents, POLLIN, POLLOUT),
+             poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI));
     }
   }
 
