@@ -5,9 +5,9 @@
 
 #include <algorithm>
 #include <string>
-#include <system_error>
 
 #include "lib/backends.h"
+#include "lib/os_error.h"
 
 namespace seltool {
 namespace {
@@ -15,6 +15,14 @@ namespace {
 class SelectSelector final : public Selector {
  public:
   SelectSelector() {
+    // The wakeup channel must fit in an fd_set too; it does not when every descriptor below
+    // FD_SETSIZE is taken. Failing here is clearer than failing every select() later.
+    if (wakeup_fd() >= FD_SETSIZE) {
+      throw_os_error(EMFILE,
+                     "select: no descriptor below FD_SETSIZE (" + std::to_string(FD_SETSIZE) +
+                         ") is free for the wakeup channel; use poll or epoll",
+                     wakeup_fd());
+    }
     FD_ZERO(&readers_);
     FD_ZERO(&writers_);
   }
@@ -68,7 +76,7 @@ class SelectSelector final : public Selector {
     int n = ::select(max_fd_ + 1, &readable, &writable, nullptr, timeout ? &tv : nullptr);
     if (n == -1) {
       if (errno == EINTR) return;
-      throw std::system_error(errno, std::generic_category(), "select");
+      throw_os_error(errno, "select");
     }
     for (int fd = 0; fd <= max_fd_ && n > 0; ++fd) {
       Events events = 0;

@@ -166,6 +166,25 @@ TEST_P(ImprovementsTest, SelectRefusesDescriptorsAtOrAboveFdSetsize) {
   }
 }
 
+// When every descriptor below FD_SETSIZE is taken, a select selector's own wakeup channel
+// cannot be watched: creating one fails at once with EMFILE (other backends still work),
+// rather than every select() failing later.
+TEST(SelectSelectorLimits, RefusedAtCreationWhenNoDescriptorBelowFdSetsizeIsFree) {
+  ScopedFdLimit fd_limit;
+  if (fd_limit.limit() <= select_fd_setsize() + 16) {
+    GTEST_SKIP() << "RLIMIT_NOFILE (" << fd_limit.limit() << ") is too low to fill FD_SETSIZE";
+  }
+  Pipe pipe = make_pipe();
+  std::vector<UniqueFd> fillers;  // the lowest free descriptors, until none is below the limit
+  while (fillers.empty() || fillers.back().get() < select_fd_setsize()) {
+    fillers.emplace_back(::fcntl(pipe.read_end.get(), F_DUPFD_CLOEXEC, 0));
+    ASSERT_TRUE(fillers.back()) << std::strerror(errno);
+  }
+  EXPECT_EQ(system_error_of([] { make_selector("select"); }), errno_code(EMFILE));
+  auto poll_selector = make_selector("poll");
+  EXPECT_TRUE(poll_selector->select(0).empty());
+}
+
 // A descriptor number no descriptor of this process can have is refused like a closed
 // descriptor (select: out of FD_SETSIZE), not by growing tables to its size (bad_alloc).
 TEST_P(ImprovementsTest, ImpossibleDescriptorNumberIsRefusedWithoutAllocating) {
