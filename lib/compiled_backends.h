@@ -1,7 +1,8 @@
-// The backends built for the target OS, in CPython's preference order. Each OS has its own
-// table file (compiled_backends_<os>.cc), chosen by lib/BUILD.
+// The backends built for the target OS, in CPython's preference order. Each OS family has
+// its own table file (compiled_backends_<os>.cc), chosen by lib/BUILD.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string_view>
 
@@ -14,7 +15,8 @@ struct CompiledBackend {
   std::unique_ptr<Selector> (*make)();
 };
 
-// A static table of `count` entries, best first.
-const CompiledBackend* compiled_backends(std::size_t& count);
+// Best first; defined by the table file of the target OS.
+extern const CompiledBackend kCompiledBackends[];
+extern const std::size_t kCompiledBackendCount;
 
 }  // namespace seltool

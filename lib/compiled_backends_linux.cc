@@ -1,16 +1,16 @@
+// Linux: epoll first, then poll and select (CPython's order).
+#include <iterator>
+
 #include "lib/backends.h"
 #include "lib/compiled_backends.h"
 
 namespace seltool {
 
-const CompiledBackend* compiled_backends(std::size_t& count) {
-  static const CompiledBackend table[] = {
-      {"epoll", &make_epoll_selector},
-      {"poll", &make_poll_selector},
-      {"select", &make_select_selector},
-  };
-  count = std::size(table);
-  return table;
-}
+const CompiledBackend kCompiledBackends[] = {
+    {"epoll", &make_epoll_selector},
+    {"poll", &make_poll_selector},
+    {"select", &make_select_selector},
+};
+const std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 
 }  // namespace seltool

@@ -12,11 +12,12 @@ namespace {
 // Every backend the library knows, in CPython's preference order.
 constexpr std::string_view kKnownBackends[] = {"kqueue", "epoll", "devpoll", "poll", "select"};
 
+const CompiledBackend* compiled_begin() { return kCompiledBackends; }
+const CompiledBackend* compiled_end() { return kCompiledBackends + kCompiledBackendCount; }
+
 const CompiledBackend* find_compiled(std::string_view name) {
-  std::size_t count = 0;
-  const CompiledBackend* table = compiled_backends(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    if (table[i].name == name) return &table[i];
+  for (const CompiledBackend* backend = compiled_begin(); backend != compiled_end(); ++backend) {
+    if (backend->name == name) return backend;
   }
   return nullptr;
 }
@@ -35,10 +36,10 @@ std::string probe(const CompiledBackend& backend) {
 }  // namespace
 
 std::vector<std::string> compiled_backend_names() {
-  std::size_t count = 0;
-  const CompiledBackend* table = compiled_backends(count);
   std::vector<std::string> names;
-  for (std::size_t i = 0; i < count; ++i) names.emplace_back(table[i].name);
+  for (const CompiledBackend* backend = compiled_begin(); backend != compiled_end(); ++backend) {
+    names.emplace_back(backend->name);
+  }
   return names;
 }
 
@@ -70,13 +71,11 @@ std::unique_ptr<Selector> make_selector(std::string_view name) {
 
 std::string default_selector_name() {
   static const std::string chosen = [] {
-    std::size_t count = 0;
-    const CompiledBackend* table = compiled_backends(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      if (probe(table[i]).empty()) return std::string(table[i].name);
+    for (const CompiledBackend* backend = compiled_begin(); backend != compiled_end(); ++backend) {
+      if (probe(*backend).empty()) return std::string(backend->name);
     }
     // select() works wherever anything does; let make_selector() report the real failure.
-    return std::string(table[count - 1].name);
+    return std::string(compiled_end()[-1].name);
   }();
   return chosen;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-
 #include "lib/os_error.h"
 #include "lib/waker.h"
 
