@@ -92,15 +92,22 @@ void JsonLines::event(std::string_view name, const Json& fields) const {
   for (const auto& [key, value] : fields.items()) line[key] = value;
   line["t"] = seconds_since_start();
   line["ts"] = rfc3339_now();
-  write_line(line);
+  put_line(line);
+  if (!batched_) flush();
 }
 
 void JsonLines::write_line(const Json& value) {
+  put_line(value);
+  flush();
+}
+
+void JsonLines::put_line(const Json& value) {
   std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
   text += '\n';
   std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
 }
+
+void JsonLines::flush() { std::fflush(stdout); }
 
 Json error_json(int errnum) {
   return Json{{"errno", errnum}, {"code", errno_name(errnum)}, {"message", std::strerror(errnum)}};
