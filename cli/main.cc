@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   add_selectors_command(app, invocation);
   add_watch_command(app, invocation);
   add_wait_command(app, invocation);
+  add_echo_command(app, invocation);
 
   // CLI11 would fold the words after "--" into the positional targets: split them off first.
   int parsed_argc = argc;
