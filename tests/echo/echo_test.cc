@@ -1,0 +1,339 @@
+// Integration tests of `seltool echo`: the real binary on 127.0.0.1 port 0, real sockets,
+// every correctness item of the contract (issue 4), on every Linux backend.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "tests/echo/echo_process.h"
+
+namespace echo_test {
+namespace {
+
+// Sends random bytes without reading until nothing more goes out for half a second (the
+// server stopped reading and every buffer between us is full), at most 256 MiB; returns them.
+std::string send_until_blocked(int fd) {
+  set_nonblocking(fd);
+  const std::string chunk = random_bytes(64 << 10, 7);
+  std::string sent;
+  auto quiet_since = Clock::now();
+  while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
+    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent.append(chunk, 0, std::size_t(n));
+      quiet_since = Clock::now();
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  return sent;
+}
+
+class EchoTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Starts the server with the backend under test; fails the test when it does not listen.
+  std::unique_ptr<EchoProcess> start(std::vector<std::string> args,
+                                     EchoProcess::Options options = {}) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:0", "--selector", GetParam()});
+    auto server = std::make_unique<EchoProcess>(std::move(args), options);
+    EXPECT_TRUE(server->start()) << server->read_stderr();
+    return server;
+  }
+};
+
+TEST_P(EchoTest, ListeningLineNamesTheRealAddressAndBackend) {
+  EchoProcess server({"--listen", "127.0.0.1:0", "-s", GetParam()});
+  const auto line = server.next_line();
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["event"], "listening");
+  EXPECT_EQ((*line)["selector"], GetParam());
+  const std::string address = (*line)["address"];
+  EXPECT_EQ(address.rfind("127.0.0.1:", 0), 0u) << address;
+  EXPECT_NE(address, "127.0.0.1:0");
+}
+
+TEST_P(EchoTest, LargeRandomPayloadComesBackByteForByte) {
+  auto server = start({});
+  seltool::UniqueFd client = connect_to(server->port());
+  const std::string payload = random_bytes(8 << 20, 1);
+  const auto received = echo_concurrently({client.get()}, {payload});
+  ASSERT_EQ(received[0].size(), payload.size());
+  EXPECT_TRUE(received[0] == payload) << "echoed bytes differ";
+}
+
+TEST_P(EchoTest, ManyConcurrentClientsEachGetTheirOwnBytes) {
+  auto server = start({"-q"});
+  std::vector<seltool::UniqueFd> clients;
+  std::vector<int> fds;
+  std::vector<std::string> payloads;
+  for (unsigned i = 0; i < 64; ++i) {
+    clients.push_back(connect_to(server->port()));
+    fds.push_back(clients.back().get());
+    payloads.push_back(random_bytes(256 << 10, 100 + i));
+  }
+  const auto received = echo_concurrently(fds, payloads);
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    EXPECT_TRUE(received[i] == payloads[i]) << "client " << i << " got " << received[i].size();
+  }
+}
+
+TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
+  auto server = start({"--buffer-limit", "65536"});
+  const long rss_before = server->rss_kib();
+  seltool::UniqueFd hog = connect_to(server->port());
+  const std::string sent = send_until_blocked(hog.get());
+  ASSERT_LT(sent.size(), 256u << 20) << "the server never stopped reading";
+  // The server holds at most the limit plus one read (64 KiB) for it; allow for allocator
+  // slack, far below the megabytes the client pushed into the kernel's buffers.
+  EXPECT_LT(server->rss_kib() - rss_before, 4 * 1024)
+      << "server memory grew while the client did not read (" << sent.size() << " bytes sent)";
+
+  seltool::UniqueFd other = connect_to(server->port());
+  send_all(other.get(), "still served");
+  EXPECT_EQ(recv_exact(other.get(), 12, 5s), "still served");
+
+  // When the hog finally reads, every byte comes back in order.
+  const std::string back = recv_exact(hog.get(), sent.size(), 30s);
+  ASSERT_EQ(back.size(), sent.size());
+  EXPECT_TRUE(back == sent);
+}
+
+TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
+  auto server = start({});
+  seltool::UniqueFd client = connect_to(server->port());
+  const std::string payload = random_bytes(1 << 20, 3);
+  std::thread writer([&] {
+    send_all(client.get(), payload);
+    ::shutdown(client.get(), SHUT_WR);
+  });
+  bool eof = false;
+  const std::string back = recv_until_eof(client.get(), 30s, &eof);
+  writer.join();
+  EXPECT_TRUE(eof) << "the server did not close its side";
+  ASSERT_EQ(back.size(), payload.size());
+  EXPECT_TRUE(back == payload);
+  const auto closed = server->wait_for("closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "eof");
+  EXPECT_EQ((*closed)["bytes_in"], payload.size());
+  EXPECT_EQ((*closed)["bytes_out"], payload.size());
+}
+
+TEST_P(EchoTest, ResetMidEchoNeitherKillsNorStallsTheServer) {
+  auto server = start({});
+  {
+    seltool::UniqueFd client = connect_to(server->port());
+    set_nonblocking(client.get());
+    const std::string chunk = random_bytes(64 << 10, 5);
+    for (int i = 0; i < 64; ++i) ::send(client.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    const linger abort_on_close{1, 0};  // close() sends RST
+    ::setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  }
+  const auto closed = server->wait_for("closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "reset") << closed->dump();
+  seltool::UniqueFd next = connect_to(server->port());
+  send_all(next.get(), "alive");
+  EXPECT_EQ(recv_exact(next.get(), 5, 5s), "alive");
+}
+
+TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
+  // About 7 descriptors are the server's own (stdio, selector, wakeup pipe, listener).
+  EchoProcess::Options options;
+  options.max_open_files = 12;
+  auto server = start({}, options);
+  std::vector<seltool::UniqueFd> clients;
+  for (int i = 0; i < 12; ++i) clients.push_back(connect_to(server->port()));
+  const auto error = server->wait_for("error", 5s);
+  ASSERT_TRUE(error) << "no EMFILE error line";
+  EXPECT_EQ((*error)["error"]["code"], "EMFILE");
+
+  // Served clients still echo; the server sits nearly idle while accept() cannot succeed.
+  send_all(clients[0].get(), "first");
+  EXPECT_EQ(recv_exact(clients[0].get(), 5, 5s), "first");
+  const double cpu_before = server->cpu_seconds();
+  std::this_thread::sleep_for(1s);
+  EXPECT_LT(server->cpu_seconds() - cpu_before, 0.3) << "accept busy loop";
+
+  // Free descriptors: the clients still waiting are accepted and served.
+  for (std::size_t i = 0; i + 1 < clients.size(); ++i) clients[i].reset();
+  send_all(clients.back().get(), "last");
+  EXPECT_EQ(recv_exact(clients.back().get(), 4, 10s), "last");
+}
+
+TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
+  auto server = start({"--max-connections", "2"});
+  seltool::UniqueFd first = connect_to(server->port());
+  seltool::UniqueFd second = connect_to(server->port());
+  send_all(first.get(), "1");
+  send_all(second.get(), "2");
+  ASSERT_EQ(recv_exact(first.get(), 1), "1");
+  ASSERT_EQ(recv_exact(second.get(), 1), "2");
+  // The third connects (the kernel completes the handshake) but is not served yet.
+  seltool::UniqueFd third = connect_to(server->port());
+  send_all(third.get(), "3");
+  EXPECT_FALSE(readable_within(third.get(), 500ms)) << "served beyond --max-connections";
+  first.reset();
+  EXPECT_EQ(recv_exact(third.get(), 1, 5s), "3");
+}
+
+TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
+  auto server = start({"--idle-timeout", "300ms"});
+  seltool::UniqueFd idle = connect_to(server->port());
+  seltool::UniqueFd busy = connect_to(server->port());
+  send_all(idle.get(), "x");
+  ASSERT_EQ(recv_exact(idle.get(), 1), "x");
+  const auto last_activity = Clock::now();
+  // The busy client talks every 100 ms for a second and is never closed.
+  for (int i = 0; i < 10; ++i) {
+    send_all(busy.get(), "y");
+    ASSERT_EQ(recv_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
+    std::this_thread::sleep_for(100ms);
+  }
+  bool eof = false;
+  recv_until_eof(idle.get(), 5s, &eof);
+  EXPECT_TRUE(eof);
+  EXPECT_GE(Clock::now() - last_activity, 300ms);
+  const auto closed = server->wait_for("closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "idle");
+  EXPECT_GE((*closed)["duration"].get<double>(), 0.3);
+}
+
+TEST_P(EchoTest, SigtermPrintsTotalsAndExitsZero) {
+  auto server = start({});
+  seltool::UniqueFd client = connect_to(server->port());
+  const std::string payload = random_bytes(1000, 9);
+  send_all(client.get(), payload);
+  ASSERT_EQ(recv_exact(client.get(), payload.size()), payload);
+  server->signal(SIGTERM);
+  const auto closed = server->wait_for("closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "shutdown");
+  const auto stopped = server->wait_for("stopped");
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped)["connections"], 1);
+  EXPECT_EQ((*stopped)["bytes_in"], 1000);
+  EXPECT_EQ((*stopped)["bytes_out"], 1000);
+  EXPECT_EQ((*stopped)["drained"], true);
+  EXPECT_EQ(server->wait_exit(), 0);
+}
+
+TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
+  auto server = start({"--buffer-limit", "65536"});
+  seltool::UniqueFd hog = connect_to(server->port());  // never reads: the drain cannot finish
+  ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
+  server->signal(SIGINT);
+  std::this_thread::sleep_for(200ms);
+  const auto started = Clock::now();
+  server->signal(SIGINT);
+  const auto stopped = server->wait_for("stopped", 3s);
+  ASSERT_TRUE(stopped) << "the second signal did not stop the server";
+  EXPECT_EQ((*stopped)["drained"], false);
+  EXPECT_EQ(server->wait_exit(), 0);
+  EXPECT_LT(Clock::now() - started, 3s);
+}
+
+TEST_P(EchoTest, DrainEndsAtItsBoundWhenAClientNeverReads) {
+  auto server = start({"--buffer-limit", "65536"});
+  seltool::UniqueFd hog = connect_to(server->port());  // never reads: the drain cannot finish
+  ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
+  const auto started = Clock::now();
+  server->signal(SIGTERM);
+  const auto stopped = server->wait_for("stopped", 15s);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped)["drained"], true);
+  EXPECT_EQ(server->wait_exit(), 0);
+  EXPECT_GE(Clock::now() - started, 5s);  // the drain bound
+  EXPECT_LT(Clock::now() - started, 15s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::Values("select", "poll", "epoll"),
+                         [](const auto& info) { return info.param; });
+
+// ---- Independent of the backend ----
+
+TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
+  // TEST_TMPDIR can be longer than a Unix socket path may be.
+  const std::string path = "/tmp/seltool-echo-test-" + std::to_string(::getpid()) + ".sock";
+  EchoProcess server({"--listen", "unix:" + path});
+  const auto listening = server.next_line();
+  ASSERT_TRUE(listening);
+  EXPECT_EQ((*listening)["address"], "unix:" + path);
+  {
+    seltool::UniqueFd client = connect_unix(path);
+    send_all(client.get(), "over unix");
+    EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
+  }
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(), 0);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "socket file left behind";
+}
+
+TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
+  EchoProcess server({"--listen", "127.0.0.1:0", "-v"});
+  ASSERT_TRUE(server.start());
+  seltool::UniqueFd client = connect_to(server.port());
+  send_all(client.get(), "ping");
+  ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  const auto echo = server.wait_for("echo");
+  ASSERT_TRUE(echo);
+  EXPECT_EQ((*echo)["bytes"], 4);
+}
+
+TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
+  EchoProcess server({"--listen", "127.0.0.1:0", "-q"});
+  ASSERT_TRUE(server.start());
+  {
+    seltool::UniqueFd client = connect_to(server.port());
+    send_all(client.get(), "ping");
+    ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  }
+  std::this_thread::sleep_for(200ms);
+  server.signal(SIGTERM);
+  const auto line = server.next_line();
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["event"], "stopped");
+  EXPECT_EQ((*line)["connections"], 1);
+}
+
+struct BadInput {
+  std::vector<std::string> args;
+  int exit_code;
+};
+
+class EchoBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(EchoBadInput, OneLineOnStderrNothingOnStdoutAndTheExitCode) {
+  EchoProcess server(GetParam().args);
+  EXPECT_FALSE(server.next_line(5s)) << "something on stdout";
+  EXPECT_EQ(server.wait_exit(), GetParam().exit_code);
+  const std::string error = server.read_stderr();
+  EXPECT_FALSE(error.empty());
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, EchoBadInput,
+    ::testing::Values(BadInput{{"--listen", "nonsense"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:70000"}, 2},
+                      BadInput{{"--listen", "::1:80"}, 2}, BadInput{{"--listen", "unix:"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--selector", "nosuch"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--idle-timeout", "soon"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "0"}, 2},
+                      BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 125}));
+
+TEST(EchoCommand, PortInUseExitsWith125) {
+  EchoProcess first({"--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(first.start());
+  EchoProcess second({"--listen", "127.0.0.1:" + std::to_string(first.port())});
+  EXPECT_EQ(second.wait_exit(), 125);
+  const std::string error = second.read_stderr();
+  EXPECT_NE(error.find("Address already in use"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+}
+
+}  // namespace
+}  // namespace echo_test
