@@ -36,7 +36,9 @@ int run_echo(const EchoCommandOptions& options) {
   EchoOptions server_options;
   server_options.max_connections = options.max_connections;
   server_options.buffer_limit = options.buffer_limit;
-  server_options.idle_timeout = options.idle_timeout;
+  if (options.idle_timeout && options.idle_timeout->count() > 0) {
+    server_options.idle_timeout = options.idle_timeout;  // 0 means no idle timeout
+  }
   server_options.verbosity = options.quiet     ? Verbosity::kQuiet
                              : options.verbose ? Verbosity::kVerbose
                                                : Verbosity::kNormal;
@@ -71,7 +73,7 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
       ->type_name("BYTES")
       ->check(CLI::PositiveNumber);
   add_duration_option(*command, "--idle-timeout", options->idle_timeout,
-                      "close connections idle for DURATION (1.5, 250ms, 2s, 1m)");
+                      "close connections idle for DURATION (1.5, 250ms, 2s, 1m; 0: never)");
   auto* quiet =
       command->add_flag("-q,--quiet", options->quiet, "only listening, stopped and error lines");
   command->add_flag("-v,--verbose", options->verbose, "also one line per echo")->excludes(quiet);

@@ -2,8 +2,10 @@
 """Echo benchmark runner: seltool echo against reference echo servers over a grid of
 connections x message sizes, on loopback. All servers run at once (idle ones use no CPU); at
 every grid point each repeat runs every server in turn, in a rotated order, so that noise on
-this shared machine hits them alike. Prints a Markdown table (best-of and spread) and writes
-every raw result as JSON.
+this shared machine hits them alike. Servers are pinned to one CPU and the client to another
+(taskset), so that every server sees the same placement: with one connection, client and
+server sharing a core or not changes the numbers twofold. Prints a Markdown table (best-of
+and spread) and writes every raw result as JSON.
 
 Build first (optimised):  bazel build -c opt //cli:seltool //bench/echo:all
 Then:                     /usr/bin/python3 bench/echo/run.py [--repeats 3] [--seconds 2] ...
@@ -42,8 +44,9 @@ def free_port():
 
 
 class Server:
-    def __init__(self, name, extra_args):
+    def __init__(self, name, extra_args, pin):
         self.name = name
+        self.pin = pin
         self.extra_args = extra_args
         self.process = None
         self.port = None
@@ -52,7 +55,7 @@ class Server:
         if self.process and self.process.poll() is None:
             return
         self.port = free_port()
-        command = [arg.format(port=self.port) for arg in SERVERS[self.name]]
+        command = self.pin + [arg.format(port=self.port) for arg in SERVERS[self.name]]
         if self.name == "seltool":
             command += self.extra_args
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
@@ -80,7 +83,7 @@ class Server:
 
 def run_point(server, connections, size, args):
     server.ensure_running()
-    command = [os.path.join(BIN, "bench", "echo", "echo_load"), "--port", str(server.port),
+    command = args.client_pin + [os.path.join(BIN, "bench", "echo", "echo_load"), "--port", str(server.port),
                "--connections", str(connections), "--size", str(size),
                "--warmup", str(args.warmup), "--seconds", str(args.seconds),
                "--server-pid", str(server.process.pid)]
@@ -140,12 +143,16 @@ def main():
     parser.add_argument("--seconds", type=float, default=2.0, help="measured time per run")
     parser.add_argument("--warmup", type=float, default=0.3)
     parser.add_argument("--seltool-args", default="", help="extra args, e.g. '-s poll'")
+    parser.add_argument("--server-cpu", default="1", help="CPU for servers ('' : no pinning)")
+    parser.add_argument("--client-cpu", default="0", help="CPU for the client ('' : no pinning)")
     parser.add_argument("--out", default="/tmp/echo-bench.json", help="raw results (JSON)")
     args = parser.parse_args()
 
     names = args.servers.split(",")
+    pin = lambda cpu: ["taskset", "-c", cpu] if cpu else []
+    args.client_pin = pin(args.client_cpu)
     grid = [(int(c), int(s)) for c in args.connections.split(",") for s in args.sizes.split(",")]
-    servers = {name: Server(name, args.seltool_args.split()) for name in names}
+    servers = {name: Server(name, args.seltool_args.split(), pin(args.server_cpu)) for name in names}
     results = []
     started = time.monotonic()
     try:
