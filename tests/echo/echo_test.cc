@@ -299,6 +299,16 @@ TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
   EXPECT_EQ((*line)["connections"], 1);
 }
 
+TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
+  EchoProcess server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
+  ASSERT_TRUE(server.start());
+  seltool::UniqueFd client = connect_to(server.port());
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
+  send_all(client.get(), "late");
+  EXPECT_EQ(recv_exact(client.get(), 4), "late");
+}
+
 struct BadInput {
   std::vector<std::string> args;
   int exit_code;
