@@ -42,7 +42,9 @@ void consume(int fd, Observation& seen, ConsumeMode mode) {
   } else if (n > 0) {
     seen.bytes = std::uint64_t(n);
     if (mode == ConsumeMode::kKeepData) seen.data.assign(buffer.data(), std::size_t(n));
-  } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+  } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    seen.bytes = 0;  // another reader took the data first
+  } else {
     seen.error = errno;
   }
 }
@@ -51,7 +53,7 @@ void consume(int fd, Observation& seen, ConsumeMode mode) {
 
 Observation observe(const Target& target, Events ready, ConsumeMode mode) {
   Observation seen;
-  seen.events = ready;
+  seen.events = ready & target.possible();
   const int fd = target.fd();
   if (target.is_socket()) seen.error = pending_socket_error(fd);
   if (!(ready & EVENT_READ) || seen.error) return seen;

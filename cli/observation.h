@@ -4,7 +4,8 @@
 // The backends disagree on hangup and error (select reports neither, poll and epoll report
 // POLLHUP/EPOLLERR, only sometimes), so seltool ignores Ready::conditions (they are shown
 // with -v) and asks the descriptor itself:
-//   - "read"/"write": what the backend reported for the events asked for.
+//   - "read"/"write": what the backend reported for the events asked for, except what the
+//     descriptor cannot be (Target::possible(): no "write" for a pipe's read end).
 //   - "bytes" (readable): the bytes available (FIONREAD), or consumed with --consume.
 //   - "hup" (readable): end of stream, i.e. readable with 0 bytes available on a descriptor
 //     that reports its byte count (pipe, FIFO, socket, terminal, file). Data still unread
@@ -29,14 +30,8 @@ struct Observation {
   std::string data;                    // consumed bytes, with ConsumeMode::kKeepData
   std::string accepted_peer;           // a listener's connection accepted by --consume
 
-  // Ready for something, at its end, or failed: what `watch` drops after reporting.
+  // At its end or failed: what `watch` drops after reporting.
   bool is_final() const { return hup || error.has_value(); }
-  // The same readiness (what `watch` compares to decide whether there is news).
-  bool operator==(const Observation& other) const {
-    return events == other.events && hup == other.hup && error == other.error &&
-           bytes == other.bytes;
-  }
-  bool operator!=(const Observation& other) const { return !(*this == other); }
 
   // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error".
   void add_fields(Json& fields) const;

@@ -115,6 +115,15 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       fd_ = spec_.fd;
       struct stat status {};
       socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
+      const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
+      if (access == O_RDONLY) possible_ = EVENT_READ;
+      if (access == O_WRONLY) possible_ = EVENT_WRITE;
+      if ((interest_ & possible_) == 0) {
+        throw UsageError("target '" + spec_.text + "': descriptor " + std::to_string(fd_) +
+                         " is open " + (access == O_RDONLY ? "read-only" : "write-only") +
+                         ", so it can never be " +
+                         (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
+      }
       return;
     }
     case TargetKind::kPath: {

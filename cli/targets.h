@@ -54,6 +54,9 @@ class Target {
 
   const TargetSpec& spec() const { return spec_; }
   Events interest() const { return interest_; }
+  // What the descriptor can be ready for: a read-only descriptor (a pipe's read end) is never
+  // writable, although poll and epoll fold a hangup into both events and select does not.
+  Events possible() const { return possible_; }
   int fd() const { return fd_; }
   bool is_socket() const { return socket_; }
   bool is_listener() const {
@@ -78,6 +81,7 @@ class Target {
 
   TargetSpec spec_;
   Events interest_;
+  Events possible_ = EVENT_READ | EVENT_WRITE;
   UniqueFd owned_;  // empty for inherited descriptors
   int fd_ = -1;
   bool socket_ = false;

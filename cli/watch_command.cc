@@ -4,9 +4,9 @@
 // Readiness is level-triggered: a readable pipe left unread stays readable, and the backend
 // says so on every select(). To report only changes without spinning, an interest that was
 // reported is "parked": taken out of the selector, and re-armed every kRecheckInterval for one
-// non-blocking select(). If the target is still ready the same way, nothing is written;
-// different (more bytes, end of stream, an error) is news and is reported; not ready any more
-// means the next readiness will be reported. Between rechecks seltool sleeps in select().
+// non-blocking select(). If the target is still ready the same way, nothing is written; news
+// (more bytes, end of stream, an error: see is_news) is reported; not ready any more means the
+// next readiness will be reported. Between rechecks seltool sleeps in select().
 #include <CLI/CLI.hpp>
 #include <list>
 #include <memory>
@@ -46,6 +46,15 @@ struct Watched {
   std::optional<Observation> last;  // the readiness seen last; nullopt: not ready
 };
 
+// Whether `seen` tells more than `last` did: a new kind of readiness, a different byte count,
+// the end of the stream or an error. Losing readiness is not news (nothing to act on), and so
+// repeated readiness never floods the output.
+bool is_news(const Observation& seen, const std::optional<Observation>& last) {
+  if (!last || (seen.events & ~last->events) != 0) return true;
+  if (seen.hup != last->hup || seen.error != last->error) return true;
+  return (seen.events & EVENT_READ) != 0 && seen.bytes != last->bytes;
+}
+
 Json events_json(Events events) {
   Observation interest;
   interest.events = events;
@@ -81,8 +90,9 @@ class Watch {
     StopSignals stop(*selector_);
     Json targets = Json::array();
     for (const Watched& w : watched_) {
-      targets.push_back(
-          Json{{"target", w.target->spec().text}, {"events", events_json(w.target->interest())}});
+      Json fields = w.target->fields();  // listeners add "local": where to connect
+      fields["events"] = events_json(w.target->interest());
+      targets.push_back(std::move(fields));
     }
     output_.event("start", Json{{"command", "watch"},
                                 {"selector", std::string(selector_->name())},
@@ -154,13 +164,13 @@ class Watch {
     w.rechecking &= ~ready;
     const bool consumed =
         (seen.bytes.value_or(0) > 0 && mode_ != ConsumeMode::kPeek) || !seen.accepted_peer.empty();
-    if (!w.last || seen != *w.last || consumed) {
+    if (consumed || is_news(seen, w.last)) {
       Json fields = w.target->fields();
       seen.add_fields(fields);
       output_.event("ready", fields);
       ++ready_events_;
-      w.last = seen;
     }
+    w.last = seen;
     if (seen.is_final()) return drop(w);
     Events park = ready;
     if (mode_ != ConsumeMode::kPeek) park &= ~EVENT_READ;  // reading changes the readiness
