@@ -264,7 +264,15 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            const bool digits = !text.empty() && text.size() < 19 &&
+                                text.find_first_not_of("0123456789") == std::string::npos;
+            return digits && std::stoll(text) > 0
+                       ? std::string()
+                       : "expected a number of events, 1 or more, not '" + text + "'";
+          },
+          ""));
   command->add_flag("-1,--once", options->once, "same as --count 1");
   command->add_flag("--consume", options->consume,
                     "read and discard available data of readable stream targets, report bytes");
