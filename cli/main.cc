@@ -14,6 +14,30 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// CLI11's message, or a clearer one when the command itself is missing or unknown.
+int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  using seltool::cli::report_usage_error;
+  std::string commands;
+  bool known = false;
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    commands += (commands.empty() ? "" : ", ") + command->get_name();
+    known |= argc > 1 && command->get_name() == argv[1];
+  }
+  if (argc < 2) {
+    return report_usage_error("missing command: expected one of " + commands +
+                              " (see 'seltool --help')");
+  }
+  const std::string first = argv[1];
+  if (first[0] == '-') {
+    return report_usage_error("unknown option '" + first +
+                              "': expected --help, --version or a command (" + commands + ")");
+  }
+  if (!known) {
+    return report_usage_error("unknown command '" + first + "': expected one of " + commands);
+  }
+  return report_usage_error(std::string(error.what()) + " (see 'seltool " + first + " --help')");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -47,7 +71,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::Success& done) {  // --help, --version
     return app.exit(done);
   } catch (const CLI::ParseError& error) {
-    return report_usage_error(std::string(error.what()) + " (see 'seltool --help')");
+    return report_parse_error(app, error, parsed_argc, argv);
   } catch (const UsageError& error) {
     return report_usage_error(error.what());
   }

@@ -22,6 +22,27 @@ bool is_port(std::string_view text) {
   return value <= 65535;
 }
 
+std::string gai_error_name(int status) {
+  switch (status) {
+    case EAI_AGAIN:
+      return "EAI_AGAIN";
+    case EAI_FAIL:
+      return "EAI_FAIL";
+    case EAI_FAMILY:
+      return "EAI_FAMILY";
+    case EAI_MEMORY:
+      return "EAI_MEMORY";
+    case EAI_NONAME:
+      return "EAI_NONAME";
+    case EAI_SERVICE:
+      return "EAI_SERVICE";
+    case EAI_SYSTEM:
+      return "EAI_SYSTEM";
+    default:
+      return "EAI_" + std::to_string(status);
+  }
+}
+
 template <typename Get>
 std::string named_address(int fd, Get get) {
   SocketAddress address;
@@ -70,6 +91,7 @@ Resolution resolve_tcp(const HostPort& endpoint, bool passive) {
   const int status = ::getaddrinfo(host, endpoint.port.c_str(), &hints, &found);
   if (status != 0) {
     result.error = "cannot resolve '" + endpoint.host + "': " + ::gai_strerror(status);
+    result.error_code = gai_error_name(status);
     return result;
   }
   for (const addrinfo* at = found; at; at = at->ai_next) {

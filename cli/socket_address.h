@@ -28,11 +28,13 @@ struct SocketAddress {
 };
 
 // Resolves a TCP endpoint (getaddrinfo). `passive`: for bind(), an empty host means every
-// address. On failure `addresses` is empty and `error` says why (e.g. an unknown host name,
-// which may resolve later, so callers decide whether it is final).
+// address. On failure `addresses` is empty, `error` says why and `error_code` names the
+// getaddrinfo error ("EAI_NONAME"); a name that does not resolve yet may resolve later, so
+// callers decide whether that is final.
 struct Resolution {
   std::vector<SocketAddress> addresses;
   std::string error;
+  std::string error_code;
 };
 Resolution resolve_tcp(const HostPort& endpoint, bool passive);
 
