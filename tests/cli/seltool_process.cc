@@ -66,6 +66,10 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
         ::setenv(name.c_str(), value.c_str(), 1);
       }
     }
+    if (options.max_open_files) {
+      const rlimit limit{*options.max_open_files, *options.max_open_files};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     ::execv(path.c_str(), argv.data());
     ::_exit(127);
   }

@@ -36,6 +36,7 @@ Pipe make_pipe();
 struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
+  std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
 };
 
 class SeltoolProcess {
