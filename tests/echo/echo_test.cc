@@ -7,9 +7,9 @@
 
 #include <thread>
 
-#include "tests/echo/echo_process.h"
+#include "tests/echo/echo_clients.h"
 
-namespace echo_test {
+namespace seltool::testing {
 namespace {
 
 // Sends random bytes without reading until nothing more goes out for half a second (the
@@ -31,21 +31,30 @@ std::string send_until_blocked(int fd) {
   return sent;
 }
 
+// `seltool echo` running on 127.0.0.1, port 0, and the port it picked.
+struct EchoUnderTest {
+  EchoUnderTest(std::vector<std::string> args, const SpawnOptions& options = {})
+      : process((args.insert(args.begin(), "echo"), args), options),
+        port(listening_port(process)) {}
+  SeltoolProcess process;
+  int port;
+};
+
 class EchoTest : public ::testing::TestWithParam<std::string> {
  protected:
   // Starts the server with the backend under test; fails the test when it does not listen.
-  std::unique_ptr<EchoProcess> start(std::vector<std::string> args,
-                                     EchoProcess::Options options = {}) {
+  std::unique_ptr<EchoUnderTest> start(std::vector<std::string> args,
+                                       const SpawnOptions& options = {}) {
     args.insert(args.end(), {"--listen", "127.0.0.1:0", "--selector", GetParam()});
-    auto server = std::make_unique<EchoProcess>(std::move(args), options);
-    EXPECT_TRUE(server->start()) << server->read_stderr();
+    auto server = std::make_unique<EchoUnderTest>(std::move(args), options);
+    EXPECT_GT(server->port, 0) << server->process.rest_of_stderr(1s);
     return server;
   }
 };
 
 TEST_P(EchoTest, ListeningLineNamesTheRealAddressAndBackend) {
-  EchoProcess server({"--listen", "127.0.0.1:0", "-s", GetParam()});
-  const auto line = server.next_line();
+  SeltoolProcess server({"echo", "--listen", "127.0.0.1:0", "-s", GetParam()});
+  const auto line = server.read_event();
   ASSERT_TRUE(line);
   EXPECT_EQ((*line)["event"], "listening");
   EXPECT_EQ((*line)["selector"], GetParam());
@@ -56,7 +65,7 @@ TEST_P(EchoTest, ListeningLineNamesTheRealAddressAndBackend) {
 
 TEST_P(EchoTest, LargeRandomPayloadComesBackByteForByte) {
   auto server = start({});
-  seltool::UniqueFd client = connect_to(server->port());
+  UniqueFd client = connect_to(server->port);
   const std::string payload = random_bytes(8 << 20, 1);
   const auto received = echo_concurrently({client.get()}, {payload});
   ASSERT_EQ(received[0].size(), payload.size());
@@ -65,11 +74,11 @@ TEST_P(EchoTest, LargeRandomPayloadComesBackByteForByte) {
 
 TEST_P(EchoTest, ManyConcurrentClientsEachGetTheirOwnBytes) {
   auto server = start({"-q"});
-  std::vector<seltool::UniqueFd> clients;
+  std::vector<UniqueFd> clients;
   std::vector<int> fds;
   std::vector<std::string> payloads;
   for (unsigned i = 0; i < 64; ++i) {
-    clients.push_back(connect_to(server->port()));
+    clients.push_back(connect_to(server->port));
     fds.push_back(clients.back().get());
     payloads.push_back(random_bytes(256 << 10, 100 + i));
   }
@@ -81,16 +90,16 @@ TEST_P(EchoTest, ManyConcurrentClientsEachGetTheirOwnBytes) {
 
 TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
   auto server = start({"--buffer-limit", "65536"});
-  const long rss_before = server->rss_kib();
-  seltool::UniqueFd hog = connect_to(server->port());
+  const long rss_before = rss_kib_of(server->process.pid());
+  UniqueFd hog = connect_to(server->port);
   const std::string sent = send_until_blocked(hog.get());
   ASSERT_LT(sent.size(), 256u << 20) << "the server never stopped reading";
   // The server holds at most the limit plus one read (64 KiB) for it; allow for allocator
   // slack, far below the megabytes the client pushed into the kernel's buffers.
-  EXPECT_LT(server->rss_kib() - rss_before, 4 * 1024)
+  EXPECT_LT(rss_kib_of(server->process.pid()) - rss_before, 4 * 1024)
       << "server memory grew while the client did not read (" << sent.size() << " bytes sent)";
 
-  seltool::UniqueFd other = connect_to(server->port());
+  UniqueFd other = connect_to(server->port);
   send_all(other.get(), "still served");
   EXPECT_EQ(recv_exact(other.get(), 12, 5s), "still served");
 
@@ -102,7 +111,7 @@ TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
 
 TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
   auto server = start({});
-  seltool::UniqueFd client = connect_to(server->port());
+  UniqueFd client = connect_to(server->port);
   const std::string payload = random_bytes(1 << 20, 3);
   std::thread writer([&] {
     send_all(client.get(), payload);
@@ -114,7 +123,7 @@ TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
   EXPECT_TRUE(eof) << "the server did not close its side";
   ASSERT_EQ(back.size(), payload.size());
   EXPECT_TRUE(back == payload);
-  const auto closed = server->wait_for("closed");
+  const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
   EXPECT_EQ((*closed)["reason"], "eof");
   EXPECT_EQ((*closed)["bytes_in"], payload.size());
@@ -124,38 +133,38 @@ TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
 TEST_P(EchoTest, ResetMidEchoNeitherKillsNorStallsTheServer) {
   auto server = start({});
   {
-    seltool::UniqueFd client = connect_to(server->port());
+    UniqueFd client = connect_to(server->port);
     set_nonblocking(client.get());
     const std::string chunk = random_bytes(64 << 10, 5);
     for (int i = 0; i < 64; ++i) ::send(client.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
     const linger abort_on_close{1, 0};  // close() sends RST
     ::setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
   }
-  const auto closed = server->wait_for("closed");
+  const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
   EXPECT_EQ((*closed)["reason"], "reset") << closed->dump();
-  seltool::UniqueFd next = connect_to(server->port());
+  UniqueFd next = connect_to(server->port);
   send_all(next.get(), "alive");
   EXPECT_EQ(recv_exact(next.get(), 5, 5s), "alive");
 }
 
 TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
   // About 7 descriptors are the server's own (stdio, selector, wakeup pipe, listener).
-  EchoProcess::Options options;
+  SpawnOptions options;
   options.max_open_files = 12;
   auto server = start({}, options);
-  std::vector<seltool::UniqueFd> clients;
-  for (int i = 0; i < 12; ++i) clients.push_back(connect_to(server->port()));
-  const auto error = server->wait_for("error", 5s);
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 12; ++i) clients.push_back(connect_to(server->port));
+  const auto error = wait_for_event(server->process, "error", 5s);
   ASSERT_TRUE(error) << "no EMFILE error line";
   EXPECT_EQ((*error)["error"]["code"], "EMFILE");
 
   // Served clients still echo; the server sits nearly idle while accept() cannot succeed.
   send_all(clients[0].get(), "first");
   EXPECT_EQ(recv_exact(clients[0].get(), 5, 5s), "first");
-  const double cpu_before = server->cpu_seconds();
+  const double cpu_before = cpu_seconds_of(server->process.pid());
   std::this_thread::sleep_for(1s);
-  EXPECT_LT(server->cpu_seconds() - cpu_before, 0.3) << "accept busy loop";
+  EXPECT_LT(cpu_seconds_of(server->process.pid()) - cpu_before, 0.3) << "accept busy loop";
 
   // Free descriptors: the clients still waiting are accepted and served.
   for (std::size_t i = 0; i + 1 < clients.size(); ++i) clients[i].reset();
@@ -165,14 +174,14 @@ TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
 
 TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
   auto server = start({"--max-connections", "2"});
-  seltool::UniqueFd first = connect_to(server->port());
-  seltool::UniqueFd second = connect_to(server->port());
+  UniqueFd first = connect_to(server->port);
+  UniqueFd second = connect_to(server->port);
   send_all(first.get(), "1");
   send_all(second.get(), "2");
   ASSERT_EQ(recv_exact(first.get(), 1), "1");
   ASSERT_EQ(recv_exact(second.get(), 1), "2");
   // The third connects (the kernel completes the handshake) but is not served yet.
-  seltool::UniqueFd third = connect_to(server->port());
+  UniqueFd third = connect_to(server->port);
   send_all(third.get(), "3");
   EXPECT_FALSE(readable_within(third.get(), 500ms)) << "served beyond --max-connections";
   first.reset();
@@ -181,8 +190,8 @@ TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
 
 TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
   auto server = start({"--idle-timeout", "300ms"});
-  seltool::UniqueFd idle = connect_to(server->port());
-  seltool::UniqueFd busy = connect_to(server->port());
+  UniqueFd idle = connect_to(server->port);
+  UniqueFd busy = connect_to(server->port);
   send_all(idle.get(), "x");
   ASSERT_EQ(recv_exact(idle.get(), 1), "x");
   const auto last_activity = Clock::now();
@@ -196,7 +205,7 @@ TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
   recv_until_eof(idle.get(), 5s, &eof);
   EXPECT_TRUE(eof);
   EXPECT_GE(Clock::now() - last_activity, 300ms);
-  const auto closed = server->wait_for("closed");
+  const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
   EXPECT_EQ((*closed)["reason"], "idle");
   EXPECT_GE((*closed)["duration"].get<double>(), 0.3);
@@ -204,48 +213,48 @@ TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
 
 TEST_P(EchoTest, SigtermPrintsTotalsAndExitsZero) {
   auto server = start({});
-  seltool::UniqueFd client = connect_to(server->port());
+  UniqueFd client = connect_to(server->port);
   const std::string payload = random_bytes(1000, 9);
   send_all(client.get(), payload);
   ASSERT_EQ(recv_exact(client.get(), payload.size()), payload);
-  server->signal(SIGTERM);
-  const auto closed = server->wait_for("closed");
+  server->process.signal(SIGTERM);
+  const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
   EXPECT_EQ((*closed)["reason"], "shutdown");
-  const auto stopped = server->wait_for("stopped");
+  const auto stopped = wait_for_event(server->process, "stopped");
   ASSERT_TRUE(stopped);
   EXPECT_EQ((*stopped)["connections"], 1);
   EXPECT_EQ((*stopped)["bytes_in"], 1000);
   EXPECT_EQ((*stopped)["bytes_out"], 1000);
   EXPECT_EQ((*stopped)["drained"], true);
-  EXPECT_EQ(server->wait_exit(), 0);
+  EXPECT_EQ(server->process.wait_exit(), 0);
 }
 
 TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
   auto server = start({"--buffer-limit", "65536"});
-  seltool::UniqueFd hog = connect_to(server->port());  // never reads: the drain cannot finish
+  UniqueFd hog = connect_to(server->port);  // never reads: the drain cannot finish
   ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
-  server->signal(SIGINT);
+  server->process.signal(SIGINT);
   std::this_thread::sleep_for(200ms);
   const auto started = Clock::now();
-  server->signal(SIGINT);
-  const auto stopped = server->wait_for("stopped", 3s);
+  server->process.signal(SIGINT);
+  const auto stopped = wait_for_event(server->process, "stopped", 3s);
   ASSERT_TRUE(stopped) << "the second signal did not stop the server";
   EXPECT_EQ((*stopped)["drained"], false);
-  EXPECT_EQ(server->wait_exit(), 0);
+  EXPECT_EQ(server->process.wait_exit(), 0);
   EXPECT_LT(Clock::now() - started, 3s);
 }
 
 TEST_P(EchoTest, DrainEndsAtItsBoundWhenAClientNeverReads) {
   auto server = start({"--buffer-limit", "65536"});
-  seltool::UniqueFd hog = connect_to(server->port());  // never reads: the drain cannot finish
+  UniqueFd hog = connect_to(server->port);  // never reads: the drain cannot finish
   ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
   const auto started = Clock::now();
-  server->signal(SIGTERM);
-  const auto stopped = server->wait_for("stopped", 15s);
+  server->process.signal(SIGTERM);
+  const auto stopped = wait_for_event(server->process, "stopped", 15s);
   ASSERT_TRUE(stopped);
   EXPECT_EQ((*stopped)["drained"], true);
-  EXPECT_EQ(server->wait_exit(), 0);
+  EXPECT_EQ(server->process.wait_exit(), 0);
   EXPECT_GE(Clock::now() - started, 5s);  // the drain bound
   EXPECT_LT(Clock::now() - started, 15s);
 }
@@ -258,12 +267,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::Values("select", "poll",
 TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
   // TEST_TMPDIR can be longer than a Unix socket path may be.
   const std::string path = "/tmp/seltool-echo-test-" + std::to_string(::getpid()) + ".sock";
-  EchoProcess server({"--listen", "unix:" + path});
-  const auto listening = server.next_line();
+  SeltoolProcess server({"echo", "--listen", "unix:" + path});
+  const auto listening = server.read_event();
   ASSERT_TRUE(listening);
   EXPECT_EQ((*listening)["address"], "unix:" + path);
   {
-    seltool::UniqueFd client = connect_unix(path);
+    UniqueFd client = connect_unix(path);
     send_all(client.get(), "over unix");
     EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
   }
@@ -273,36 +282,36 @@ TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
 }
 
 TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
-  EchoProcess server({"--listen", "127.0.0.1:0", "-v"});
-  ASSERT_TRUE(server.start());
-  seltool::UniqueFd client = connect_to(server.port());
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "-v"});
+  ASSERT_GT(server.port, 0);
+  UniqueFd client = connect_to(server.port);
   send_all(client.get(), "ping");
   ASSERT_EQ(recv_exact(client.get(), 4), "ping");
-  const auto echo = server.wait_for("echo");
+  const auto echo = wait_for_event(server.process, "echo");
   ASSERT_TRUE(echo);
   EXPECT_EQ((*echo)["bytes"], 4);
 }
 
 TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
-  EchoProcess server({"--listen", "127.0.0.1:0", "-q"});
-  ASSERT_TRUE(server.start());
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "-q"});
+  ASSERT_GT(server.port, 0);
   {
-    seltool::UniqueFd client = connect_to(server.port());
+    UniqueFd client = connect_to(server.port);
     send_all(client.get(), "ping");
     ASSERT_EQ(recv_exact(client.get(), 4), "ping");
   }
   std::this_thread::sleep_for(200ms);
-  server.signal(SIGTERM);
-  const auto line = server.next_line();
+  server.process.signal(SIGTERM);
+  const auto line = server.process.read_event();
   ASSERT_TRUE(line);
   EXPECT_EQ((*line)["event"], "stopped");
   EXPECT_EQ((*line)["connections"], 1);
 }
 
 TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
-  EchoProcess server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
-  ASSERT_TRUE(server.start());
-  seltool::UniqueFd client = connect_to(server.port());
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
+  ASSERT_GT(server.port, 0);
+  UniqueFd client = connect_to(server.port);
   std::this_thread::sleep_for(500ms);
   EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
   send_all(client.get(), "late");
@@ -317,10 +326,12 @@ struct BadInput {
 class EchoBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(EchoBadInput, OneLineOnStderrNothingOnStdoutAndTheExitCode) {
-  EchoProcess server(GetParam().args);
-  EXPECT_FALSE(server.next_line(5s)) << "something on stdout";
-  EXPECT_EQ(server.wait_exit(), GetParam().exit_code);
-  const std::string error = server.read_stderr();
+  std::vector<std::string> args = GetParam().args;
+  args.insert(args.begin(), "echo");
+  const Result result = run_seltool(args);
+  EXPECT_EQ(result.out, "") << "something on stdout";
+  EXPECT_EQ(result.exit_code, GetParam().exit_code);
+  const std::string& error = result.err;
   EXPECT_FALSE(error.empty());
   EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
 }
@@ -336,14 +347,15 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 125}));
 
 TEST(EchoCommand, PortInUseExitsWith125) {
-  EchoProcess first({"--listen", "127.0.0.1:0"});
-  ASSERT_TRUE(first.start());
-  EchoProcess second({"--listen", "127.0.0.1:" + std::to_string(first.port())});
-  EXPECT_EQ(second.wait_exit(), 125);
-  const std::string error = second.read_stderr();
+  EchoUnderTest first({"--listen", "127.0.0.1:0"});
+  ASSERT_GT(first.port, 0);
+  const Result second =
+      run_seltool({"echo", "--listen", "127.0.0.1:" + std::to_string(first.port)});
+  EXPECT_EQ(second.exit_code, 125);
+  const std::string& error = second.err;
   EXPECT_NE(error.find("Address already in use"), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
 }
 
 }  // namespace
-}  // namespace echo_test
+}  // namespace seltool::testing

@@ -1,15 +1,12 @@
-#include "tests/echo/echo_process.h"
+#include "tests/echo/echo_clients.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -18,9 +15,8 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
-namespace echo_test {
+namespace seltool::testing {
 namespace {
 
 int remaining_ms(Clock::time_point deadline) {
@@ -34,104 +30,24 @@ int remaining_ms(Clock::time_point deadline) {
 
 }  // namespace
 
-std::string seltool_path() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  if (!srcdir || !workspace) throw std::runtime_error("run under bazel test");
-  return std::string(srcdir) + "/" + workspace + "/cli/seltool";
-}
-
-EchoProcess::EchoProcess(std::vector<std::string> args, Options options) {
-  int out[2], err[2];
-  if (::pipe2(out, O_CLOEXEC) == -1 || ::pipe2(err, O_CLOEXEC) == -1) fail("pipe2");
-  stdout_.reset(out[0]);
-  stderr_.reset(err[0]);
-  const std::string binary = seltool_path();
-  args.insert(args.begin(), {binary, "echo"});
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_ = ::fork();
-  if (pid_ == -1) fail("fork");
-  if (pid_ == 0) {
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    if (options.max_open_files) {
-      const rlimit limit{*options.max_open_files, *options.max_open_files};
-      ::setrlimit(RLIMIT_NOFILE, &limit);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(out[1]);
-  ::close(err[1]);
-}
-
-EchoProcess::~EchoProcess() {
-  if (!exited_ && pid_ > 0) {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-  }
-}
-
-std::optional<nlohmann::json> EchoProcess::next_line(std::chrono::milliseconds timeout) {
+std::optional<Json> wait_for_event(SeltoolProcess& server, const std::string& name,
+                                   std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const std::size_t newline = buffer_.find('\n');
-    if (newline != std::string::npos) {
-      const std::string line = buffer_.substr(0, newline);
-      buffer_.erase(0, newline + 1);
-      return nlohmann::json::parse(line);
-    }
-    pollfd p{stdout_.get(), POLLIN, 0};
-    if (::poll(&p, 1, remaining_ms(deadline)) <= 0) return std::nullopt;
-    char chunk[4096];
-    const ssize_t n = ::read(stdout_.get(), chunk, sizeof chunk);
-    if (n <= 0) return std::nullopt;
-    buffer_.append(chunk, std::size_t(n));
-  }
-}
-
-std::optional<nlohmann::json> EchoProcess::wait_for(const std::string& name,
-                                                    std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (auto line = next_line(std::chrono::milliseconds(remaining_ms(deadline)))) {
-    if ((*line)["event"] == name) return line;
+  while (auto event = server.read_event(std::chrono::milliseconds(remaining_ms(deadline)))) {
+    if ((*event)["event"] == name) return event;
   }
   return std::nullopt;
 }
 
-bool EchoProcess::start() {
-  const auto line = wait_for("listening");
-  if (!line) return false;
+int listening_port(SeltoolProcess& server) {
+  const auto line = wait_for_event(server, "listening");
+  if (!line) return -1;
   const std::string address = (*line)["address"];
-  port_ = std::atoi(address.substr(address.rfind(':') + 1).c_str());
-  return true;
+  return std::atoi(address.substr(address.rfind(':') + 1).c_str());
 }
 
-void EchoProcess::signal(int signal_number) { ::kill(pid_, signal_number); }
-
-int EchoProcess::wait_exit(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  int status = 0;
-  while (::waitpid(pid_, &status, WNOHANG) == 0) {
-    if (Clock::now() >= deadline) return -1;
-    std::this_thread::sleep_for(10ms);
-  }
-  exited_ = true;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-std::string EchoProcess::read_stderr() {
-  std::string text;
-  char chunk[4096];
-  ssize_t n;
-  while ((n = ::read(stderr_.get(), chunk, sizeof chunk)) > 0) text.append(chunk, std::size_t(n));
-  return text;
-}
-
-double EchoProcess::cpu_seconds() const {
-  std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
   std::istringstream fields(text.substr(text.rfind(')') + 2));
   std::string field;
@@ -142,8 +58,8 @@ double EchoProcess::cpu_seconds() const {
   return ticks / double(::sysconf(_SC_CLK_TCK));
 }
 
-long EchoProcess::rss_kib() const {
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+long rss_kib_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
@@ -151,8 +67,8 @@ long EchoProcess::rss_kib() const {
   return -1;
 }
 
-seltool::UniqueFd connect_to(int port) {
-  seltool::UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd connect_to(int port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(uint16_t(port));
@@ -165,8 +81,8 @@ seltool::UniqueFd connect_to(int port) {
   return fd;
 }
 
-seltool::UniqueFd connect_unix(const std::string& path) {
-  seltool::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd connect_unix(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
@@ -267,4 +183,4 @@ std::vector<std::string> echo_concurrently(const std::vector<int>& fds,
   return received;
 }
 
-}  // namespace echo_test
+}  // namespace seltool::testing
