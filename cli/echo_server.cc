@@ -52,14 +52,12 @@ EchoServer::EchoServer(Selector& selector, std::vector<Listener> listeners, Echo
       listeners_(std::move(listeners)),
       options_(std::move(options)),
       out_(out),
-      scratch_(kReadSize) {
-  for (const Listener& listener : listeners_) {
-    if (!listener.unix_path.empty()) unix_paths_.push_back(listener.unix_path);
-  }
-}
+      scratch_(kReadSize) {}
 
 EchoServer::~EchoServer() {
-  for (const std::string& path : unix_paths_) ::unlink(path.c_str());
+  for (const Listener& listener : listeners_) {
+    if (!listener.unix_path.empty()) ::unlink(listener.unix_path.c_str());
+  }
 }
 
 void EchoServer::log_error(const char* action, int error) {
@@ -168,9 +166,7 @@ void EchoServer::on_accept(int listener) {
     connection.peer = format_address(peer);
     connection.accepted_at = connection.last_active = now_;
     try {
-      Connection* at = &connection;
-      selector_.register_file(fd_number, EVENT_READ,
-                              Callback([this, at](Events events) { on_connection(*at, events); }));
+      selector_.register_file(fd_number, EVENT_READ, callback_for(connection));
     } catch (const std::exception& error) {
       // select(2) cannot watch descriptors >= FD_SETSIZE: turn this client away.
       out_.event("error",
@@ -188,6 +184,11 @@ void EchoServer::on_accept(int listener) {
 
 // ---------------------------------------------------------------------------------------
 // Connections
+
+// The key's data, as in the Python example: what to call when the connection is ready.
+EchoServer::Callback EchoServer::callback_for(Connection& connection) {
+  return [this, at = &connection](Events events) { on_connection(*at, events); };
+}
 
 void EchoServer::on_connection(Connection& connection, Events events) {
   if ((events & EVENT_WRITE) && !write_pending(connection)) return;
@@ -209,15 +210,12 @@ bool EchoServer::read_and_echo(Connection& connection) {
   if (n < 0) {
     const int error = errno;
     if (would_block(error)) return true;
-    close_connection(connection, is_reset(error) ? "reset" : "error", error);
+    close_on_error(connection, error);
     return false;
   }
   connection.bytes_in += std::size_t(n);
   total_bytes_in_ += std::size_t(n);
-  if (options_.idle_timeout) {
-    connection.last_active = now_;
-    connections_.splice(connections_.end(), connections_, connection.self);
-  }
+  mark_active(connection);
   if (options_.verbosity == Verbosity::kVerbose) {
     out_.event("echo", {{"peer", connection.peer}, {"bytes", n}});
   }
@@ -225,13 +223,11 @@ bool EchoServer::read_and_echo(Connection& connection) {
   if (connection.pending_size() == 0) {
     const ssize_t written = ::send(fd, scratch_.data(), std::size_t(n), MSG_NOSIGNAL);
     if (written < 0 && !would_block(errno)) {
-      const int error = errno;
-      close_connection(connection, is_reset(error) ? "reset" : "error", error);
+      close_on_error(connection, errno);
       return false;
     }
     sent = written < 0 ? 0 : std::size_t(written);
-    connection.bytes_out += sent;
-    total_bytes_out_ += sent;
+    count_sent(connection, sent);
   }
   if (sent < std::size_t(n)) {
     // Keep what the socket did not take, after anything still queued (order matters).
@@ -253,16 +249,11 @@ bool EchoServer::write_pending(Connection& connection) {
   if (written < 0) {
     const int error = errno;
     if (would_block(error)) return true;
-    close_connection(connection, is_reset(error) ? "reset" : "error", error);
+    close_on_error(connection, error);
     return false;
   }
   connection.head += std::size_t(written);
-  connection.bytes_out += std::size_t(written);
-  total_bytes_out_ += std::size_t(written);
-  if (options_.idle_timeout) {
-    connection.last_active = now_;
-    connections_.splice(connections_.end(), connections_, connection.self);
-  }
+  count_sent(connection, std::size_t(written));
   if (connection.pending_size() == 0) {
     connection.pending.clear();  // keeps the capacity for the next burst
     connection.head = 0;
@@ -284,9 +275,7 @@ void EchoServer::update_interest(Connection& connection) {
   if (connection.reading && !connection.eof && !draining_) wanted |= EVENT_READ;
   if (pending > 0) wanted |= EVENT_WRITE;
   if (wanted == connection.interest) return;
-  Connection* at = &connection;
-  selector_.modify(connection.fd.get(), wanted,
-                   Callback([this, at](Events events) { on_connection(*at, events); }));
+  selector_.modify(connection.fd.get(), wanted, callback_for(connection));
   connection.interest = wanted;
 }
 
@@ -303,6 +292,23 @@ void EchoServer::close_connection(Connection& connection, const char* reason, in
   }
   connections_.erase(connection.self);  // closes the descriptor
   if (!accepting_) resume_accepting();  // below the cap again, or a descriptor freed
+}
+
+void EchoServer::close_on_error(Connection& connection, int error) {
+  close_connection(connection, is_reset(error) ? "reset" : "error", error);
+}
+
+void EchoServer::count_sent(Connection& connection, std::size_t bytes) {
+  connection.bytes_out += bytes;
+  total_bytes_out_ += bytes;
+  mark_active(connection);
+}
+
+// Keeps connections_ ordered by last activity, so that only its front can be idle longest.
+void EchoServer::mark_active(Connection& connection) {
+  if (!options_.idle_timeout) return;
+  connection.last_active = now_;
+  connections_.splice(connections_.end(), connections_, connection.self);
 }
 
 void EchoServer::expire_idle() {

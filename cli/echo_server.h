@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <functional>
 #include <list>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,11 +54,15 @@ class EchoServer {
 
   void on_accept(int listener);
   void on_connection(Connection& connection, Events events);
+  Callback callback_for(Connection& connection);
   // Each returns false when it closed the connection.
   bool write_pending(Connection& connection);
   bool read_and_echo(Connection& connection);
   void update_interest(Connection& connection);
   void close_connection(Connection& connection, const char* reason, int error = 0);
+  void close_on_error(Connection& connection, int error);  // reason reset or error
+  void mark_active(Connection& connection);
+  void count_sent(Connection& connection, std::size_t bytes);
 
   void pause_accepting(std::optional<Clock::time_point> retry_at);
   void resume_accepting();
@@ -71,7 +74,6 @@ class EchoServer {
 
   Selector& selector_;
   std::vector<Listener> listeners_;
-  std::vector<std::string> unix_paths_;
   const EchoOptions options_;
   const JsonLines& out_;
 
