@@ -265,8 +265,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::Values("select", "poll",
 // ---- Independent of the backend ----
 
 TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
-  // TEST_TMPDIR can be longer than a Unix socket path may be.
-  const std::string path = "/tmp/seltool-echo-test-" + std::to_string(::getpid()) + ".sock";
+  const TempDir dir;
+  const std::string path = dir.file("echo.sock");
   SeltoolProcess server({"echo", "--listen", "unix:" + path});
   const auto listening = server.read_event();
   ASSERT_TRUE(listening);
