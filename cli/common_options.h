@@ -1,0 +1,28 @@
+// The options `watch` and `wait` share: targets, events, timeout, selector, quiet, verbose.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/duration.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace seltool::cli {
+
+struct CommonOptions {
+  std::vector<std::string> targets;  // exactly as given (they are echoed in events)
+  std::string events;                // "", "read", "write" or "read,write" ("": per target)
+  std::optional<Duration> timeout;   // unset: the command's default
+  std::string selector;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+// Adds TARGET... and -e, -t, -s, -q, -v to `command`.
+void add_common_options(CLI::App& command, CommonOptions& options);
+
+}  // namespace seltool::cli

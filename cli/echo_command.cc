@@ -1,0 +1,86 @@
+// seltool echo: the Python selectors documentation's echo server, done right (see
+// echo_server.h and docs/echo.md).
+#include <sys/socket.h>
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/duration.h"
+#include "cli/echo_server.h"
+#include "cli/exit_codes.h"
+#include "cli/json_lines.h"
+#include "cli/listen_address.h"
+#include "cli/selector_option.h"
+#include "cli/stop_signals.h"
+
+namespace seltool::cli {
+namespace {
+
+struct EchoCommandOptions {
+  std::vector<std::string> listen;
+  std::string selector;
+  std::size_t max_connections = 0;
+  std::size_t buffer_limit = 64 * 1024;
+  std::optional<Duration> idle_timeout;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+int run_echo(const EchoCommandOptions& options) {
+  std::unique_ptr<Selector> selector = open_selector(options.selector);
+  std::vector<Listener> listeners;
+  for (const std::string& address : options.listen) {
+    listeners.push_back(open_listener(address, SOMAXCONN));
+  }
+  EchoOptions server_options;
+  server_options.max_connections = options.max_connections;
+  server_options.buffer_limit = options.buffer_limit;
+  if (options.idle_timeout && options.idle_timeout->count() > 0) {
+    server_options.idle_timeout = options.idle_timeout;  // 0 means no idle timeout
+  }
+  server_options.verbosity = options.quiet     ? Verbosity::kQuiet
+                             : options.verbose ? Verbosity::kVerbose
+                                               : Verbosity::kNormal;
+  const JsonLines out(/*quiet=*/false, /*batched=*/true);
+  EchoServer server(*selector, std::move(listeners), server_options, out);
+  const StopSignals stop(*selector);
+  server.run(stop);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_echo_command(CLI::App& app, Invocation& invocation) {
+  auto options = std::make_shared<EchoCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "echo", "Run an echo server (the Python selectors example, done right); JSON Lines events");
+  command
+      ->add_option("--listen", options->listen,
+                   "HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH; repeatable "
+                   "(default 127.0.0.1:1234; port 0 picks a free port)")
+      ->type_name("ADDR")
+      ->default_str("127.0.0.1:1234");
+  add_selector_option(*command, options->selector);
+  command
+      ->add_option("--max-connections", options->max_connections,
+                   "serve at most N clients at once; more wait in the listen backlog (0: no cap)")
+      ->type_name("N");
+  command
+      ->add_option("--buffer-limit", options->buffer_limit,
+                   "stop reading from a client whose unsent echo exceeds BYTES; resume below "
+                   "half of it (default 65536)")
+      ->type_name("BYTES")
+      ->check(CLI::PositiveNumber);
+  add_duration_option(*command, "--idle-timeout", options->idle_timeout,
+                      "close connections idle for DURATION (1.5, 250ms, 2s, 1m; 0: never)");
+  auto* quiet =
+      command->add_flag("-q,--quiet", options->quiet, "only listening, stopped and error lines");
+  command->add_flag("-v,--verbose", options->verbose, "also one line per echo")->excludes(quiet);
+  command->callback([options, &invocation] {
+    if (options->listen.empty()) options->listen.push_back("127.0.0.1:1234");
+    invocation.run = [options] { return run_echo(*options); };
+  });
+}
+
+}  // namespace seltool::cli

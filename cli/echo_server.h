@@ -1,0 +1,97 @@
+// The echo server behind `seltool echo`: the Python selectors documentation's example (one
+// selector loop, accept and read callbacks stored as each key's data), made correct: partial
+// writes, backpressure, half-close, resets, descriptor exhaustion, a connection cap, idle
+// timeouts and a graceful, bounded drain on SIGINT/SIGTERM.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/json_lines.h"
+#include "cli/listen_address.h"
+#include "cli/stop_signals.h"
+#include "lib/selectors.h"
+#include "lib/unique_fd.h"
+
+namespace seltool::cli {
+
+enum class Verbosity { kQuiet, kNormal, kVerbose };
+
+struct EchoOptions {
+  std::size_t max_connections = 0;  // 0: no cap
+  std::size_t buffer_limit = 64 * 1024;
+  std::optional<std::chrono::nanoseconds> idle_timeout;
+  std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
+  Verbosity verbosity = Verbosity::kNormal;
+};
+
+class EchoServer {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Serves on `listeners` (see open_listener()) with `selector`, writing events to `out`
+  // (batched: flushed once per loop iteration, before the server blocks again).
+  EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options,
+             const JsonLines& out);
+  ~EchoServer();  // removes the Unix socket files it listened on
+  EchoServer(const EchoServer&) = delete;
+  EchoServer& operator=(const EchoServer&) = delete;
+
+  // Prints one "listening" line per listener and serves until `stop` counts a signal; then
+  // stops accepting, flushes pending echoes for at most drain_timeout (a second signal cuts
+  // that short) and prints the "stopped" line with the totals.
+  void run(const StopSignals& stop);
+
+ private:
+  struct Connection;
+  using Connections = std::list<Connection>;
+  using Callback = std::function<void(Events)>;
+
+  void on_accept(int listener);
+  void on_connection(Connection& connection, Events events);
+  Callback callback_for(Connection& connection);
+  // Each returns false when it closed the connection.
+  bool write_pending(Connection& connection);
+  bool read_and_echo(Connection& connection);
+  void update_interest(Connection& connection);
+  void close_connection(Connection& connection, const char* reason, int error = 0);
+  void close_on_error(Connection& connection, int error);  // reason reset or error
+  void mark_active(Connection& connection);
+  void count_sent(Connection& connection, std::size_t bytes);
+
+  void pause_accepting(std::optional<Clock::time_point> retry_at);
+  void resume_accepting();
+  bool below_cap() const;
+  void begin_drain();
+  void expire_idle();
+  std::optional<Clock::duration> next_timeout() const;
+  void log_error(const char* action, int error);
+
+  Selector& selector_;
+  std::vector<Listener> listeners_;
+  const EchoOptions options_;
+  const JsonLines& out_;
+
+  Connections connections_;  // least recently active first (when idle timeouts are on)
+  std::vector<char> scratch_;
+  Clock::time_point started_;
+  Clock::time_point now_;
+
+  bool accepting_ = false;
+  std::optional<Clock::time_point> accept_retry_at_;  // after EMFILE/ENFILE
+  bool accept_error_logged_ = false;
+  bool draining_ = false;
+  Clock::time_point drain_deadline_;
+  bool aborted_ = false;
+
+  std::uint64_t total_connections_ = 0;
+  std::uint64_t total_bytes_in_ = 0;
+  std::uint64_t total_bytes_out_ = 0;
+};
+
+}  // namespace seltool::cli

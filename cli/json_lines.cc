@@ -1,0 +1,116 @@
+#include "cli/json_lines.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace seltool::cli {
+namespace {
+
+// Initialised before main() runs: the "start" that "t" counts from.
+const std::chrono::steady_clock::time_point kStarted = std::chrono::steady_clock::now();
+
+// RFC 3339 UTC with microseconds, e.g. "2026-11-26T20:50:01.123456Z".
+std::string rfc3339_now() {
+  const auto now = std::chrono::system_clock::now();
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  const time_t seconds = time_t(micros / 1'000'000);
+  tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  std::snprintf(text + length, sizeof text - length, ".%06dZ", int(micros % 1'000'000));
+  return text;
+}
+
+// The symbolic name of an errno value ("ECONNREFUSED"); the ones seltool's targets can meet.
+std::string errno_name(int errnum) {
+  switch (errnum) {
+#define SELTOOL_ERRNO(name) \
+  case name:                \
+    return #name;
+    SELTOOL_ERRNO(EPERM)
+    SELTOOL_ERRNO(ENOENT)
+    SELTOOL_ERRNO(EINTR)
+    SELTOOL_ERRNO(EIO)
+    SELTOOL_ERRNO(ENXIO)
+    SELTOOL_ERRNO(EBADF)
+    SELTOOL_ERRNO(EAGAIN)
+    SELTOOL_ERRNO(ENOMEM)
+    SELTOOL_ERRNO(EACCES)
+    SELTOOL_ERRNO(EEXIST)
+    SELTOOL_ERRNO(ENOTDIR)
+    SELTOOL_ERRNO(EISDIR)
+    SELTOOL_ERRNO(EINVAL)
+    SELTOOL_ERRNO(ENFILE)
+    SELTOOL_ERRNO(EMFILE)
+    SELTOOL_ERRNO(ENOSPC)
+    SELTOOL_ERRNO(EPIPE)
+    SELTOOL_ERRNO(ENAMETOOLONG)
+    SELTOOL_ERRNO(ELOOP)
+    SELTOOL_ERRNO(ENOTSOCK)
+    SELTOOL_ERRNO(EPROTOTYPE)
+    SELTOOL_ERRNO(EAFNOSUPPORT)
+    SELTOOL_ERRNO(EADDRINUSE)
+    SELTOOL_ERRNO(EADDRNOTAVAIL)
+    SELTOOL_ERRNO(ENETDOWN)
+    SELTOOL_ERRNO(ENETUNREACH)
+    SELTOOL_ERRNO(ECONNABORTED)
+    SELTOOL_ERRNO(ECONNRESET)
+    SELTOOL_ERRNO(ENOBUFS)
+    SELTOOL_ERRNO(ENOTCONN)
+    SELTOOL_ERRNO(ETIMEDOUT)
+    SELTOOL_ERRNO(ECONNREFUSED)
+    SELTOOL_ERRNO(EHOSTDOWN)
+    SELTOOL_ERRNO(EHOSTUNREACH)
+    SELTOOL_ERRNO(EALREADY)
+    SELTOOL_ERRNO(EINPROGRESS)
+#undef SELTOOL_ERRNO
+    default:
+      return "E" + std::to_string(errnum);
+  }
+}
+
+}  // namespace
+
+double seconds_since_start() {
+  const auto elapsed = std::chrono::steady_clock::now() - kStarted;
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  return double(micros) / 1e6;
+}
+
+void JsonLines::event(std::string_view name, const Json& fields) const {
+  if (quiet_) return;
+  Json line = Json::object();
+  line["event"] = name;
+  for (const auto& [key, value] : fields.items()) line[key] = value;
+  line["t"] = seconds_since_start();
+  line["ts"] = rfc3339_now();
+  put_line(line);
+  if (!batched_) flush();
+}
+
+void JsonLines::write_line(const Json& value) {
+  put_line(value);
+  flush();
+}
+
+void JsonLines::put_line(const Json& value) {
+  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void JsonLines::flush() { std::fflush(stdout); }
+
+Json error_json(int errnum) {
+  return Json{{"errno", errnum}, {"code", errno_name(errnum)}, {"message", std::strerror(errnum)}};
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,63 @@
+#include "cli/listen_address.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "cli/socket_address.h"
+#include "cli/usage_error.h"
+
+namespace seltool::cli {
+namespace {
+
+UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
+  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (fd && address.family() != AF_UNIX) {
+    const int on = 1, off = 0;
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    if (dual_stack) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
+  if (!fd || ::bind(fd.get(), address.get(), address.length) == -1 ||
+      ::listen(fd.get(), backlog) == -1) {
+    const std::string shown =
+        address.family() == AF_UNIX ? "unix:" + format_address(address) : format_address(address);
+    throw listen_failed("cannot listen on " + shown + ": " + strerror(errno));
+  }
+  return fd;
+}
+
+}  // namespace
+
+Listener open_listener(std::string_view text, int backlog) {
+  const std::string argument = "--listen " + std::string(text);
+  if (text.substr(0, 5) == "unix:") {
+    const std::string path(text.substr(5));
+    Listener listener{listen_on(unix_socket_address(path, argument), backlog, false), path};
+    return listener;
+  }
+  const HostPort endpoint = split_host_port(text, argument);
+  Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
+  if (resolved.addresses.empty()) {
+    throw UsageError("invalid address '" + argument + "': " + resolved.error);
+  }
+  // Every address: the IPv6 wildcard serves IPv4 too, so try it first.
+  const bool every_address = endpoint.host.empty();
+  if (every_address) {
+    std::stable_partition(resolved.addresses.begin(), resolved.addresses.end(),
+                          [](const SocketAddress& a) { return a.family() == AF_INET6; });
+  }
+  std::string first_error;
+  for (const SocketAddress& address : resolved.addresses) {
+    try {
+      return {listen_on(address, backlog, every_address && address.family() == AF_INET6), ""};
+    } catch (const listen_failed& error) {
+      if (first_error.empty()) first_error = error.what();
+    }
+  }
+  throw listen_failed(first_error);
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,90 @@
+// seltool: readiness of descriptors, sockets and pipes on the command line, as JSON Lines.
+// main() only parses the command line, dispatches to the chosen subcommand and maps what
+// escapes from it to an exit code (see exit_codes.h).
+#include <CLI/CLI.hpp>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "cli/usage_error.h"
+
+namespace {
+
+constexpr const char* kVersion = "0.1.0";
+
+// CLI11's message, or a clearer one when the command itself is missing or unknown.
+int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  using seltool::cli::report_usage_error;
+  std::string commands;
+  bool known = false;
+  for (const CLI::App* command : app.get_subcommands([](CLI::App*) { return true; })) {
+    commands += (commands.empty() ? "" : ", ") + command->get_name();
+    known |= argc > 1 && command->get_name() == argv[1];
+  }
+  if (argc < 2) {
+    return report_usage_error("missing command: expected one of " + commands +
+                              " (see 'seltool --help')");
+  }
+  const std::string first = argv[1];
+  if (first[0] == '-') {
+    return report_usage_error("unknown option '" + first +
+                              "': expected --help, --version or a command (" + commands + ")");
+  }
+  if (!known) {
+    return report_usage_error("unknown command '" + first + "': expected one of " + commands);
+  }
+  return report_usage_error(std::string(error.what()) + " (see 'seltool " + first + " --help')");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace seltool::cli;
+  CLI::App app(
+      "Readiness of descriptors, sockets and pipes, as JSON Lines (see 'seltool "
+      "COMMAND --help').",
+      "seltool");
+  app.set_version_flag("--version", std::string("seltool ") + kVersion);
+  app.require_subcommand(1);
+
+  Invocation invocation;
+  add_selectors_command(app, invocation);
+  add_watch_command(app, invocation);
+  add_wait_command(app, invocation);
+  add_echo_command(app, invocation);
+
+  // CLI11 would fold the words after "--" into the positional targets: split them off first.
+  int parsed_argc = argc;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) {
+      parsed_argc = i;
+      invocation.has_command = true;
+      invocation.command.assign(argv + i + 1, argv + argc);
+      break;
+    }
+  }
+
+  try {
+    app.parse(parsed_argc, argv);
+  } catch (const CLI::Success& done) {  // --help, --version
+    return app.exit(done);
+  } catch (const CLI::ParseError& error) {
+    return report_parse_error(app, error, parsed_argc, argv);
+  } catch (const UsageError& error) {
+    return report_usage_error(error.what());
+  }
+  if (invocation.has_command && !invocation.takes_command) {
+    return report_usage_error("'-- COMMAND' is accepted only by 'seltool wait'");
+  }
+
+  try {
+    return invocation.run();
+  } catch (const UsageError& error) {
+    return report_usage_error(error.what());
+  } catch (const std::exception& error) {
+    print_diagnostic(error.what());
+    return kExitInternal;
+  }
+}

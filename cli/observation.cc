@@ -1,0 +1,109 @@
+#include "cli/observation.h"
+
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/data_encoding.h"
+#include "cli/socket_address.h"
+#include "lib/unique_fd.h"
+
+namespace seltool::cli {
+namespace {
+
+std::optional<std::uint64_t> bytes_available(int fd) {
+  int count = 0;
+  if (::ioctl(fd, FIONREAD, &count) == -1 || count < 0) return std::nullopt;
+  return std::uint64_t(count);
+}
+
+// SO_ERROR of a socket (reading it clears it), nullopt when none is pending.
+std::optional<int> pending_socket_error(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1 || error == 0) {
+    return std::nullopt;
+  }
+  return error;
+}
+
+// Reads at most `available` (or kConsumeLimit when unknown) bytes with one read().
+void consume(int fd, Observation& seen, ConsumeMode mode) {
+  std::string buffer(
+      seen.bytes ? std::min<std::uint64_t>(*seen.bytes, kConsumeLimit) : kConsumeLimit, '\0');
+  ssize_t n;
+  do {
+    n = ::read(fd, buffer.data(), buffer.size());
+  } while (n == -1 && errno == EINTR);
+  if (n == 0) {
+    seen.hup = true;
+    seen.bytes = 0;
+  } else if (n > 0) {
+    seen.bytes = std::uint64_t(n);
+    if (mode == ConsumeMode::kKeepData) seen.data.assign(buffer.data(), std::size_t(n));
+  } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    seen.bytes = 0;  // another reader took the data first
+  } else {
+    seen.error = errno;
+  }
+}
+
+}  // namespace
+
+Observation observe(const Target& target, Events ready, ConsumeMode mode) {
+  Observation seen;
+  seen.events = ready & target.possible();
+  const int fd = target.fd();
+  if (target.is_socket()) seen.error = pending_socket_error(fd);
+  if (!(ready & EVENT_READ) || seen.error) return seen;
+
+  if (target.is_listener()) {
+    if (mode != ConsumeMode::kPeek) {
+      UniqueFd accepted(::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+      if (accepted) seen.accepted_peer = peer_address(accepted.get());
+    }
+    return seen;
+  }
+  seen.bytes = bytes_available(fd);
+  if (seen.bytes == std::optional<std::uint64_t>(0)) {
+    seen.hup = true;
+  } else if (mode != ConsumeMode::kPeek) {
+    consume(fd, seen, mode);
+  }
+  return seen;
+}
+
+void Observation::add_fields(Json& fields) const {
+  Json names = Json::array();
+  if (events & EVENT_READ) names.push_back("read");
+  if (events & EVENT_WRITE) names.push_back("write");
+  if (hup) names.push_back("hup");
+  if (error) names.push_back("error");
+  fields["events"] = std::move(names);
+  if (bytes) fields["bytes"] = *bytes;
+  if (!data.empty()) {
+    const bool text = is_valid_utf8(data);
+    fields["data"] = text ? data : base64(data);
+    fields["encoding"] = text ? "utf-8" : "base64";
+  }
+  if (!accepted_peer.empty()) fields["accepted_peer"] = accepted_peer;
+  if (error) fields["error"] = error_json(*error);
+}
+
+std::string describe_backend_report(Events events, Conditions conditions) {
+  std::string text;
+  const auto add = [&text](bool present, const char* name) {
+    if (!present) return;
+    if (!text.empty()) text += ',';
+    text += name;
+  };
+  add(events & EVENT_READ, "read");
+  add(events & EVENT_WRITE, "write");
+  add(conditions & CONDITION_HANGUP, "hangup");
+  add(conditions & CONDITION_ERROR, "error");
+  add(conditions & CONDITION_PRIORITY, "priority");
+  return text;
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,64 @@
+// `seltool selectors`, --version, --help and the SELTOOL_SELECTOR default.
+#include <sys/select.h>
+
+#include "gtest/gtest.h"
+#include "tests/cli/seltool_process.h"
+
+namespace seltool::testing {
+namespace {
+
+TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
+  const Result result = run_seltool({"selectors"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 1u);
+  const Json& info = lines[0];
+  EXPECT_EQ(info["default"], "epoll");
+  std::vector<std::string> names;
+  for (const Json& backend : info["backends"]) {
+    const std::string name = backend["name"];
+    names.push_back(name);
+    const bool linux_backend = name == "epoll" || name == "poll" || name == "select";
+    EXPECT_EQ(backend["compiled"], linux_backend) << name;
+    EXPECT_EQ(backend["usable"], linux_backend) << name;
+    EXPECT_EQ(backend.contains("reason"), !linux_backend) << name;
+    EXPECT_EQ(backend.contains("fd_setsize"), name == "select") << name;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"kqueue", "epoll", "devpoll", "poll", "select"}));
+  EXPECT_EQ(info["backends"][4]["fd_setsize"], FD_SETSIZE);
+}
+
+TEST(Selectors, EnvironmentGivesTheDefaultAndTheOptionOverridesIt) {
+  Pipe pipe = make_pipe();
+  const auto selector_used = [&](std::vector<std::string> args, const std::string& env) {
+    args.insert(args.begin(), {"watch", "-t", "10ms"});
+    args.push_back("3");
+    const Result result =
+        run_seltool(args, SpawnOptions{{{3, pipe.read_end.get()}}, {{"SELTOOL_SELECTOR", env}}});
+    EXPECT_EQ(result.exit_code, 124) << result.err;
+    const std::vector<Json> lines = parse_lines(result.out);
+    return lines.empty() ? Json() : lines[0]["selector"];
+  };
+  EXPECT_EQ(selector_used({}, ""), "epoll");
+  EXPECT_EQ(selector_used({}, "poll"), "poll");
+  EXPECT_EQ(selector_used({"-s", "select"}, "poll"), "select");
+  EXPECT_EQ(selector_used({"--selector", "default"}, "poll"), "epoll");
+}
+
+TEST(Version, PrintsNameAndVersion) {
+  const Result result = run_seltool({"--version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out.rfind("seltool ", 0), 0u) << result.out;
+  EXPECT_EQ(result.err, "");
+}
+
+TEST(Help, EveryCommandHasHelpOnStdout) {
+  for (const char* command : {"selectors", "watch", "wait"}) {
+    const Result result = run_seltool({command, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_NE(result.out.find(std::string("seltool ") + command), std::string::npos) << result.out;
+  }
+}
+
+}  // namespace
+}  // namespace seltool::testing

@@ -1,0 +1,228 @@
+#include "tests/cli/seltool_process.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "gtest/gtest.h"
+
+namespace seltool::testing {
+
+using Clock = std::chrono::steady_clock;
+
+std::string seltool_path() {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
+         "/cli/seltool";
+}
+
+Pipe make_pipe() {
+  int ends[2];
+  if (::pipe2(ends, O_CLOEXEC) != 0) ADD_FAILURE() << "pipe2 failed";
+  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
+}
+
+SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
+  Pipe out = make_pipe();
+  Pipe err = make_pipe();
+  const std::string path = seltool_path();
+  std::vector<char*> argv{const_cast<char*>("seltool")};
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(out.write_end.get(), 1);
+    ::dup2(err.write_end.get(), 2);
+    // Passed descriptors go first to high temporary numbers, so that no mapping overwrites the
+    // source of another; dup2 leaves the copies inheritable.
+    std::map<int, int> staged;
+    int spare = 900;
+    for (const auto& [child_fd, test_fd] : options.descriptors) {
+      staged[child_fd] = ::fcntl(test_fd, F_DUPFD, spare);
+      spare = staged[child_fd] + 1;
+    }
+    int highest = 1024;
+    for (const auto& [child_fd, temporary] : staged) {
+      ::dup2(temporary, child_fd);
+      highest = std::max({highest, child_fd, temporary});
+    }
+    for (int fd = 3; fd <= highest; ++fd) {
+      if (!options.descriptors.count(fd)) ::close(fd);
+    }
+    for (const auto& [name, value] : options.env) {
+      if (value.empty()) {
+        ::unsetenv(name.c_str());
+      } else {
+        ::setenv(name.c_str(), value.c_str(), 1);
+      }
+    }
+    if (options.max_open_files) {
+      const rlimit limit{*options.max_open_files, *options.max_open_files};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    ::execv(path.c_str(), argv.data());
+    ::_exit(127);
+  }
+  EXPECT_GT(pid_, 0) << "fork failed";
+  stdout_ = std::move(out.read_end);
+  stderr_ = std::move(err.read_end);
+}
+
+SeltoolProcess::~SeltoolProcess() {
+  if (pid_ > 0 && !exit_code_) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+// Reads what is available on `fd` into `buffer`, waiting until `deadline`; false at EOF or timeout.
+bool SeltoolProcess::fill(int fd, std::string& buffer, Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  pollfd entry{fd, POLLIN, 0};
+  if (::poll(&entry, 1, int(std::max<long>(0, left.count()))) <= 0) return false;
+  char chunk[4096];
+  const ssize_t n = ::read(fd, chunk, sizeof chunk);
+  if (n <= 0) return false;
+  buffer.append(chunk, std::size_t(n));
+  return true;
+}
+
+std::optional<std::string> SeltoolProcess::read_line(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  for (;;) {
+    const std::size_t newline = stdout_buffer_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = stdout_buffer_.substr(0, newline);
+      stdout_buffer_.erase(0, newline + 1);
+      return line;
+    }
+    if (!fill(stdout_.get(), stdout_buffer_, deadline)) return std::nullopt;
+  }
+}
+
+std::optional<Json> SeltoolProcess::read_event(std::chrono::milliseconds timeout) {
+  const std::optional<std::string> line = read_line(timeout);
+  if (!line) return std::nullopt;
+  Json parsed = Json::parse(*line, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << *line;
+  return parsed;
+}
+
+bool SeltoolProcess::quiet_for(std::chrono::milliseconds period) {
+  if (stdout_buffer_.find('\n') != std::string::npos) return false;
+  pollfd entry{stdout_.get(), POLLIN, 0};
+  return ::poll(&entry, 1, int(period.count())) == 0;
+}
+
+std::string SeltoolProcess::rest_of_stdout(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (fill(stdout_.get(), stdout_buffer_, deadline)) {
+  }
+  return std::exchange(stdout_buffer_, {});
+}
+
+std::string SeltoolProcess::rest_of_stderr(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (fill(stderr_.get(), stderr_buffer_, deadline)) {
+  }
+  return std::exchange(stderr_buffer_, {});
+}
+
+std::optional<int> SeltoolProcess::wait_exit(std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (!exit_code_) {
+    int status = 0;
+    const pid_t done = ::wait4(pid_, &status, WNOHANG, &usage_);
+    if (done == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    } else if (Clock::now() >= deadline) {
+      return std::nullopt;
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  return exit_code_;
+}
+
+bool SeltoolProcess::running() { return !wait_exit(0ms); }
+
+double SeltoolProcess::cpu_seconds() const {
+  const auto seconds = [](const timeval& tv) { return double(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return seconds(usage_.ru_utime) + seconds(usage_.ru_stime);
+}
+
+void SeltoolProcess::signal(int number) { ::kill(pid_, number); }
+
+Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options,
+                   std::chrono::milliseconds timeout) {
+  const Clock::time_point start = Clock::now();
+  SeltoolProcess process(args, options);
+  Result result;
+  result.out = process.rest_of_stdout(timeout);
+  result.err = process.rest_of_stderr(timeout);
+  result.exit_code = process.wait_exit(timeout).value_or(-1);
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return result;
+}
+
+std::vector<Json> parse_lines(const std::string& out) {
+  std::vector<Json> lines;
+  std::istringstream stream(out);
+  std::string line;
+  while (std::getline(stream, line)) {
+    Json parsed = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+    lines.push_back(std::move(parsed));
+  }
+  return lines;
+}
+
+UniqueFd listen_tcp(int port) {
+  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  const int on = 1;
+  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(std::uint16_t(port));
+  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::listen(listener.get(), 16), 0);
+  return listener;
+}
+
+int local_port(int fd) {
+  sockaddr_in address{};
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  return ntohs(address.sin_port);
+}
+
+int free_tcp_port() { return local_port(listen_tcp(0).get()); }
+
+TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {
+  EXPECT_NE(::mkdtemp(path_.data()), nullptr);
+}
+
+TempDir::~TempDir() {
+  if (DIR* dir = ::opendir(path_.c_str())) {
+    while (const dirent* entry = ::readdir(dir)) {
+      const std::string name = entry->d_name;
+      if (name != "." && name != "..") ::unlink(file(name).c_str());
+    }
+    ::closedir(dir);
+  }
+  ::rmdir(path_.c_str());
+}
+
+}  // namespace seltool::testing

@@ -1,0 +1,109 @@
+// Runs the real seltool binary for the CLI tests: stdout and stderr come back through pipes,
+// chosen descriptors of the test are passed to the child under chosen numbers, lines are read
+// with a timeout, and a child still running at the end is killed and reaped.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/unique_fd.h"
+
+namespace seltool::testing {
+
+using namespace std::chrono_literals;
+using Json = nlohmann::json;
+
+// The Linux backends every behaviour is checked with.
+inline const std::vector<std::string> kLinuxBackends = {"select", "poll", "epoll"};
+
+// Path of the seltool binary in the test's runfiles.
+std::string seltool_path();
+
+// A pipe whose ends are close-on-exec (so only the descriptors passed on purpose reach seltool).
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+Pipe make_pipe();
+
+struct SpawnOptions {
+  std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
+  std::map<std::string, std::string> env;  // set in the child ("" value: unset)
+  std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
+};
+
+class SeltoolProcess {
+ public:
+  explicit SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options = {});
+  ~SeltoolProcess();  // kills and reaps the child if it still runs
+  SeltoolProcess(const SeltoolProcess&) = delete;
+  SeltoolProcess& operator=(const SeltoolProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The next line of stdout (without '\n'), or nullopt at EOF or when `timeout` passes first.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout = 5s);
+  // The next stdout line parsed as JSON (fails the test when it is not JSON).
+  std::optional<Json> read_event(std::chrono::milliseconds timeout = 5s);
+  // True when nothing arrives on stdout for `period` (a line or EOF ends it early).
+  bool quiet_for(std::chrono::milliseconds period);
+  // Everything else on stdout / stderr until EOF (bounded by `timeout`).
+  std::string rest_of_stdout(std::chrono::milliseconds timeout = 10s);
+  std::string rest_of_stderr(std::chrono::milliseconds timeout = 10s);
+
+  // Waits for the exit: the exit code, 128 + signal when killed, nullopt after `timeout`.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout = 10s);
+  bool running();
+  // CPU time (user + system) of the exited child, from wait4().
+  double cpu_seconds() const;
+  void signal(int number);
+
+ private:
+  bool fill(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline);
+
+  pid_t pid_ = -1;
+  UniqueFd stdout_;
+  UniqueFd stderr_;
+  std::string stdout_buffer_;
+  std::string stderr_buffer_;
+  std::optional<int> exit_code_;
+  rusage usage_{};
+};
+
+// Runs seltool to completion.
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options = {},
+                   std::chrono::milliseconds timeout = 20s);
+
+// Every stdout line of `out` parsed as JSON.
+std::vector<Json> parse_lines(const std::string& out);
+
+// A loopback TCP port that was free a moment ago.
+int free_tcp_port();
+// A listening TCP socket on 127.0.0.1:port (port 0: any), and its port.
+UniqueFd listen_tcp(int port);
+int local_port(int fd);
+// A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
+// with what it contains when the test ends.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace seltool::testing

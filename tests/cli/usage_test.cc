@@ -1,0 +1,84 @@
+// Bad input: every case exits 2 with one line on stderr naming the bad argument, and nothing
+// on stdout.
+#include "gtest/gtest.h"
+#include "tests/cli/seltool_process.h"
+
+namespace seltool::testing {
+namespace {
+
+struct BadInput {
+  std::vector<std::string> args;
+  std::string named;  // what the message must mention
+  std::map<std::string, std::string> env = {};
+};
+
+void expect_usage_error(const BadInput& input, const Result& result) {
+  std::string command;
+  for (const std::string& arg : input.args) command += " " + arg;
+  SCOPED_TRACE("seltool" + command);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err.rfind("seltool: ", 0), 0u) << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  EXPECT_NE(result.err.find(input.named), std::string::npos) << result.err;
+}
+
+class Usage : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(Usage, ExitsTwoWithOneLineNamingTheArgument) {
+  const BadInput& input = GetParam();
+  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{}, input.env}));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadInputs, Usage,
+    ::testing::Values(
+        BadInput{{}, "missing command"}, BadInput{{"frobnicate"}, "'frobnicate'"},
+        BadInput{{"--bogus"}, "'--bogus'"}, BadInput{{"watch", "--bogus", "0"}, "--bogus"},
+        BadInput{{"watch"}, "TARGET"}, BadInput{{"wait"}, "TARGET"},
+        BadInput{{"watch", "nonsense"}, "'nonsense'"},
+        BadInput{{"watch", "127.0.0.1:99999"}, "'127.0.0.1:99999'"},
+        BadInput{{"wait", "tcp:localhost:http"}, "'tcp:localhost:http'"},
+        BadInput{{"watch", "[::1:80"}, "'[::1:80'"}, BadInput{{"watch", "::1:80"}, "brackets"},
+        BadInput{{"watch", "fd:x"}, "'fd:x'"}, BadInput{{"watch", "99999999999"}, "99999999999"},
+        BadInput{{"watch", "77"}, "descriptor 77 is not open"},
+        BadInput{{"watch", "/nonexistent/fifo"}, "'/nonexistent/fifo'"},
+        BadInput{{"watch", "file:"}, "'file:'"},
+        BadInput{{"watch", "unix:" + std::string(200, 'a')}, "Unix socket path"},
+        BadInput{{"watch", "-t", "abc", "0"}, "'abc' for --timeout"},
+        BadInput{{"wait", "-t", "-1", "0"}, "'-1' for --timeout"},
+        BadInput{{"wait", "-t", "1x", "0"}, "'1x' for --timeout"},
+        BadInput{{"wait", "-t", "nan", "0"}, "'nan' for --timeout"},
+        BadInput{{"wait", "-i", "soon", "0"}, "'soon' for --interval"},
+        BadInput{{"wait", "-i", "0", "0"}, "--interval"},
+        BadInput{{"watch", "-e", "readwrite", "0"}, "'readwrite'"},
+        BadInput{{"watch", "-n", "0", "0"}, "--count"},
+        BadInput{{"watch", "-s", "foo", "0"}, "'foo'"},
+        BadInput{{"watch", "-s", "kqueue", "0"}, "'kqueue'"},
+        BadInput{{"watch", "0"}, "'bogus'", {{"SELTOOL_SELECTOR", "bogus"}}},
+        BadInput{{"watch", "0", "--", "ls"}, "'-- COMMAND'"},
+        BadInput{{"wait", "0", "--"}, "COMMAND"}, BadInput{{"selectors", "extra"}, "extra"}));
+
+TEST(UsageErrors, SelectorErrorListsTheUsableBackends) {
+  const Result result = run_seltool({"wait", "-s", "devpoll", "0"});
+  EXPECT_EQ(result.exit_code, 2);
+  for (const char* name : {"epoll", "poll", "select"}) {
+    EXPECT_NE(result.err.find(name), std::string::npos) << result.err;
+  }
+}
+
+TEST(UsageErrors, PortInUseForTcpListen) {
+  UniqueFd listener = listen_tcp(0);
+  const std::string target = "tcp-listen:127.0.0.1:" + std::to_string(local_port(listener.get()));
+  const BadInput input{{"watch", target}, "Address already in use"};
+  expect_usage_error(input, run_seltool(input.args));
+}
+
+TEST(UsageErrors, WriteInterestOnAReadOnlyDescriptor) {
+  Pipe pipe = make_pipe();
+  const BadInput input{{"wait", "-e", "write", "3"}, "read-only"};
+  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{{3, pipe.read_end.get()}}, {}}));
+}
+
+}  // namespace
+}  // namespace seltool::testing

@@ -1,0 +1,149 @@
+// `seltool wait` against real pipes, loopback TCP and Unix listeners, with every Linux backend.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "gtest/gtest.h"
+#include "tests/cli/seltool_process.h"
+
+namespace seltool::testing {
+namespace {
+
+SpawnOptions passing(std::map<int, int> descriptors) { return SpawnOptions{descriptors, {}}; }
+
+class Wait : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::vector<std::string> wait(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"wait", "-s", GetParam()});
+    return args;
+  }
+};
+
+TEST_P(Wait, ReadyDescriptorExitsZeroAtOnce) {
+  Pipe pipe = make_pipe();
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  const Result result = run_seltool(wait({"3"}), passing({{3, pipe.read_end.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u) << result.out;
+  EXPECT_EQ(lines[0]["event"], "start");
+  EXPECT_EQ(lines[0]["mode"], "all");
+  EXPECT_EQ(lines[1]["event"], "ready");
+  EXPECT_EQ(lines[1]["events"], Json({"read"}));
+  EXPECT_EQ(lines[1]["bytes"], 1);
+}
+
+TEST_P(Wait, PipeBecomingReadableLaterEndsTheWait) {
+  Pipe pipe = make_pipe();
+  SeltoolProcess seltool(wait({"3"}), passing({{3, pipe.read_end.get()}}));
+  ASSERT_TRUE(seltool.read_event());
+  EXPECT_FALSE(seltool.wait_exit(300ms)) << "nothing is readable yet";
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  EXPECT_EQ(seltool.wait_exit(), 0);
+}
+
+TEST_P(Wait, RetriesRefusedConnectsUntilTheListenerAppears) {
+  const int port = free_tcp_port();
+  const std::string target = "127.0.0.1:" + std::to_string(port);
+  SeltoolProcess seltool(wait({"-i", "100ms", "-t", "20", target}));
+  std::this_thread::sleep_for(500ms);
+  UniqueFd listener = listen_tcp(port);
+  ASSERT_EQ(seltool.wait_exit(), 0);
+
+  const std::vector<Json> lines = parse_lines(seltool.rest_of_stdout());
+  ASSERT_GE(lines.size(), 4u) << "start, at least two failed attempts, ready";
+  int attempt = 0;
+  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+    EXPECT_EQ(lines[i]["event"], "attempt_failed");
+    EXPECT_EQ(lines[i]["target"], target);
+    EXPECT_EQ(lines[i]["attempt"], ++attempt);
+    EXPECT_EQ(lines[i]["error"]["code"], "ECONNREFUSED");
+  }
+  const Json& ready = lines.back();
+  EXPECT_EQ(ready["event"], "ready");
+  EXPECT_EQ(ready["events"], Json({"write"}));
+  EXPECT_EQ(ready["peer"], target);
+  EXPECT_GE(ready["t"].get<double>(), 0.5);
+}
+
+TEST_P(Wait, UnixSocketAppearingLaterEndsTheWait) {
+  TempDir dir;
+  const std::string path = dir.file("app.sock");
+  SeltoolProcess seltool(wait({"-q", "-i", "50ms", "unix:" + path}));
+  EXPECT_FALSE(seltool.wait_exit(300ms));
+  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  path.copy(address.sun_path, sizeof address.sun_path - 1);
+  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener.get(), 4), 0);
+  EXPECT_EQ(seltool.wait_exit(), 0);
+  EXPECT_EQ(seltool.rest_of_stdout(), "") << "-q writes no events";
+}
+
+TEST_P(Wait, RunsTheCommandAndReturnsItsExitStatus) {
+  UniqueFd listener = listen_tcp(0);
+  const std::string target = "127.0.0.1:" + std::to_string(local_port(listener.get()));
+  const Result result =
+      run_seltool(wait({"-q", target, "--", "sh", "-c", "echo ran $0; exit 7", "ok"}));
+  EXPECT_EQ(result.exit_code, 7) << result.err;
+  EXPECT_EQ(result.out, "ran ok\n");
+}
+
+TEST_P(Wait, CommandNotFoundIs127AndNotExecutableIs126) {
+  Pipe pipe = make_pipe();
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  const Result missing = run_seltool(wait({"-q", "3", "--", "/nonexistent/command"}),
+                                     passing({{3, pipe.read_end.get()}}));
+  EXPECT_EQ(missing.exit_code, 127);
+  EXPECT_NE(missing.err.find("/nonexistent/command"), std::string::npos) << missing.err;
+
+  TempDir dir;
+  const std::string file = dir.file("not-executable");
+  UniqueFd created(::creat(file.c_str(), 0600));
+  ASSERT_TRUE(created);
+  const Result denied =
+      run_seltool(wait({"-q", "3", "--", file}), passing({{3, pipe.read_end.get()}}));
+  EXPECT_EQ(denied.exit_code, 126);
+}
+
+TEST_P(Wait, TimeoutExits124AndDoesNotRunTheCommand) {
+  TempDir dir;
+  const std::string marker = dir.file("ran");
+  const std::string target = "127.0.0.1:" + std::to_string(free_tcp_port());
+  const Result result =
+      run_seltool(wait({"-t", "400ms", "-i", "100ms", target, "--", "touch", marker}));
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  EXPECT_GE(result.seconds, 0.4);
+  EXPECT_LT(result.seconds, 10.0);
+  EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the command must not run after a timeout";
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["event"], "timeout");
+  EXPECT_EQ(lines.back()["pending"], Json({target}));
+}
+
+TEST_P(Wait, AnyNeedsOneTargetAllNeedsEvery) {
+  Pipe ready = make_pipe();
+  Pipe idle = make_pipe();
+  ASSERT_EQ(::write(ready.write_end.get(), "x", 1), 1);
+  const SpawnOptions both = passing({{3, ready.read_end.get()}, {4, idle.read_end.get()}});
+  const Result any = run_seltool(wait({"--any", "-t", "5", "3", "4"}), both);
+  EXPECT_EQ(any.exit_code, 0) << any.err;
+  const Result all = run_seltool(wait({"-t", "300ms", "3", "4"}), both);
+  EXPECT_EQ(all.exit_code, 124) << all.err;
+  const std::vector<Json> lines = parse_lines(all.out);
+  ASSERT_EQ(lines.size(), 3u) << all.out;
+  EXPECT_EQ(lines[1]["target"], "3");
+  EXPECT_EQ(lines[2]["pending"], Json({"4"}));
+}
+
+INSTANTIATE_TEST_SUITE_P(LinuxBackends, Wait, ::testing::ValuesIn(kLinuxBackends),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace seltool::testing

@@ -1,0 +1,361 @@
+// Integration tests of `seltool echo`: the real binary on 127.0.0.1 port 0, real sockets,
+// every correctness item of the contract (issue 4), on every Linux backend.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "tests/echo/echo_clients.h"
+
+namespace seltool::testing {
+namespace {
+
+// Sends random bytes without reading until nothing more goes out for half a second (the
+// server stopped reading and every buffer between us is full), at most 256 MiB; returns them.
+std::string send_until_blocked(int fd) {
+  set_nonblocking(fd);
+  const std::string chunk = random_bytes(64 << 10, 7);
+  std::string sent;
+  auto quiet_since = Clock::now();
+  while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
+    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent.append(chunk, 0, std::size_t(n));
+      quiet_since = Clock::now();
+    } else {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
+  return sent;
+}
+
+// `seltool echo` running on 127.0.0.1, port 0, and the port it picked.
+struct EchoUnderTest {
+  EchoUnderTest(std::vector<std::string> args, const SpawnOptions& options = {})
+      : process((args.insert(args.begin(), "echo"), args), options),
+        port(listening_port(process)) {}
+  SeltoolProcess process;
+  int port;
+};
+
+class EchoTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  // Starts the server with the backend under test; fails the test when it does not listen.
+  std::unique_ptr<EchoUnderTest> start(std::vector<std::string> args,
+                                       const SpawnOptions& options = {}) {
+    args.insert(args.end(), {"--listen", "127.0.0.1:0", "--selector", GetParam()});
+    auto server = std::make_unique<EchoUnderTest>(std::move(args), options);
+    EXPECT_GT(server->port, 0) << server->process.rest_of_stderr(1s);
+    return server;
+  }
+};
+
+TEST_P(EchoTest, ListeningLineNamesTheRealAddressAndBackend) {
+  SeltoolProcess server({"echo", "--listen", "127.0.0.1:0", "-s", GetParam()});
+  const auto line = server.read_event();
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["event"], "listening");
+  EXPECT_EQ((*line)["selector"], GetParam());
+  const std::string address = (*line)["address"];
+  EXPECT_EQ(address.rfind("127.0.0.1:", 0), 0u) << address;
+  EXPECT_NE(address, "127.0.0.1:0");
+}
+
+TEST_P(EchoTest, LargeRandomPayloadComesBackByteForByte) {
+  auto server = start({});
+  UniqueFd client = connect_to(server->port);
+  const std::string payload = random_bytes(8 << 20, 1);
+  const auto received = echo_concurrently({client.get()}, {payload});
+  ASSERT_EQ(received[0].size(), payload.size());
+  EXPECT_TRUE(received[0] == payload) << "echoed bytes differ";
+}
+
+TEST_P(EchoTest, ManyConcurrentClientsEachGetTheirOwnBytes) {
+  auto server = start({"-q"});
+  std::vector<UniqueFd> clients;
+  std::vector<int> fds;
+  std::vector<std::string> payloads;
+  for (unsigned i = 0; i < 64; ++i) {
+    clients.push_back(connect_to(server->port));
+    fds.push_back(clients.back().get());
+    payloads.push_back(random_bytes(256 << 10, 100 + i));
+  }
+  const auto received = echo_concurrently(fds, payloads);
+  for (std::size_t i = 0; i < fds.size(); ++i) {
+    EXPECT_TRUE(received[i] == payloads[i]) << "client " << i << " got " << received[i].size();
+  }
+}
+
+TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
+  auto server = start({"--buffer-limit", "65536"});
+  const long rss_before = rss_kib_of(server->process.pid());
+  UniqueFd hog = connect_to(server->port);
+  const std::string sent = send_until_blocked(hog.get());
+  ASSERT_LT(sent.size(), 256u << 20) << "the server never stopped reading";
+  // The server holds at most the limit plus one read (64 KiB) for it; allow for allocator
+  // slack, far below the megabytes the client pushed into the kernel's buffers.
+  EXPECT_LT(rss_kib_of(server->process.pid()) - rss_before, 4 * 1024)
+      << "server memory grew while the client did not read (" << sent.size() << " bytes sent)";
+
+  UniqueFd other = connect_to(server->port);
+  send_all(other.get(), "still served");
+  EXPECT_EQ(recv_exact(other.get(), 12, 5s), "still served");
+
+  // When the hog finally reads, every byte comes back in order.
+  const std::string back = recv_exact(hog.get(), sent.size(), 30s);
+  ASSERT_EQ(back.size(), sent.size());
+  EXPECT_TRUE(back == sent);
+}
+
+TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
+  auto server = start({});
+  UniqueFd client = connect_to(server->port);
+  const std::string payload = random_bytes(1 << 20, 3);
+  std::thread writer([&] {
+    send_all(client.get(), payload);
+    ::shutdown(client.get(), SHUT_WR);
+  });
+  bool eof = false;
+  const std::string back = recv_until_eof(client.get(), 30s, &eof);
+  writer.join();
+  EXPECT_TRUE(eof) << "the server did not close its side";
+  ASSERT_EQ(back.size(), payload.size());
+  EXPECT_TRUE(back == payload);
+  const auto closed = wait_for_event(server->process, "closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "eof");
+  EXPECT_EQ((*closed)["bytes_in"], payload.size());
+  EXPECT_EQ((*closed)["bytes_out"], payload.size());
+}
+
+TEST_P(EchoTest, ResetMidEchoNeitherKillsNorStallsTheServer) {
+  auto server = start({});
+  {
+    UniqueFd client = connect_to(server->port);
+    set_nonblocking(client.get());
+    const std::string chunk = random_bytes(64 << 10, 5);
+    for (int i = 0; i < 64; ++i) ::send(client.get(), chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    const linger abort_on_close{1, 0};  // close() sends RST
+    ::setsockopt(client.get(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
+  }
+  const auto closed = wait_for_event(server->process, "closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "reset") << closed->dump();
+  UniqueFd next = connect_to(server->port);
+  send_all(next.get(), "alive");
+  EXPECT_EQ(recv_exact(next.get(), 5, 5s), "alive");
+}
+
+TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
+  // About 7 descriptors are the server's own (stdio, selector, wakeup pipe, listener).
+  SpawnOptions options;
+  options.max_open_files = 12;
+  auto server = start({}, options);
+  std::vector<UniqueFd> clients;
+  for (int i = 0; i < 12; ++i) clients.push_back(connect_to(server->port));
+  const auto error = wait_for_event(server->process, "error", 5s);
+  ASSERT_TRUE(error) << "no EMFILE error line";
+  EXPECT_EQ((*error)["error"]["code"], "EMFILE");
+
+  // Served clients still echo; the server sits nearly idle while accept() cannot succeed.
+  send_all(clients[0].get(), "first");
+  EXPECT_EQ(recv_exact(clients[0].get(), 5, 5s), "first");
+  const double cpu_before = cpu_seconds_of(server->process.pid());
+  std::this_thread::sleep_for(1s);
+  EXPECT_LT(cpu_seconds_of(server->process.pid()) - cpu_before, 0.3) << "accept busy loop";
+
+  // Free descriptors: the clients still waiting are accepted and served.
+  for (std::size_t i = 0; i + 1 < clients.size(); ++i) clients[i].reset();
+  send_all(clients.back().get(), "last");
+  EXPECT_EQ(recv_exact(clients.back().get(), 4, 10s), "last");
+}
+
+TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
+  auto server = start({"--max-connections", "2"});
+  UniqueFd first = connect_to(server->port);
+  UniqueFd second = connect_to(server->port);
+  send_all(first.get(), "1");
+  send_all(second.get(), "2");
+  ASSERT_EQ(recv_exact(first.get(), 1), "1");
+  ASSERT_EQ(recv_exact(second.get(), 1), "2");
+  // The third connects (the kernel completes the handshake) but is not served yet.
+  UniqueFd third = connect_to(server->port);
+  send_all(third.get(), "3");
+  EXPECT_FALSE(readable_within(third.get(), 500ms)) << "served beyond --max-connections";
+  first.reset();
+  EXPECT_EQ(recv_exact(third.get(), 1, 5s), "3");
+}
+
+TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
+  auto server = start({"--idle-timeout", "300ms"});
+  UniqueFd idle = connect_to(server->port);
+  UniqueFd busy = connect_to(server->port);
+  send_all(idle.get(), "x");
+  ASSERT_EQ(recv_exact(idle.get(), 1), "x");
+  const auto last_activity = Clock::now();
+  // The busy client talks every 100 ms for a second and is never closed.
+  for (int i = 0; i < 10; ++i) {
+    send_all(busy.get(), "y");
+    ASSERT_EQ(recv_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
+    std::this_thread::sleep_for(100ms);
+  }
+  bool eof = false;
+  recv_until_eof(idle.get(), 5s, &eof);
+  EXPECT_TRUE(eof);
+  EXPECT_GE(Clock::now() - last_activity, 300ms);
+  const auto closed = wait_for_event(server->process, "closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "idle");
+  EXPECT_GE((*closed)["duration"].get<double>(), 0.3);
+}
+
+TEST_P(EchoTest, SigtermPrintsTotalsAndExitsZero) {
+  auto server = start({});
+  UniqueFd client = connect_to(server->port);
+  const std::string payload = random_bytes(1000, 9);
+  send_all(client.get(), payload);
+  ASSERT_EQ(recv_exact(client.get(), payload.size()), payload);
+  server->process.signal(SIGTERM);
+  const auto closed = wait_for_event(server->process, "closed");
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "shutdown");
+  const auto stopped = wait_for_event(server->process, "stopped");
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped)["connections"], 1);
+  EXPECT_EQ((*stopped)["bytes_in"], 1000);
+  EXPECT_EQ((*stopped)["bytes_out"], 1000);
+  EXPECT_EQ((*stopped)["drained"], true);
+  EXPECT_EQ(server->process.wait_exit(), 0);
+}
+
+TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
+  auto server = start({"--buffer-limit", "65536"});
+  UniqueFd hog = connect_to(server->port);  // never reads: the drain cannot finish
+  ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
+  server->process.signal(SIGINT);
+  std::this_thread::sleep_for(200ms);
+  const auto started = Clock::now();
+  server->process.signal(SIGINT);
+  const auto stopped = wait_for_event(server->process, "stopped", 3s);
+  ASSERT_TRUE(stopped) << "the second signal did not stop the server";
+  EXPECT_EQ((*stopped)["drained"], false);
+  EXPECT_EQ(server->process.wait_exit(), 0);
+  EXPECT_LT(Clock::now() - started, 3s);
+}
+
+TEST_P(EchoTest, DrainEndsAtItsBoundWhenAClientNeverReads) {
+  auto server = start({"--buffer-limit", "65536"});
+  UniqueFd hog = connect_to(server->port);  // never reads: the drain cannot finish
+  ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
+  const auto started = Clock::now();
+  server->process.signal(SIGTERM);
+  const auto stopped = wait_for_event(server->process, "stopped", 15s);
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ((*stopped)["drained"], true);
+  EXPECT_EQ(server->process.wait_exit(), 0);
+  EXPECT_GE(Clock::now() - started, 5s);  // the drain bound
+  EXPECT_LT(Clock::now() - started, 15s);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::Values("select", "poll", "epoll"),
+                         [](const auto& info) { return info.param; });
+
+// ---- Independent of the backend ----
+
+TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
+  const TempDir dir;
+  const std::string path = dir.file("echo.sock");
+  SeltoolProcess server({"echo", "--listen", "unix:" + path});
+  const auto listening = server.read_event();
+  ASSERT_TRUE(listening);
+  EXPECT_EQ((*listening)["address"], "unix:" + path);
+  {
+    UniqueFd client = connect_unix(path);
+    send_all(client.get(), "over unix");
+    EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
+  }
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(), 0);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "socket file left behind";
+}
+
+TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "-v"});
+  ASSERT_GT(server.port, 0);
+  UniqueFd client = connect_to(server.port);
+  send_all(client.get(), "ping");
+  ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  const auto echo = wait_for_event(server.process, "echo");
+  ASSERT_TRUE(echo);
+  EXPECT_EQ((*echo)["bytes"], 4);
+}
+
+TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "-q"});
+  ASSERT_GT(server.port, 0);
+  {
+    UniqueFd client = connect_to(server.port);
+    send_all(client.get(), "ping");
+    ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  }
+  std::this_thread::sleep_for(200ms);
+  server.process.signal(SIGTERM);
+  const auto line = server.process.read_event();
+  ASSERT_TRUE(line);
+  EXPECT_EQ((*line)["event"], "stopped");
+  EXPECT_EQ((*line)["connections"], 1);
+}
+
+TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
+  EchoUnderTest server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
+  ASSERT_GT(server.port, 0);
+  UniqueFd client = connect_to(server.port);
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
+  send_all(client.get(), "late");
+  EXPECT_EQ(recv_exact(client.get(), 4), "late");
+}
+
+struct BadInput {
+  std::vector<std::string> args;
+  int exit_code;
+};
+
+class EchoBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(EchoBadInput, OneLineOnStderrNothingOnStdoutAndTheExitCode) {
+  std::vector<std::string> args = GetParam().args;
+  args.insert(args.begin(), "echo");
+  const Result result = run_seltool(args);
+  EXPECT_EQ(result.out, "") << "something on stdout";
+  EXPECT_EQ(result.exit_code, GetParam().exit_code);
+  const std::string& error = result.err;
+  EXPECT_FALSE(error.empty());
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, EchoBadInput,
+    ::testing::Values(BadInput{{"--listen", "nonsense"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:70000"}, 2},
+                      BadInput{{"--listen", "::1:80"}, 2}, BadInput{{"--listen", "unix:"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--selector", "nosuch"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--idle-timeout", "soon"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "0"}, 2},
+                      BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 125}));
+
+TEST(EchoCommand, PortInUseExitsWith125) {
+  EchoUnderTest first({"--listen", "127.0.0.1:0"});
+  ASSERT_GT(first.port, 0);
+  const Result second =
+      run_seltool({"echo", "--listen", "127.0.0.1:" + std::to_string(first.port)});
+  EXPECT_EQ(second.exit_code, 125);
+  const std::string& error = second.err;
+  EXPECT_NE(error.find("Address already in use"), std::string::npos) << error;
+  EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+}
+
+}  // namespace
+}  // namespace seltool::testing
