@@ -15,7 +15,8 @@ struct CompiledBackend {
   std::unique_ptr<Selector> (*make)();
 };
 
-// Best first; defined by the table file of the target OS.
+// Best first; defined by the table file of the target OS as constexpr, so that the tables
+// are ready before any static initializer runs.
 extern const CompiledBackend kCompiledBackends[];
 extern const std::size_t kCompiledBackendCount;
 

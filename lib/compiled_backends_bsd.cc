@@ -6,11 +6,11 @@
 
 namespace seltool {
 
-const CompiledBackend kCompiledBackends[] = {
+constexpr CompiledBackend kCompiledBackends[] = {
     {"kqueue", &make_kqueue_selector},
     {"poll", &make_poll_selector},
     {"select", &make_select_selector},
 };
-const std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
+constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 
 }  // namespace seltool

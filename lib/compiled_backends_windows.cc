@@ -6,9 +6,9 @@
 
 namespace seltool {
 
-const CompiledBackend kCompiledBackends[] = {
+constexpr CompiledBackend kCompiledBackends[] = {
     {"select", &make_select_selector},
 };
-const std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
+constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 
 }  // namespace seltool
