@@ -48,6 +48,11 @@ int main(int argc, char** argv) {
       "seltool");
   app.set_version_flag("--version", std::string("seltool ") + kVersion);
   app.require_subcommand(1);
+  app.footer(
+      "Output: JSON Lines on stdout (one event per line, flushed), diagnostics on stderr.\n"
+      "Exit codes: 0 condition met or stopped by SIGINT/SIGTERM; 1 a target failed; 2 usage\n"
+      "error; 124 timeout; 125 seltool failed; 126/127 COMMAND not executable/not found.\n"
+      "Documentation: docs/cli.md");
 
   Invocation invocation;
   add_selectors_command(app, invocation);

@@ -75,12 +75,7 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
 }
 
 void Observation::add_fields(Json& fields) const {
-  Json names = Json::array();
-  if (events & EVENT_READ) names.push_back("read");
-  if (events & EVENT_WRITE) names.push_back("write");
-  if (hup) names.push_back("hup");
-  if (error) names.push_back("error");
-  fields["events"] = std::move(names);
+  fields["events"] = event_names(events, hup, error.has_value());
   if (bytes) fields["bytes"] = *bytes;
   if (!data.empty()) {
     const bool text = is_valid_utf8(data);
@@ -89,6 +84,15 @@ void Observation::add_fields(Json& fields) const {
   }
   if (!accepted_peer.empty()) fields["accepted_peer"] = accepted_peer;
   if (error) fields["error"] = error_json(*error);
+}
+
+Json event_names(Events events, bool hup, bool error) {
+  Json names = Json::array();
+  if (events & EVENT_READ) names.push_back("read");
+  if (events & EVENT_WRITE) names.push_back("write");
+  if (hup) names.push_back("hup");
+  if (error) names.push_back("error");
+  return names;
 }
 
 std::string describe_backend_report(Events events, Conditions conditions) {

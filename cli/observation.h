@@ -47,7 +47,10 @@ inline constexpr std::size_t kConsumeLimit = 64 * 1024;
 // descriptor: at most the FIONREAD count is read) and accept a listener's pending connection.
 Observation observe(const Target& target, Events ready, ConsumeMode mode);
 
-// "read,write hup" for -v: what the backend itself said.
+// The "events" array of a line, in this order: "read", "write", "hup", "error".
+Json event_names(Events events, bool hup = false, bool error = false);
+
+// "read,write,hangup" for -v: what the backend itself said.
 std::string describe_backend_report(Events events, Conditions conditions);
 
 }  // namespace seltool::cli

@@ -253,6 +253,9 @@ void register_target(Selector& selector, const Target& target, Events events, st
   };
   try {
     selector.register_file(target.fd(), events, std::move(data));
+  } catch (const already_registered&) {
+    throw UsageError("target '" + target.spec().text + "': descriptor " +
+                     std::to_string(target.fd()) + " is already given by another target");
   } catch (const std::invalid_argument& error) {
     throw refused(error.what());
   } catch (const std::system_error& error) {

@@ -95,8 +95,9 @@ class Target {
 std::vector<std::unique_ptr<Target>> open_targets(const std::vector<std::string>& texts,
                                                   Events events);
 
-// Registers `target`'s descriptor for `events`. What the backend refuses because of the input
-// (select: a descriptor >= FD_SETSIZE; epoll: a regular file) is a UsageError naming the target.
+// Registers `target`'s descriptor for `events`. What is refused because of the input (the same
+// descriptor twice; select: a descriptor >= FD_SETSIZE; epoll: a regular file) is a UsageError
+// naming the target.
 void register_target(Selector& selector, const Target& target, Events events, std::any data);
 
 }  // namespace seltool::cli

@@ -196,6 +196,10 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<WaitOptions>();
   CLI::App* command = app.add_subcommand(
       "wait", "Block until TARGETs are ready, then exit 0 or run '-- COMMAND [ARG...]'");
+  command->footer(
+      "Default timeout 30s (-t 0: wait forever). Failed connects are retried every --interval\n"
+      "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
+      "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   add_duration_option(*command, "-i,--interval", options->interval,

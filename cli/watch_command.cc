@@ -55,14 +55,6 @@ bool is_news(const Observation& seen, const std::optional<Observation>& last) {
   return (seen.events & EVENT_READ) != 0 && seen.bytes != last->bytes;
 }
 
-Json events_json(Events events) {
-  Observation interest;
-  interest.events = events;
-  Json fields;
-  interest.add_fields(fields);
-  return fields["events"];
-}
-
 class Watch {
  public:
   Watch(const WatchOptions& options, std::vector<std::unique_ptr<Target>> targets,
@@ -91,7 +83,7 @@ class Watch {
     Json targets = Json::array();
     for (const Watched& w : watched_) {
       Json fields = w.target->fields();  // listeners add "local": where to connect
-      fields["events"] = events_json(w.target->interest());
+      fields["events"] = event_names(w.target->interest());
       targets.push_back(std::move(fields));
     }
     output_.event("start", Json{{"command", "watch"},
@@ -150,12 +142,8 @@ class Watch {
   }
 
   void handle(Watched& w, Events ready, Conditions conditions) {
-    if (options_.common.verbose) {
-      print_diagnostic("target '" + w.target->spec().text + "' (fd " +
-                       std::to_string(w.target->fd()) + "): " + std::string(selector_->name()) +
-                       " reported " + describe_backend_report(ready, conditions));
-    }
     if (w.connecting) {
+      report_backend(w, ready, conditions);
       arm(w, 0);  // a failed address is followed by the next on a new socket
       after_connect_step(w, w.target->connect_writable());
       return;
@@ -165,6 +153,7 @@ class Watch {
     const bool consumed =
         (seen.bytes.value_or(0) > 0 && mode_ != ConsumeMode::kPeek) || !seen.accepted_peer.empty();
     if (consumed || is_news(seen, w.last)) {
+      report_backend(w, ready, conditions);
       Json fields = w.target->fields();
       seen.add_fields(fields);
       output_.event("ready", fields);
@@ -179,6 +168,15 @@ class Watch {
       arm(w, w.target->interest() & ~w.parked);
       if (!next_recheck_) next_recheck_ = Clock::now() + kRecheckInterval;
     }
+  }
+
+  // With -v: what the backend said, hangup/error/priority included (only with news, so that
+  // rechecks do not repeat it).
+  void report_backend(const Watched& w, Events ready, Conditions conditions) const {
+    if (!options_.common.verbose) return;
+    print_diagnostic("target '" + w.target->spec().text + "' (fd " +
+                     std::to_string(w.target->fd()) + "): " + std::string(selector_->name()) +
+                     " reported " + describe_backend_report(ready, conditions));
   }
 
   void after_connect_step(Watched& w, Target::Connect state) {
@@ -261,6 +259,10 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<WatchOptions>();
   CLI::App* command =
       app.add_subcommand("watch", "Stream readiness events of TARGETs, one JSON object per line");
+  command->footer(
+      "Each change is reported once: new data, end of stream (\"hup\"), an error. A target at\n"
+      "its end is dropped; watch ends when none is left. No default timeout; -t 0: none.\n"
+      "Example: seltool watch --data 3 3<my.fifo | jq -c 'select(.event == \"ready\")'");
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")

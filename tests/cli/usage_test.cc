@@ -42,6 +42,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"watch", "[::1:80"}, "'[::1:80'"}, BadInput{{"watch", "::1:80"}, "brackets"},
         BadInput{{"watch", "fd:x"}, "'fd:x'"}, BadInput{{"watch", "99999999999"}, "99999999999"},
         BadInput{{"watch", "77"}, "descriptor 77 is not open"},
+        BadInput{{"watch", "0", "stdin"}, "'stdin'"},
         BadInput{{"watch", "/nonexistent/fifo"}, "'/nonexistent/fifo'"},
         BadInput{{"watch", "file:"}, "'file:'"},
         BadInput{{"watch", "unix:" + std::string(200, 'a')}, "Unix socket path"},
