@@ -23,6 +23,10 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
     EXPECT_EQ(backend["usable"], linux_backend) << name;
     EXPECT_EQ(backend.contains("reason"), !linux_backend) << name;
     EXPECT_EQ(backend.contains("fd_setsize"), name == "select") << name;
+    // Says plainly how far each backend was tested (issue 5).
+    const std::string tested = backend["tested"];
+    EXPECT_EQ(tested.find("never run") != std::string::npos, name == "devpoll") << tested;
+    EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue") << tested;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"kqueue", "epoll", "devpoll", "poll", "select"}));
   EXPECT_EQ(info["backends"][4]["fd_setsize"], FD_SETSIZE);
