@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <map>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,6 +39,13 @@ struct SpawnOptions {
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
   std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
 };
+
+// Options that only pass the test's `descriptors` on to the child (child number -> test's).
+inline SpawnOptions passing(std::map<int, int> descriptors) {
+  SpawnOptions options;
+  options.descriptors = std::move(descriptors);
+  return options;
+}
 
 class SeltoolProcess {
  public:

@@ -27,7 +27,7 @@ class Usage : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(Usage, ExitsTwoWithOneLineNamingTheArgument) {
   const BadInput& input = GetParam();
-  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{}, input.env}));
+  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{}, input.env, {}}));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -78,7 +78,7 @@ TEST(UsageErrors, PortInUseForTcpListen) {
 TEST(UsageErrors, WriteInterestOnAReadOnlyDescriptor) {
   Pipe pipe = make_pipe();
   const BadInput input{{"wait", "-e", "write", "3"}, "read-only"};
-  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{{3, pipe.read_end.get()}}, {}}));
+  expect_usage_error(input, run_seltool(input.args, passing({{3, pipe.read_end.get()}})));
 }
 
 }  // namespace

@@ -13,8 +13,6 @@
 namespace seltool::testing {
 namespace {
 
-SpawnOptions passing(std::map<int, int> descriptors) { return SpawnOptions{descriptors, {}}; }
-
 class Wait : public ::testing::TestWithParam<std::string> {
  protected:
   std::vector<std::string> wait(std::vector<std::string> args) const {

@@ -16,8 +16,6 @@
 namespace seltool::testing {
 namespace {
 
-SpawnOptions passing(std::map<int, int> descriptors) { return SpawnOptions{descriptors, {}}; }
-
 void write_all(int fd, const std::string& bytes) {
   ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
 }

@@ -25,7 +25,9 @@ TEST(RegistryTest, CompiledAndUsableFlagsAgreeWithCompiledNames) {
         std::find(compiled.begin(), compiled.end(), info.name) != compiled.end();
     EXPECT_EQ(info.compiled, in_compiled) << info.name;
     if (info.compiled) flagged_compiled.push_back(info.name);
-    if (!info.compiled) EXPECT_FALSE(info.usable) << info.name;
+    if (!info.compiled) {
+      EXPECT_FALSE(info.usable) << info.name;
+    }
     EXPECT_EQ(info.usable, info.reason.empty()) << info.name << ": " << info.reason;
   }
   // Same set, and compiled_backend_names() is in the same preference order.
