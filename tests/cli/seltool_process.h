@@ -8,10 +8,10 @@
 
 #include <chrono>
 #include <map>
-#include <utility>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/unique_fd.h"
