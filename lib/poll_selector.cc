@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/backends.h"
@@ -30,6 +31,11 @@ class PollSelector final : public Selector {
     }
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
+    if (fd == wakeup_fd()) {  // first, so that wait() can leave it out (see there)
+      std::swap(pollfds_.front(), pollfds_.back());
+      position_[pollfds_.front().fd] = 0;
+      position_[pollfds_.back().fd] = std::uint32_t(pollfds_.size() - 1);
+    }
   }
 
   void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
@@ -45,18 +51,22 @@ class PollSelector final : public Selector {
   }
 
   void wait(std::optional<std::chrono::nanoseconds> timeout) override {
-    const int n = ::poll(pollfds_.data(), nfds_t(pollfds_.size()), poll_like::timeout_ms(timeout));
+    // A poll that does not block has nothing for wakeup() to cut short, so it leaves out the
+    // wakeup channel (always first): one descriptor less for the kernel on every such call.
+    // A pending wakeup then ends the next blocking select() instead.
+    const std::size_t skip = timeout && timeout->count() == 0 ? 1 : 0;
+    const int n = ::poll(pollfds_.data() + skip, nfds_t(pollfds_.size() - skip),
+                         poll_like::timeout_ms(timeout));
     if (n == -1) {
       if (errno == EINTR) return;
       throw_os_error(errno, "poll");
     }
     int left = n;
-    for (const pollfd& entry : pollfds_) {
-      if (left == 0) break;
-      if (entry.revents == 0) continue;
+    for (auto entry = pollfds_.begin() + skip; entry != pollfds_.end() && left > 0; ++entry) {
+      if (entry->revents == 0) continue;
       --left;
-      const unsigned revents = unsigned(entry.revents);
-      report(entry.fd, poll_like::fold(revents, POLLIN, POLLOUT),
+      const unsigned revents = unsigned(entry->revents);
+      report(entry->fd, poll_like::fold(revents, POLLIN, POLLOUT),
              poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI));
     }
   }

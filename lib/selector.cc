@@ -189,6 +189,7 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
 
   constexpr std::chrono::nanoseconds zero(0);
   if (timeout && *timeout < zero) *timeout = zero;
+  may_block_ = !timeout || *timeout > zero;
   // The clock is read only for a positive timeout, and after that only when a wait comes
   // back with nothing: select(0) and a wait that finds events cost no clock reads.
   const Clock::time_point deadline =
@@ -212,8 +213,10 @@ bool Selector::report(int fd, Events events, Conditions conditions) {
   Slot* slot = find(fd);
   if (!slot) {  // the wakeup channel is never registered: look for it only here
     if (fd != wakeup_fd()) return false;
-    waker_->drain();
-    woken_ = true;
+    if (may_block_) {  // a select() that cannot block leaves the wakeup to the next one
+      waker_->drain();
+      woken_ = true;
+    }
     return true;
   }
   if (slot->ready_round == round_) {

@@ -355,9 +355,10 @@ class Selector {
   // Timeouts this long or longer block without limit (keeps deadline arithmetic exact).
   static constexpr std::chrono::seconds max_timeout{100LL * 365 * 24 * 3600};
 
-  // Makes a select() that is blocked now, or the next one, return promptly (with whatever
-  // else is ready). Safe from any thread and from a signal handler (async-signal-safe); wakeups
-  // that arrive before select() runs are coalesced into one. Python has no equivalent.
+  // Makes a select() that is blocked now, or the next one that may block, return promptly
+  // (with whatever else is ready). A select(0) neither waits nor uses up a pending wakeup.
+  // Safe from any thread and from a signal handler (async-signal-safe); wakeups that arrive
+  // before select() runs are coalesced into one. Python has no equivalent.
   void wakeup() noexcept;
 
   // Releases the kernel object and forgets every key; idempotent. Afterwards every other
@@ -433,6 +434,7 @@ class Selector {
   std::vector<ReadyList::Entry> ready_;
   std::uint32_t round_ = 0;  // numbers select() calls, to merge reports per descriptor
   bool woken_ = false;
+  bool may_block_ = false;      // this select() has a timeout other than 0
   bool waker_watched_ = false;  // the wakeup channel is added to the kernel at first select()
   bool closed_ = false;
   std::unique_ptr<Waker> waker_;

@@ -249,6 +249,22 @@ TEST_P(ImprovementsTest, WakeupsBeforeSelectAreCoalescedIntoOne) {
   EXPECT_GE(second.seconds(), 0.3);
 }
 
+// A select(0) cannot be cut short, so it leaves a pending wakeup to the next select() that
+// may block, on every backend (poll even leaves the channel out of such calls).
+TEST_P(ImprovementsTest, WakeupIsKeptForTheNextSelectThatMayBlock) {
+  Pipe pipe = make_pipe();
+  selector->register_file(pipe.read_end, EVENT_READ);
+  selector->wakeup();
+  EXPECT_TRUE(selector->select(0).empty());
+  EXPECT_TRUE(selector->select(-1).empty());
+  Stopwatch woken;
+  EXPECT_TRUE(selector->select(10).empty());
+  EXPECT_LT(woken.seconds(), 2.0);
+  Stopwatch used_up;
+  EXPECT_TRUE(selector->select(0.3).empty());
+  EXPECT_GE(used_up.seconds(), 0.3);
+}
+
 TEST_P(ImprovementsTest, WakeupReturnsWhatElseIsReady) {
   SocketPair pair = make_socketpair();
   const SelectorKey& key = selector->register_file(pair.second, EVENT_WRITE);
