@@ -314,6 +314,9 @@ class Selector {
   // descriptor was closed, or closed and its number reused (kernel errors are ignored).
   // Throws selector_closed; not_registered; std::invalid_argument (negative descriptor that
   // is not a registered object).
+  // The key's data moves into the returned key, which the caller destroys: a callback kept in
+  // `data` that may unregister its own key must be called through a copy (as Python's
+  // reference counting does for you), e.g. `auto callback = std::any_cast<F>(key.data);`.
   SelectorKey unregister(FileObject fileobj);
 
   // Python's modify(). Changes the events and/or data of a registered descriptor and returns
