@@ -142,6 +142,19 @@ TEST_P(Wait, AnyNeedsOneTargetAllNeedsEvery) {
   EXPECT_EQ(lines[2]["pending"], Json({"4"}));
 }
 
+// A duration with more digits than a double can hold is "no limit", not a crash (it aborted
+// with an uncaught std::out_of_range from std::stod); one that small is a tiny wait.
+TEST_P(Wait, DurationsBeyondDoubleRangeAreAcceptedNotACrash) {
+  Pipe pipe = make_pipe();
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  const SpawnOptions ready = passing({{3, pipe.read_end.get()}});
+  const Result huge = run_seltool(wait({"-q", "-t", "1" + std::string(400, '0'), "3"}), ready);
+  EXPECT_EQ(huge.exit_code, 0) << huge.err;
+  const Result tiny =
+      run_seltool(wait({"-q", "-t", "0." + std::string(400, '0') + "1", "3"}), ready);
+  EXPECT_EQ(tiny.exit_code, 0) << tiny.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(LinuxBackends, Wait, ::testing::ValuesIn(kLinuxBackends),
                          [](const auto& info) { return info.param; });
 
