@@ -357,5 +357,17 @@ TEST(EchoCommand, PortInUseExitsWith125) {
   EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
 }
 
+// A Unix socket file created for one --listen was left behind when a later --listen failed,
+// and then blocked the next start ("Address already in use").
+TEST(EchoCommand, UnixSocketFileIsRemovedWhenALaterListenFails) {
+  const TempDir dir;
+  const std::string path = dir.file("echo.sock");
+  UniqueFd busy = listen_tcp(0);
+  const Result result = run_seltool({"echo", "--listen", "unix:" + path, "--listen",
+                                     "127.0.0.1:" + std::to_string(local_port(busy.get()))});
+  EXPECT_EQ(result.exit_code, 125) << result.err;
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was left behind";
+}
+
 }  // namespace
 }  // namespace seltool::testing
