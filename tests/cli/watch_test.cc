@@ -215,6 +215,26 @@ TEST_P(Watch, TimeoutExits124AfterAtLeastTheTimeout) {
   EXPECT_EQ(lines[1]["reason"], "timeout");
 }
 
+// With SIGPIPE ignored (as some parents leave it), a reader of stdout that went away made
+// watch go on consuming its targets, writing nowhere, until the timeout or forever.
+TEST_P(Watch, StdoutClosedByItsReaderEndsTheWatch) {
+  Pipe input = make_pipe();
+  Pipe output = make_pipe();
+  output.read_end.reset();
+  ASSERT_EQ(::write(input.write_end.get(), "x", 1), 1);
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);  // inherited by the child through exec
+  const Result result =
+      run_seltool(watch({"--consume", "-t", "10", "3"}),
+                  passing({{3, input.read_end.get()}, {1, output.write_end.get()}}));
+  ::sigaction(SIGPIPE, &previous, nullptr);
+  EXPECT_EQ(result.exit_code, 125) << result.err;
+  EXPECT_LT(result.seconds, 5.0);
+  EXPECT_NE(result.err.find("stdout"), std::string::npos) << result.err;
+}
+
 TEST_P(Watch, SigintAndSigtermStopWithExitZero) {
   for (int number : {SIGINT, SIGTERM}) {
     Pipe pipe = make_pipe();
