@@ -160,6 +160,22 @@ TEST_P(Watch, WriteReadinessIsReportedWhenAFullPipeDrains) {
   EXPECT_FALSE(ready->contains("bytes"));
 }
 
+// A pipe whose reader went away is "writable" only in that a write fails (EPIPE): that is its
+// end, reported as an error. It was reported as plain "write" once and watched forever.
+TEST_P(Watch, PipeWithoutReaderIsAnErrorAndEndsTheWatch) {
+  Pipe pipe = make_pipe();
+  pipe.read_end.reset();
+  const Result result =
+      run_seltool(watch({"-e", "write", "-t", "5", "3"}), passing({{3, pipe.write_end.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_LT(result.seconds, 4.0);
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[1]["events"], Json({"write", "error"}));
+  EXPECT_EQ(lines[1]["error"]["code"], "EPIPE");
+  EXPECT_EQ(lines[2]["reason"], "closed");
+}
+
 TEST_P(Watch, DataIsConsumedAndShownAsTextOrBase64) {
   Pipe pipe = make_pipe();
   SeltoolProcess seltool(watch({"--data", "-n", "2", "3"}), passing({{3, pipe.read_end.get()}}));
