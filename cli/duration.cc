@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 #include "cli/usage_error.h"
@@ -37,7 +38,9 @@ std::optional<double> leading_number(std::string_view text, std::size_t& length)
     ++length;
   }
   if (digits == 0) return std::nullopt;
-  return std::stod(std::string(text.substr(0, length)));
+  // strtod, not stod: hundreds of digits overflow to HUGE_VAL (no limit) or underflow to a
+  // tiny value (the shortest wait) where stod would throw std::out_of_range.
+  return std::strtod(std::string(text.substr(0, length)).c_str(), nullptr);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
 #include "cli/listen_address.h"
+#include "cli/number_option.h"
 #include "cli/selector_option.h"
 #include "cli/stop_signals.h"
 
@@ -65,13 +66,14 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
   command
       ->add_option("--max-connections", options->max_connections,
                    "serve at most N clients at once; more wait in the listen backlog (0: no cap)")
-      ->type_name("N");
+      ->type_name("N")
+      ->check(whole_number(0, "a number of connections"));
   command
       ->add_option("--buffer-limit", options->buffer_limit,
                    "stop reading from a client whose unsent echo exceeds BYTES; resume below "
                    "half of it (default 65536)")
       ->type_name("BYTES")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, "a number of bytes"));
   add_duration_option(*command, "--idle-timeout", options->idle_timeout,
                       "close connections idle for DURATION (1.5, 250ms, 2s, 1m; 0: never)");
   auto* quiet =

@@ -5,7 +5,6 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <iterator>
@@ -54,11 +53,7 @@ EchoServer::EchoServer(Selector& selector, std::vector<Listener> listeners, Echo
       out_(out),
       scratch_(kReadSize) {}
 
-EchoServer::~EchoServer() {
-  for (const Listener& listener : listeners_) {
-    if (!listener.unix_path.empty()) ::unlink(listener.unix_path.c_str());
-  }
-}
+EchoServer::~EchoServer() = default;
 
 void EchoServer::log_error(const char* action, int error) {
   out_.event("error", {{"action", action}, {"error", error_json(error)}});

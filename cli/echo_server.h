@@ -38,7 +38,7 @@ class EchoServer {
   // (batched: flushed once per loop iteration, before the server blocks again).
   EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options,
              const JsonLines& out);
-  ~EchoServer();  // removes the Unix socket files it listened on
+  ~EchoServer();  // out of line: Connection is complete only in echo_server.cc
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 

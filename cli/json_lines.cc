@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <system_error>
 
 namespace seltool::cli {
 namespace {
@@ -107,7 +108,15 @@ void JsonLines::put_line(const Json& value) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-void JsonLines::flush() { std::fflush(stdout); }
+void JsonLines::flush() {
+  // A reader that went away is an error even when SIGPIPE is ignored: without it seltool would
+  // go on watching (and consuming) with nowhere to write.
+  if (std::fflush(stdout) != 0) {
+    const int errnum = errno;
+    std::clearerr(stdout);
+    throw std::system_error(errnum, std::generic_category(), "cannot write events to stdout");
+  }
+}
 
 Json error_json(int errnum) {
   return Json{{"errno", errnum}, {"code", errno_name(errnum)}, {"message", std::strerror(errnum)}};

@@ -25,7 +25,8 @@ class JsonLines {
 
   // Writes {"event": name, ...fields, "t", "ts"} as one line and flushes it (unless batched).
   void event(std::string_view name, const Json& fields = Json::object()) const;
-  // Writes out what batched events left in stdout's buffer.
+  // Writes out what batched events left in stdout's buffer. Throws std::system_error when
+  // stdout cannot be written (e.g. EPIPE: its reader went away while SIGPIPE is ignored).
   static void flush();
 
   // Writes `value` as one line and flushes it, with nothing added (whatever `quiet` says):

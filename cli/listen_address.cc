@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -31,12 +32,15 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
 
 }  // namespace
 
+Listener::~Listener() {
+  if (!unix_path.empty()) ::unlink(unix_path.c_str());
+}
+
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
   if (text.substr(0, 5) == "unix:") {
     const std::string path(text.substr(5));
-    Listener listener{listen_on(unix_socket_address(path, argument), backlog, false), path};
-    return listener;
+    return {listen_on(unix_socket_address(path, argument), backlog, false), path};
   }
   const HostPort endpoint = split_host_port(text, argument);
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);

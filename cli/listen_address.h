@@ -5,14 +5,24 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
 
+// A listening socket; the socket file it created (unix:PATH) is removed when it is destroyed,
+// also when a later --listen fails before the server runs.
 struct Listener {
+  Listener(UniqueFd fd, std::string unix_path)
+      : fd(std::move(fd)), unix_path(std::move(unix_path)) {}
+  Listener(Listener&& other) noexcept
+      : fd(std::move(other.fd)), unix_path(std::exchange(other.unix_path, {})) {}
+  Listener& operator=(Listener&&) = delete;
+  ~Listener();
+
   UniqueFd fd;
-  std::string unix_path;  // the socket file this listener created, to remove at exit
+  std::string unix_path;  // the socket file this listener created, empty for TCP
 };
 
 // Binding or listening failed: a runtime failure (exit 125), not a usage error.

@@ -1,8 +1,10 @@
 #include "cli/observation.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/data_encoding.h"
@@ -26,6 +28,16 @@ std::optional<int> pending_socket_error(int fd) {
     return std::nullopt;
   }
   return error;
+}
+
+// Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
+// with EPIPE. poll() says so with POLLERR, whichever backend reported the readiness (select
+// cannot tell).
+bool pipe_without_reader(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return false;
+  pollfd probe{fd, POLLOUT, 0};
+  return ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
 }
 
 // Reads at most `available` (or kConsumeLimit when unknown) bytes with one read().
@@ -56,6 +68,9 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
   seen.events = ready & target.possible();
   const int fd = target.fd();
   if (target.is_socket()) seen.error = pending_socket_error(fd);
+  if (!target.is_socket() && (seen.events & EVENT_WRITE) && pipe_without_reader(fd)) {
+    seen.error = EPIPE;
+  }
   if (!(ready & EVENT_READ) || seen.error) return seen;
 
   if (target.is_listener()) {

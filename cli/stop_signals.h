@@ -19,6 +19,12 @@ class StopSignals {
   // Signals received so far: a command may treat a second one as "stop now".
   int count() const noexcept;
   bool requested() const noexcept { return count() > 0; }
+  // The number of the last signal received (0: none).
+  int last() const noexcept;
 };
+
+// Ends seltool as if `number` had killed it (default action, so the parent sees the signal):
+// for a command that keeps the default behaviour but has files to remove first.
+[[noreturn]] void die_of_signal(int number);
 
 }  // namespace seltool::cli

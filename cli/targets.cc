@@ -237,10 +237,15 @@ std::vector<std::unique_ptr<Target>> open_targets(const std::vector<std::string>
                                                   Events events) {
   std::vector<TargetSpec> specs;
   for (const std::string& text : texts) specs.push_back(parse_target(text));
-  std::vector<std::unique_ptr<Target>> targets;
-  for (TargetSpec& spec : specs) {
-    const Events interest = events ? events : default_events(spec);
-    targets.push_back(std::make_unique<Target>(std::move(spec), interest));
+  // Inherited descriptors first: a number that is not open must be refused before a file or
+  // socket seltool opens takes it. The order of the targets stays the command line's.
+  std::vector<std::unique_ptr<Target>> targets(specs.size());
+  for (bool inherited : {true, false}) {
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if ((specs[i].kind == TargetKind::kDescriptor) != inherited) continue;
+      const Events interest = events ? events : default_events(specs[i]);
+      targets[i] = std::make_unique<Target>(std::move(specs[i]), interest);
+    }
   }
   return targets;
 }

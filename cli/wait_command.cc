@@ -15,6 +15,7 @@
 #include "cli/json_lines.h"
 #include "cli/observation.h"
 #include "cli/selector_option.h"
+#include "cli/stop_signals.h"
 #include "cli/targets.h"
 #include "cli/usage_error.h"
 
@@ -62,8 +63,10 @@ class Wait {
     }
   }
 
-  // kExitOk when the condition is met, kExitTimeout when the timeout passed first.
+  // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after
+  // SIGINT/SIGTERM stopped_by() names the signal.
   int run() {
+    const StopSignals stop(*selector_);
     Json targets = Json::array();
     for (const Pending& p : pending_) targets.push_back(p.target->spec().text);
     output_.event("start", Json{{"command", "wait"},
@@ -82,6 +85,10 @@ class Wait {
 
     for (;;) {
       if (done()) return kExitOk;
+      if (stop.requested()) {
+        stopped_by_ = stop.last();
+        return kExitFailed;
+      }
       Clock::time_point now = Clock::now();
       if (deadline && now >= *deadline) return timed_out();
       std::optional<Clock::time_point> wake = deadline;
@@ -100,6 +107,8 @@ class Wait {
       }
     }
   }
+
+  int stopped_by() const { return stopped_by_; }
 
  private:
   bool done() const { return pending_.empty() || (options_.any && ready_count_ > 0); }
@@ -161,6 +170,7 @@ class Wait {
   std::unique_ptr<Selector> selector_;
   std::list<Pending> pending_;  // stable: selector keys hold pointers to their entry
   int ready_count_ = 0;
+  int stopped_by_ = 0;  // the signal that ended run(), 0 if none
 };
 
 // Replaces seltool with `command`; returns only when that fails (126, or 127: not found).
@@ -178,15 +188,20 @@ int run_wait(const WaitOptions& options) {
   if (options.interval && *options.interval <= Duration::zero()) {
     throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
   }
+  int stopped_by = 0;
   {
     auto targets = open_targets(options.common.targets, parse_events(options.common.events));
     auto selector = open_selector(options.common.selector);
     if (options.common.verbose) {
       print_diagnostic("using the " + std::string(selector->name()) + " selector");
     }
-    const int status = Wait(options, std::move(targets), std::move(selector)).run();
-    if (status != kExitOk || options.command.empty()) return status;
+    Wait wait(options, std::move(targets), std::move(selector));
+    const int status = wait.run();
+    stopped_by = wait.stopped_by();
+    if (!stopped_by && (status != kExitOk || options.command.empty())) return status;
   }  // every descriptor seltool opened is closed (and unix-listen paths removed) before exec
+  // SIGINT/SIGTERM keep their default effect, once the unix-listen paths are removed.
+  if (stopped_by) die_of_signal(stopped_by);
   return exec_command(options.command);
 }
 

@@ -15,6 +15,7 @@
 #include "cli/common_options.h"
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
+#include "cli/number_option.h"
 #include "cli/observation.h"
 #include "cli/selector_option.h"
 #include "cli/stop_signals.h"
@@ -266,15 +267,7 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")
-      ->check(CLI::Validator(
-          [](std::string& text) {
-            const bool digits = !text.empty() && text.size() < 19 &&
-                                text.find_first_not_of("0123456789") == std::string::npos;
-            return digits && std::stoll(text) > 0
-                       ? std::string()
-                       : "expected a number of events, 1 or more, not '" + text + "'";
-          },
-          ""));
+      ->check(whole_number(1, "a number of events"));
   command->add_flag("-1,--once", options->once, "same as --count 1");
   command->add_flag("--consume", options->consume,
                     "read and discard available data of readable stream targets, report bytes");

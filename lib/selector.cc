@@ -40,6 +40,10 @@ void Selector::check_open() const {
   if (closed_) throw selector_closed();
 }
 
+bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
+  return !ready_.empty() && slot.ready_round == round_;
+}
+
 std::uint64_t Selector::token_of(int fd, std::uint32_t generation) noexcept {
   return (std::uint64_t(generation) << 32) | std::uint32_t(fd);
 }
@@ -108,6 +112,17 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
 SelectorKey Selector::unregister(FileObject fileobj) {
   check_open();
   Slot& slot = registered_slot(fileobj);
+  if (reported_by_last_select(slot)) {
+    // The callback running now may be this key's data: keep the key until the next select()
+    // and return a copy. Both steps may throw, so they come before any change.
+    SelectorKey removed = *slot.key;
+    retired_keys_.reserve(retired_keys_.size() + 1);
+    remove_from_kernel(slot.key->fd, slot.key->events);
+    retired_keys_.push_back(std::move(slot.key));
+    ++slot.generation;
+    --registered_;
+    return removed;
+  }
   remove_from_kernel(slot.key->fd, slot.key->events);
   SelectorKey removed = std::move(*slot.key);
   slot.key.reset();
@@ -121,10 +136,13 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   validate_events(events);
   Slot& slot = registered_slot(fileobj);
   SelectorKey& key = *slot.key;
+  const bool in_use = reported_by_last_select(slot);
+  if (in_use) retired_data_.reserve(retired_data_.size() + 1);  // may throw: before any change
   if (events != key.events) {
     modify_in_kernel(key.fd, key.events, events, token_of(key.fd, slot.generation));
     key.events = events;
   }
+  if (in_use) retired_data_.push_back(std::move(key.data));  // may be the running callback
   key.data = std::move(data);
   return key;
 }
@@ -156,6 +174,9 @@ void Selector::close() noexcept {
   if (closed_) return;
   closed_ = true;
   close_kernel();
+  // A callback of the last select() result may be running: its keys live as long as the
+  // selector does. Otherwise every key goes now.
+  if (!ready_.empty()) retired_slots_ = std::move(slots_);
   slots_.clear();
   slots_.shrink_to_fit();
   registered_ = 0;
@@ -181,6 +202,8 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
     waker_watched_ = true;
   }
   ready_.clear();
+  retired_keys_.clear();
+  retired_data_.clear();
   if (++round_ == 0) {  // wrapped: forget old rounds so none is mistaken for this one
     for (Slot& slot : slots_) slot.ready_round = 0;
     round_ = 1;

@@ -165,6 +165,9 @@ class Selector;
 // key was unregistered (or replaced by a new registration of the same descriptor) after
 // select() returned is skipped, and an entry's events are masked by the key's current
 // events, so a callback that unregisters or modifies other keys is always safe.
+// A key in the result, and its data, stay alive until the next select() even when a callback
+// unregisters or modifies it or closes the selector, as Python's references keep them: the
+// callback that does so may be that key's own data, still running.
 class ReadyList {
  public:
   struct Entry {
@@ -313,10 +316,8 @@ class Selector {
   // Python's unregister(). Stops watching and returns the removed key. Works after the
   // descriptor was closed, or closed and its number reused (kernel errors are ignored).
   // Throws selector_closed; not_registered; std::invalid_argument (negative descriptor that
-  // is not a registered object).
-  // The key's data moves into the returned key, which the caller destroys: a callback kept in
-  // `data` that may unregister its own key must be called through a copy (as Python's
-  // reference counting does for you), e.g. `auto callback = std::any_cast<F>(key.data);`.
+  // is not a registered object). For a key in the last select() result the returned key holds
+  // a copy of `data`; the original lives until the next select() (see ReadyList).
   SelectorKey unregister(FileObject fileobj);
 
   // Python's modify(). Changes the events and/or data of a registered descriptor and returns
@@ -366,7 +367,8 @@ class Selector {
 
   // Releases the kernel object and forgets every key; idempotent. Afterwards every other
   // operation throws selector_closed, and maps obtained earlier are empty. The destructor
-  // releases everything too.
+  // releases everything too. Called after a select() that reported something (maybe from a
+  // callback), it destroys the keys only with the selector (see ReadyList).
   void close() noexcept;
   bool closed() const noexcept { return closed_; }
 
@@ -431,6 +433,7 @@ class Selector {
   Slot& registered_slot(const FileObject& fileobj);
   const SelectorKey* lookup(const FileObject& fileobj) const;
   static std::uint64_t token_of(int fd, std::uint32_t generation) noexcept;
+  bool reported_by_last_select(const Slot& slot) const noexcept;
 
   std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
   std::size_t registered_ = 0;
@@ -442,6 +445,11 @@ class Selector {
   bool closed_ = false;
   std::unique_ptr<Waker> waker_;
   SelectorMap map_{this};
+  // What unregister(), modify() and close() took away from keys of the last select() result,
+  // kept alive until the next select() (slots after close(): until destruction).
+  std::vector<std::unique_ptr<SelectorKey>> retired_keys_;
+  std::vector<std::any> retired_data_;
+  std::vector<Slot> retired_slots_;
 };
 
 // ---------------------------------------------------------------------------------------

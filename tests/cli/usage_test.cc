@@ -42,6 +42,10 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"watch", "[::1:80"}, "'[::1:80'"}, BadInput{{"watch", "::1:80"}, "brackets"},
         BadInput{{"watch", "fd:x"}, "'fd:x'"}, BadInput{{"watch", "99999999999"}, "99999999999"},
         BadInput{{"watch", "77"}, "descriptor 77 is not open"},
+        // Inherited descriptors are checked before seltool opens anything: "3" was taken for
+        // the file seltool had just opened as 3 ("already given by another target").
+        BadInput{{"watch", "/dev/null", "3"}, "descriptor 3 is not open"},
+        BadInput{{"wait", "tcp-listen:127.0.0.1:0", "3"}, "descriptor 3 is not open"},
         BadInput{{"watch", "0", "stdin"}, "'stdin'"},
         BadInput{{"watch", "/nonexistent/fifo"}, "'/nonexistent/fifo'"},
         BadInput{{"watch", "file:"}, "'file:'"},

@@ -1,5 +1,6 @@
 // `seltool wait` against real pipes, loopback TCP and Unix listeners, with every Linux backend.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -138,6 +139,34 @@ TEST_P(Wait, AnyNeedsOneTargetAllNeedsEvery) {
   ASSERT_EQ(lines.size(), 3u) << all.out;
   EXPECT_EQ(lines[1]["target"], "3");
   EXPECT_EQ(lines[2]["pending"], Json({"4"}));
+}
+
+// A duration with more digits than a double can hold is "no limit", not a crash (it aborted
+// with an uncaught std::out_of_range from std::stod); one that small is a tiny wait.
+TEST_P(Wait, DurationsBeyondDoubleRangeAreAcceptedNotACrash) {
+  Pipe pipe = make_pipe();
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  const SpawnOptions ready = passing({{3, pipe.read_end.get()}});
+  const Result huge = run_seltool(wait({"-q", "-t", "1" + std::string(400, '0'), "3"}), ready);
+  EXPECT_EQ(huge.exit_code, 0) << huge.err;
+  const Result tiny =
+      run_seltool(wait({"-q", "-t", "0." + std::string(400, '0') + "1", "3"}), ready);
+  EXPECT_EQ(tiny.exit_code, 0) << tiny.err;
+}
+
+// SIGTERM/SIGINT still end wait as they always did (killed by the signal), but the socket
+// file of a unix-listen target is removed first: it was left behind and blocked the next run.
+TEST_P(Wait, SignalKillsAfterRemovingTheUnixListenSocketFile) {
+  for (int number : {SIGINT, SIGTERM}) {
+    TempDir dir;
+    const std::string path = dir.file("wait.sock");
+    SeltoolProcess seltool(wait({"-t", "20", "unix-listen:" + path}));
+    ASSERT_TRUE(seltool.read_event());
+    ASSERT_EQ(::access(path.c_str(), F_OK), 0);
+    seltool.signal(number);
+    EXPECT_EQ(seltool.wait_exit(), 128 + number);
+    EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was left behind, signal " << number;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(LinuxBackends, Wait, ::testing::ValuesIn(kLinuxBackends),

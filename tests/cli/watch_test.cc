@@ -158,6 +158,22 @@ TEST_P(Watch, WriteReadinessIsReportedWhenAFullPipeDrains) {
   EXPECT_FALSE(ready->contains("bytes"));
 }
 
+// A pipe whose reader went away is "writable" only in that a write fails (EPIPE): that is its
+// end, reported as an error. It was reported as plain "write" once and watched forever.
+TEST_P(Watch, PipeWithoutReaderIsAnErrorAndEndsTheWatch) {
+  Pipe pipe = make_pipe();
+  pipe.read_end.reset();
+  const Result result =
+      run_seltool(watch({"-e", "write", "-t", "5", "3"}), passing({{3, pipe.write_end.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_LT(result.seconds, 4.0);
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[1]["events"], Json({"write", "error"}));
+  EXPECT_EQ(lines[1]["error"]["code"], "EPIPE");
+  EXPECT_EQ(lines[2]["reason"], "closed");
+}
+
 TEST_P(Watch, DataIsConsumedAndShownAsTextOrBase64) {
   Pipe pipe = make_pipe();
   SeltoolProcess seltool(watch({"--data", "-n", "2", "3"}), passing({{3, pipe.read_end.get()}}));
@@ -211,6 +227,26 @@ TEST_P(Watch, TimeoutExits124AfterAtLeastTheTimeout) {
   const std::vector<Json> lines = parse_lines(result.out);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1]["reason"], "timeout");
+}
+
+// With SIGPIPE ignored (as some parents leave it), a reader of stdout that went away made
+// watch go on consuming its targets, writing nowhere, until the timeout or forever.
+TEST_P(Watch, StdoutClosedByItsReaderEndsTheWatch) {
+  Pipe input = make_pipe();
+  Pipe output = make_pipe();
+  output.read_end.reset();
+  ASSERT_EQ(::write(input.write_end.get(), "x", 1), 1);
+  struct sigaction ignore {
+  }, previous{};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGPIPE, &ignore, &previous);  // inherited by the child through exec
+  const Result result =
+      run_seltool(watch({"--consume", "-t", "10", "3"}),
+                  passing({{3, input.read_end.get()}, {1, output.write_end.get()}}));
+  ::sigaction(SIGPIPE, &previous, nullptr);
+  EXPECT_EQ(result.exit_code, 125) << result.err;
+  EXPECT_LT(result.seconds, 5.0);
+  EXPECT_NE(result.err.find("stdout"), std::string::npos) << result.err;
 }
 
 TEST_P(Watch, SigintAndSigtermStopWithExitZero) {

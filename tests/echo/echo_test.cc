@@ -344,7 +344,19 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{{"--listen", "127.0.0.1:0", "--selector", "nosuch"}, 2},
                       BadInput{{"--listen", "127.0.0.1:0", "--idle-timeout", "soon"}, 2},
                       BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "0"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--max-connections", "-1"}, 2},
+                      BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "-5"}, 2},
                       BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 125}));
+
+// "-1" wrapped around to the largest size_t (no cap at all), and --buffer-limit 0 said
+// "Value 0 not in range 0.000000 to 1797693134862315...".
+TEST(EchoCommand, CountOptionsSayWhatTheyExpect) {
+  const Result negative =
+      run_seltool({"echo", "--listen", "127.0.0.1:0", "--max-connections", "-1"}, {}, 5s);
+  EXPECT_NE(negative.err.find("0 or more, not '-1'"), std::string::npos) << negative.err;
+  const Result zero = run_seltool({"echo", "--listen", "127.0.0.1:0", "--buffer-limit", "0"});
+  EXPECT_NE(zero.err.find("1 or more, not '0'"), std::string::npos) << zero.err;
+}
 
 TEST(EchoCommand, PortInUseExitsWith125) {
   EchoUnderTest first({"--listen", "127.0.0.1:0"});
@@ -355,6 +367,18 @@ TEST(EchoCommand, PortInUseExitsWith125) {
   const std::string& error = second.err;
   EXPECT_NE(error.find("Address already in use"), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+}
+
+// A Unix socket file created for one --listen was left behind when a later --listen failed,
+// and then blocked the next start ("Address already in use").
+TEST(EchoCommand, UnixSocketFileIsRemovedWhenALaterListenFails) {
+  const TempDir dir;
+  const std::string path = dir.file("echo.sock");
+  UniqueFd busy = listen_tcp(0);
+  const Result result = run_seltool({"echo", "--listen", "unix:" + path, "--listen",
+                                     "127.0.0.1:" + std::to_string(local_port(busy.get()))});
+  EXPECT_EQ(result.exit_code, 125) << result.err;
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was left behind";
 }
 
 }  // namespace

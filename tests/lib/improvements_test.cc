@@ -359,6 +359,59 @@ TEST_P(ImprovementsTest, EntryWhoseEventsWereModifiedAwayIsSkipped) {
   EXPECT_EQ(seen.size(), 1u);
 }
 
+// A callback stored as a key's data, called from the select() loop as the header's example
+// does, that ends its own registration (`change`). Returns whether the callback's captures
+// were still alive when it went on after `change`, and checks the key it was called through
+// can still be read (it was freed: `unregister(key.fd); close(key.fd);` read freed memory).
+bool captures_survive(Selector& selector, const std::function<void(int fd)>& change) {
+  SocketPair pair = make_socketpair();
+  pair.second.send("x");
+  const int fd = pair.first.fileno();
+  // Set when the callback's captures are destroyed (which may be after this function).
+  const auto destroyed = std::make_shared<bool>(false);
+  bool destroyed_during_callback = true;
+  {
+    const std::shared_ptr<void> guard(nullptr, [destroyed](void*) { *destroyed = true; });
+    selector.register_file(fd, EVENT_READ, std::function<void()>([&, guard, fd] {
+                             change(fd);
+                             destroyed_during_callback = *destroyed;
+                           }));
+  }
+  const ReadyList ready = selector.select(5);
+  EXPECT_EQ(ready.size(), 1u);
+  for (const auto& [key, events] : ready) {
+    std::any_cast<const std::function<void()>&>(key.data)();
+    EXPECT_EQ(key.fd, fd) << "the key reported by select() was freed";
+  }
+  return !destroyed_during_callback;
+}
+
+TEST_P(ImprovementsTest, CallbackMayUnregisterItsOwnKey) {
+  EXPECT_TRUE(captures_survive(*selector, [&](int fd) { selector->unregister(fd); }));
+  EXPECT_FALSE(selector->get_map().contains(0));
+  EXPECT_TRUE(selector->select(0).empty());  // the retired key is released here
+}
+
+TEST_P(ImprovementsTest, CallbackMayReplaceItsOwnData) {
+  EXPECT_TRUE(captures_survive(
+      *selector, [&](int fd) { selector->modify(fd, EVENT_READ, std::function<void()>([] {})); }));
+}
+
+TEST_P(ImprovementsTest, CallbackMayCloseTheSelector) {
+  EXPECT_TRUE(captures_survive(*selector, [&](int) { selector->close(); }));
+}
+
+TEST_P(ImprovementsTest, UnregisterReturnsTheDataOfAKeyJustReported) {
+  SocketPair pair = make_socketpair();
+  pair.second.send("x");
+  selector->register_file(pair.first, EVENT_READ, std::string("payload"));
+  for (const auto& [key, events] : selector->select(5)) {
+    const SelectorKey removed = selector->unregister(key.fileobj);
+    EXPECT_EQ(std::any_cast<std::string>(removed.data), "payload");
+    EXPECT_EQ(std::any_cast<std::string>(key.data), "payload");
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // What one entry carries
 

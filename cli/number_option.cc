@@ -1,0 +1,18 @@
+#include "cli/number_option.h"
+
+namespace seltool::cli {
+
+CLI::Validator whole_number(long long minimum, const std::string& what) {
+  return CLI::Validator(
+      [minimum, what](std::string& text) {
+        const bool digits = !text.empty() && text.size() < 19 &&
+                            text.find_first_not_of("0123456789") == std::string::npos;
+        return digits && std::stoll(text) >= minimum
+                   ? std::string()
+                   : "expected " + what + ", " + std::to_string(minimum) + " or more, not '" +
+                         text + "'";
+      },
+      "");
+}
+
+}  // namespace seltool::cli
