@@ -27,7 +27,7 @@ void read(const Socket& conn, seltool::Events) {
     send(conn->get(), data, size_t(n), MSG_NOSIGNAL);  // Hope it won't block
   } else {
     std::printf("closing fd %d\n", conn->get());
-    sel->unregister(*conn);  // drops the key's callback, the last owner of `conn` but ours
+    sel->unregister(*conn);  // its callback, which owns `conn`, goes at the next select()
   }
 }
 
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
 
   while (true) {
     for (auto [key, mask] : sel->select()) {
-      Callback callback = std::any_cast<Callback>(key.data);  // a copy: it may unregister its key
+      const auto& callback = std::any_cast<const Callback&>(key.data);
       callback(mask);
     }
   }
