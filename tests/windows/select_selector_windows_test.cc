@@ -1,6 +1,9 @@
 // The Windows select backend with real Winsock sockets (run under wine by --config=mingw).
-#include <windows.h>
+// winsock2.h before windows.h, as Winsock requires.
+// clang-format off
 #include <winsock2.h>
+#include <windows.h>
+// clang-format on
 
 #include <chrono>
 #include <thread>
