@@ -154,7 +154,7 @@ struct SelectorKey {
 //   for (auto [key, events] : selector.select()) ...
 struct Ready {
   const SelectorKey& key;
-  Events events;          // EVENT_READ/EVENT_WRITE, masked by key.events, never 0
+  Events events;          // EVENT_READ/EVENT_WRITE, masked by key.events when reached; not 0
   Conditions conditions;  // hangup/error/priority as the backend reported them
 };
 
