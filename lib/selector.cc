@@ -112,20 +112,18 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
 SelectorKey Selector::unregister(FileObject fileobj) {
   check_open();
   Slot& slot = registered_slot(fileobj);
-  if (reported_by_last_select(slot)) {
-    // The callback running now may be this key's data: keep the key until the next select()
-    // and return a copy. Both steps may throw, so they come before any change.
-    SelectorKey removed = *slot.key;
-    retired_keys_.reserve(retired_keys_.size() + 1);
-    remove_from_kernel(slot.key->fd, slot.key->events);
+  // The callback running now may be the data of a key in the last select() result: such a key
+  // is kept until the next select() and the caller gets a copy. Copying and reserving may
+  // throw, so they come before any change.
+  const bool in_use = reported_by_last_select(slot);
+  if (in_use) retired_keys_.reserve(retired_keys_.size() + 1);
+  SelectorKey removed = in_use ? SelectorKey(*slot.key) : SelectorKey(std::move(*slot.key));
+  remove_from_kernel(removed.fd, removed.events);
+  if (in_use) {
     retired_keys_.push_back(std::move(slot.key));
-    ++slot.generation;
-    --registered_;
-    return removed;
+  } else {
+    slot.key.reset();
   }
-  remove_from_kernel(slot.key->fd, slot.key->events);
-  SelectorKey removed = std::move(*slot.key);
-  slot.key.reset();
   ++slot.generation;
   --registered_;
   return removed;
