@@ -232,39 +232,45 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
 
 bool Selector::report(int fd, Events events, Conditions conditions) {
   Slot* slot = find(fd);
-  if (!slot) {  // the wakeup channel is never registered: look for it only here
-    if (fd != wakeup_fd()) return false;
-    if (may_block_) {  // a select() that cannot block leaves the wakeup to the next one
-      waker_->drain();
-      woken_ = true;
-    }
-    return true;
-  }
-  if (slot->ready_round == round_) {
-    ReadyList::Entry& entry = ready_[slot->ready_index];
-    entry.events |= events;
-    entry.conditions |= conditions;
-  } else {
-    slot->ready_round = round_;
-    slot->ready_index = std::uint32_t(ready_.size());
-    // Field by field: a braced temporary made GCC build the entry on the stack and copy it
-    // with one wide load that stalls on the narrow stores (store forwarding fails).
-    ReadyList::Entry& entry = ready_.emplace_back();
-    entry.fd = fd;
-    entry.generation = slot->generation;
-    entry.events = events;
-    entry.conditions = conditions;
-  }
+  if (!slot) return note_wakeup(fd);  // the wakeup channel is never registered
+  record(*slot, fd, events, conditions);
   return true;
 }
 
 bool Selector::report_token(std::uint64_t token, Events events, Conditions conditions) {
   const int fd = fd_of_token(token);
-  if (fd != wakeup_fd()) {
-    const Slot* slot = find(fd);
-    if (!slot || token != token_of(fd, slot->generation)) return false;
+  Slot* slot = find(fd);
+  if (!slot) return note_wakeup(fd);
+  if (token != token_of(fd, slot->generation)) return false;
+  record(*slot, fd, events, conditions);
+  return true;
+}
+
+bool Selector::note_wakeup(int fd) noexcept {
+  if (fd != wakeup_fd()) return false;
+  if (may_block_) {  // a select() that cannot block leaves the wakeup to the next one
+    waker_->drain();
+    woken_ = true;
   }
-  return report(fd, events, conditions);
+  return true;
+}
+
+void Selector::record(Slot& slot, int fd, Events events, Conditions conditions) {
+  if (slot.ready_round == round_) {
+    ReadyList::Entry& entry = ready_[slot.ready_index];
+    entry.events |= events;
+    entry.conditions |= conditions;
+    return;
+  }
+  slot.ready_round = round_;
+  slot.ready_index = std::uint32_t(ready_.size());
+  // Field by field: a braced temporary made GCC build the entry on the stack and copy it
+  // with one wide load that stalls on the narrow stores (store forwarding fails).
+  ReadyList::Entry& entry = ready_.emplace_back();
+  entry.fd = fd;
+  entry.generation = slot.generation;
+  entry.events = events;
+  entry.conditions = conditions;
 }
 
 // ---------------------------------------------------------------------------------------

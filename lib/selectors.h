@@ -434,6 +434,10 @@ class Selector {
   const SelectorKey* lookup(const FileObject& fileobj) const;
   static std::uint64_t token_of(int fd, std::uint32_t generation) noexcept;
   bool reported_by_last_select(const Slot& slot) const noexcept;
+  // report() for a descriptor that is not registered: true when it is the wakeup channel.
+  bool note_wakeup(int fd) noexcept;
+  // Adds `fd`'s readiness to this select()'s result, merging reports of one descriptor.
+  void record(Slot& slot, int fd, Events events, Conditions conditions);
 
   std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
   std::size_t registered_ = 0;
