@@ -81,7 +81,7 @@ TEST_P(Wait, RetriesRefusedConnectsUntilTheListenerAppears) {
     EXPECT_EQ(lines[i]["attempt"], ++attempt);
     EXPECT_EQ(lines[i]["error"]["code"], "ECONNREFUSED");
   }
-  const Json& ready = lines[lines.size() - 2];
+  const Json& ready = lines.back();
   EXPECT_EQ(ready["event"], "ready");
   EXPECT_EQ(ready["events"], Json({"write"}));
   EXPECT_EQ(ready["peer"], target);
