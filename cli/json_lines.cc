@@ -19,6 +19,8 @@
 #include <system_error>
 
 #include "cli/stop_signals.h"
+#include "cli/text_lines.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -78,8 +80,15 @@ void write_stdout(std::string_view text) {
   }
 }
 
+OutputFormat parse_output_format(std::string_view name) {
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "text") return OutputFormat::kText;
+  throw UsageError("invalid --format " + quote_input(name) + ": expected json or text");
+}
+
 void JsonLines::event(std::string_view name, const Json& fields) const {
-  if (!quiet_) write_stdout(event_line(name, fields));
+  if (quiet_) return;
+  write_stdout(format_ == OutputFormat::kText ? text_line(name, fields) : event_line(name, fields));
 }
 
 void JsonLines::write_line(const Json& value) {
