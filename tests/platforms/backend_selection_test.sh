@@ -12,11 +12,13 @@ set -uo pipefail
 # The backend-specific sources of lib/ (shared files such as selector.cc are left out).
 expected() {
   case $1 in
-    linux) echo "compiled_backends_linux.cc epoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
-    macos | freebsd | openbsd | netbsd | dragonfly)
-      echo "compiled_backends_bsd.cc kqueue_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
+    linux) echo "compiled_backends_linux.cc epoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_linux.cc" ;;
+    macos)
+      echo "compiled_backends_bsd.cc kqueue_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_pipe.cc wakeup_pipe_macos.cc" ;;
+    freebsd | openbsd | netbsd | dragonfly)
+      echo "compiled_backends_bsd.cc kqueue_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_pipe.cc wakeup_pipe2.cc" ;;
     solaris | illumos)
-      echo "compiled_backends_solaris.cc devpoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
+      echo "compiled_backends_solaris.cc devpoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_pipe.cc wakeup_pipe2.cc" ;;
     windows)
       echo "compiled_backends_windows.cc select_selector_windows.cc unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
   esac
