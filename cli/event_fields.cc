@@ -6,6 +6,7 @@ namespace seltool::cli {
 
 Json target_fields(const Target& target) {
   Json fields{{"target", target.spec().text}};
+  if (target.http_status()) fields["status"] = *target.http_status();
   if (target.fd() < 0) return fields;  // a connect target between attempts
   fields["fd"] = target.fd();
   const std::string local = target.local();

@@ -9,7 +9,8 @@
 namespace seltool::cli {
 
 // {"target": ..., "fd": ..., "local": ..., "peer": ...}: the fields every line about a target
-// starts with ("fd" only while it has one, addresses where the socket has them).
+// starts with ("fd" only while it has one, addresses where the socket has them; an HTTP
+// target has "status" instead, once a check got one).
 Json target_fields(const Target& target);
 
 // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error".

@@ -35,6 +35,8 @@ struct TargetSpec {
   bool connects() const {
     return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
   }
+  // Reached in attempts that can fail and be retried: connects and HTTP checks.
+  bool attempted() const { return connects() || kind == TargetKind::kHttp; }
 };
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.
@@ -87,6 +89,13 @@ class Target {
   int connect_error() const;
   Connect next_address(int errnum);
   const std::optional<ErrorInfo>& last_error() const { return last_error_; }
+  // Closes the descriptor seltool opened (fd() becomes -1) and keeps `error` as last_error().
+  void fail(ErrorInfo error);
+
+  // HTTP targets: the status the server answered in the last check (nullopt: none yet, or
+  // that check got no answer). The HTTP checks record it.
+  const std::optional<long>& http_status() const { return http_status_; }
+  void set_http_status(std::optional<long> status) { http_status_ = status; }
 
   // The local and peer addresses of a socket target ("" where it has none).
   std::string local() const;
@@ -96,7 +105,6 @@ class Target {
   // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
   int open_path();
   Connect connect_from(std::size_t index);
-  void fail(ErrorInfo error);
 
   TargetSpec spec_;
   Events interest_;
@@ -109,6 +117,7 @@ class Target {
   std::vector<SocketAddress> addresses_;
   std::size_t next_address_ = 0;
   std::optional<ErrorInfo> last_error_;
+  std::optional<long> http_status_;
 };
 
 }  // namespace seltool::cli
