@@ -62,9 +62,8 @@ void EchoServer::log_error(const char* action, int error) {
 void EchoServer::run(const StopSignals& stop) {
   started_ = now_ = Clock::now();
   for (const Listener& listener : listeners_) {
-    const std::string address = local_address(listener.fd.get());
-    out_.event("listening", {{"address", listener.unix_path.empty() ? address : "unix:" + address},
-                             {"selector", selector_.name()}});
+    out_.event("listening",
+               {{"address", local_address(listener.fd.get())}, {"selector", selector_.name()}});
   }
   resume_accepting();
   JsonLines::flush();

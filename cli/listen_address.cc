@@ -23,9 +23,7 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
   }
   if (!fd || ::bind(fd.get(), address.get(), address.length) == -1 ||
       ::listen(fd.get(), backlog) == -1) {
-    const std::string shown =
-        address.family() == AF_UNIX ? "unix:" + format_address(address) : format_address(address);
-    throw listen_failed("cannot listen on " + shown + ": " + strerror(errno));
+    throw listen_failed("cannot listen on " + format_address(address) + ": " + strerror(errno));
   }
   return fd;
 }

@@ -32,6 +32,7 @@ struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
   std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
+  std::string cwd;                         // the child's working directory ("": the test's)
 };
 
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).
