@@ -242,7 +242,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       socket_ = true;
       return;
     case TargetKind::kHttp:
-      return;  // driven by the HTTP checker, not by a descriptor of its own
+      return;  // checked by the TargetSet's HttpChecks, with sockets of their own
   }
 }
 
