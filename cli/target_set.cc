@@ -78,14 +78,14 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
   const Target& target = *entry.target;
   if (entry.armed == 0) {
     const auto refused = [&](const std::string& why) {
-      return UsageError("target '" + target.spec().text + "': the " +
+      return UsageError("target " + quote_input(target.spec().text) + ": the " +
                         std::string(selector_->name()) + " selector cannot watch descriptor " +
                         std::to_string(target.fd()) + ": " + why);
     };
     try {
       selector_->register_file(target.fd(), events, KeyOwner{&entry});
     } catch (const already_registered&) {
-      throw UsageError("target '" + target.spec().text + "': descriptor " +
+      throw UsageError("target " + quote_input(target.spec().text) + ": descriptor " +
                        std::to_string(target.fd()) + " is already given by another target");
     } catch (const std::invalid_argument& error) {
       throw refused(error.what());
@@ -135,7 +135,7 @@ bool TargetSet::reopen(TargetEntry& entry) {
 void TargetSet::report_backend(const TargetEntry& entry, Events ready,
                                Conditions conditions) const {
   if (!options_.verbose) return;
-  print_diagnostic("target '" + entry.target->spec().text + "' (fd " +
+  print_diagnostic("target " + quote_input(entry.target->spec().text) + " (fd " +
                    std::to_string(entry.target->fd()) + "): " + std::string(selector_->name()) +
                    " reported " + describe_backend_report(ready, conditions));
 }

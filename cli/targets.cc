@@ -41,17 +41,10 @@ std::optional<int> descriptor_number(std::string_view text) {
   return int(value);
 }
 
-// Failures that are seltool's own (out of descriptors or memory), not the input's fault.
-bool is_resource_error(int errnum) {
-  return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
-}
-
-std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"; }
+std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
-  const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
-  if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
-  throw UsageError(message);
+  throw_open_failure(quoted(spec) + ": " + what, errnum);
 }
 
 }  // namespace

@@ -142,7 +142,8 @@ class Wait : public TargetPolicy {
     fields["error"] = error_json(error);
     output_.event("error", fields);
     if (!failed_.empty()) failed_ += ", ";
-    failed_ += "'" + entry.target->spec().text + "' (" + error.code + ": " + error.message + ")";
+    failed_ +=
+        quote_input(entry.target->spec().text) + " (" + error.code + ": " + error.message + ")";
     targets_.drop(entry);
   }
 
@@ -169,7 +170,7 @@ class Wait : public TargetPolicy {
       if (error) fields["error"] = error_json(*error);
       pending.push_back(std::move(fields));
       if (!not_ready.empty()) not_ready += ", ";
-      not_ready += "'" + entry.target->spec().text + "' (" +
+      not_ready += quote_input(entry.target->spec().text) + " (" +
                    (error ? error->code + ": " + error->message : "not ready") + ")";
     }
     output_.event(
@@ -222,8 +223,8 @@ int run_wait(const WaitOptions& options) {
     if (options.invert_check) {  // checked before anything is opened
       for (const std::string& text : options.common.targets) {
         if (parse_target(text).attempted()) continue;
-        throw UsageError("target '" + text +
-                         "': --invert-check waits for connect and HTTP targets to stop "
+        throw UsageError("target " + quote_input(text) +
+                         ": --invert-check waits for connect and HTTP targets to stop "
                          "answering; a descriptor, path or listener cannot go away that way");
       }
     }

@@ -221,7 +221,8 @@ int run_watch(const WatchOptions& options) {
   if (options.consume || options.data) {
     for (const std::string& text : options.common.targets) {
       if (parse_target(text).kind != TargetKind::kPid) continue;
-      throw UsageError("target '" + text + "': " + (options.data ? "--data" : "--consume") +
+      throw UsageError("target " + quote_input(text) + ": " +
+                       (options.data ? "--data" : "--consume") +
                        " would take data from the process it belongs to; pid targets are only "
                        "observed (\"bytes\" says what is waiting)");
     }
