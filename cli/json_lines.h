@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "cli/error_info.h"
+
 namespace seltool::cli {
 
 using Json = nlohmann::ordered_json;  // keeps fields in the order they were added
@@ -41,6 +43,7 @@ class JsonLines {
 };
 
 // The "error" object of an event: {"errno": 111, "code": "ECONNREFUSED", "message": "..."}.
+Json error_json(const ErrorInfo& error);
 Json error_json(int errnum);
 
 }  // namespace seltool::cli
