@@ -29,9 +29,18 @@
 
 namespace {
 
-std::mutex mutex;
-std::map<int, std::map<int, short>> devices;  // by /dev/poll descriptor: fd -> mask
-int writes = 0;                               // write() calls to any /dev/poll descriptor
+// Built on first use: a program may open /dev/poll from a static initializer, before this
+// file's globals would be constructed.
+struct State {
+  std::mutex mutex;
+  std::map<int, std::map<int, short>> devices;  // by /dev/poll descriptor: fd -> mask
+  int writes = 0;                               // write() calls to any /dev/poll descriptor
+};
+
+State& state() {
+  static State* const instance = new State;  // never destroyed: usable from exit handlers
+  return *instance;
+}
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 
@@ -42,14 +51,14 @@ int fail(int error) {
 
 // The device of `fd`, or null when `fd` is not an emulated /dev/poll descriptor.
 std::map<int, short>* device(int fd) {
-  const auto found = devices.find(fd);
-  return found == devices.end() || !is_open(fd) ? nullptr : &found->second;
+  const auto found = state().devices.find(fd);
+  return found == state().devices.end() || !is_open(fd) ? nullptr : &found->second;
 }
 
 int dp_poll(int fd, dvpoll* request) {
   std::vector<pollfd> watched;
   {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<std::mutex> lock(state().mutex);
     const std::map<int, short>* masks = device(fd);
     if (!masks) return fail(EBADF);
     for (const auto& [watched_fd, events] : *masks) watched.push_back({watched_fd, events, 0});
@@ -78,16 +87,16 @@ extern "C" int devpoll_emulation_open(const char* path, int flags, ...) {
   // A real descriptor to own and close.
   const int fd = ::eventfd(0, (flags & O_CLOEXEC) ? EFD_CLOEXEC : 0);
   if (fd == -1) return -1;
-  std::lock_guard<std::mutex> lock(mutex);
-  devices[fd].clear();  // a reused number starts empty
+  std::lock_guard<std::mutex> lock(state().mutex);
+  state().devices[fd].clear();  // a reused number starts empty
   return fd;
 }
 
 extern "C" ssize_t devpoll_emulation_write(int fd, const void* buffer, size_t size) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<std::mutex> lock(state().mutex);
   std::map<int, short>* masks = device(fd);
   if (!masks) return ::write(fd, buffer, size);
-  ++writes;
+  ++state().writes;
   if (size % sizeof(pollfd) != 0) return fail(EINVAL);
   const size_t records = size / sizeof(pollfd);
   rlimit limit{};
@@ -111,7 +120,7 @@ extern "C" int devpoll_emulation_ioctl(int fd, unsigned long request, ...) {
   va_end(arguments);
   bool emulated;
   {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<std::mutex> lock(state().mutex);
     emulated = device(fd) != nullptr;
   }
   if (!emulated) return ::ioctl(fd, request, argument);
@@ -121,7 +130,7 @@ extern "C" int devpoll_emulation_ioctl(int fd, unsigned long request, ...) {
 
 // For tests: the mask a /dev/poll descriptor holds for `fd` (-1 when it holds none).
 extern "C" int devpoll_emulation_mask(int devpoll_fd, int fd) {
-  std::lock_guard<std::mutex> lock(mutex);
+  std::lock_guard<std::mutex> lock(state().mutex);
   const std::map<int, short>* masks = device(devpoll_fd);
   if (!masks) return -1;
   const auto found = masks->find(fd);
@@ -130,6 +139,6 @@ extern "C" int devpoll_emulation_mask(int devpoll_fd, int fd) {
 
 // For tests: how many write() calls reached an emulated /dev/poll so far.
 extern "C" int devpoll_emulation_write_count() {
-  std::lock_guard<std::mutex> lock(mutex);
-  return writes;
+  std::lock_guard<std::mutex> lock(state().mutex);
+  return state().writes;
 }

@@ -25,9 +25,18 @@ namespace {
 
 using Knote = std::pair<uintptr_t, short>;  // (ident, filter)
 
-std::mutex mutex;
-std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
-int waits = 0;                          // calls with no changes (pure waits)
+// Built on first use: a program may call kqueue() from a static initializer (the kernel's
+// kqueue() needs no initialization), before this file's globals would be constructed.
+struct State {
+  std::mutex mutex;
+  std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
+  int waits = 0;                          // calls with no changes (pure waits)
+};
+
+State& state() {
+  static State* const instance = new State;  // never destroyed: usable from exit handlers
+  return *instance;
+}
 
 bool is_open(uintptr_t fd) { return ::fcntl(int(fd), F_GETFD) != -1; }
 
@@ -71,8 +80,8 @@ int apply(std::set<Knote>& knotes, const struct kevent& change) {
 extern "C" int kqueue(void) {
   const int fd = ::eventfd(0, EFD_CLOEXEC);  // a real descriptor to own and close
   if (fd == -1) return -1;
-  std::lock_guard<std::mutex> lock(mutex);
-  queues[fd].clear();  // a reused number starts empty
+  std::lock_guard<std::mutex> lock(state().mutex);
+  state().queues[fd].clear();  // a reused number starts empty
   return fd;
 }
 
@@ -80,11 +89,11 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
                       struct kevent* eventlist, int nevents, const struct timespec* timeout) {
   std::vector<pollfd> pollfds;
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    const auto queue = queues.find(kq);
-    if (queue == queues.end() || !is_open(uintptr_t(kq))) return fail(EBADF);
+    std::lock_guard<std::mutex> lock(state().mutex);
+    const auto queue = state().queues.find(kq);
+    if (queue == state().queues.end() || !is_open(uintptr_t(kq))) return fail(EBADF);
     std::set<Knote>& knotes = queue->second;
-    if (nchanges == 0) ++waits;
+    if (nchanges == 0) ++state().waits;
     for (int i = 0; i < nchanges; ++i) {
       if (const int error = apply(knotes, changelist[i])) return fail(error);
     }
@@ -133,13 +142,13 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
 
 // For tests: how many knotes a queue holds (-1 for an unknown queue).
 extern "C" int kqueue_emulation_knote_count(int kq) {
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto queue = queues.find(kq);
-  return queue == queues.end() ? -1 : int(queue->second.size());
+  std::lock_guard<std::mutex> lock(state().mutex);
+  const auto queue = state().queues.find(kq);
+  return queue == state().queues.end() ? -1 : int(queue->second.size());
 }
 
 // For tests: how many kevent() calls without changes were made so far.
 extern "C" int kqueue_emulation_wait_count() {
-  std::lock_guard<std::mutex> lock(mutex);
-  return waits;
+  std::lock_guard<std::mutex> lock(state().mutex);
+  return state().waits;
 }
