@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "lib/backends.h"
 #include "lib/selectors.h"
 #include "tests/lib/test_support.h"
 
@@ -50,7 +49,7 @@ int mask(const Selector& selector, int fd) {
 // the limit of 256 (EINVAL, nothing applied, keys never reported). They must all apply.
 TEST(DevpollEmulated, QueueLongerThanTheDescriptorLimitIsWrittenInParts) {
   const SoftFdLimit limit(256);
-  auto selector = make_devpoll_selector();
+  auto selector = make_selector("devpoll");
   std::vector<SocketPair> pairs;
   std::vector<int> expected;
   for (int i = 0; i < 60; ++i) {
@@ -71,7 +70,7 @@ TEST(DevpollEmulated, QueueLongerThanTheDescriptorLimitIsWrittenInParts) {
 
 // The driver skips a record for a descriptor that is not open and never reports it.
 TEST(DevpollEmulated, ClosedDescriptorIsRefusedAtRegistration) {
-  auto selector = make_devpoll_selector();
+  auto selector = make_selector("devpoll");
   const int bad = make_bad_fd();
   EXPECT_EQ(system_error_of([&] { selector->register_file(bad, EVENT_READ); }), errno_code(EBADF));
   EXPECT_TRUE(selector->get_map().empty());
@@ -81,7 +80,7 @@ TEST(DevpollEmulated, ClosedDescriptorIsRefusedAtRegistration) {
 
 // Masks OR together in the driver: a modify must remove the old mask first.
 TEST(DevpollEmulated, ModifyReplacesTheMask) {
-  auto selector = make_devpoll_selector();
+  auto selector = make_selector("devpoll");
   SocketPair pair = make_socketpair();
   const int fd = pair.first.fileno();
   selector->register_file(fd, EVENT_READ);
@@ -97,7 +96,7 @@ TEST(DevpollEmulated, ModifyReplacesTheMask) {
 // A modify of a descriptor closed since its registration writes nothing until select(),
 // where the driver skips the record: no error, and the key follows the modify.
 TEST(DevpollEmulated, ModifyOfClosedDescriptorDoesNotFail) {
-  auto selector = make_devpoll_selector();
+  auto selector = make_selector("devpoll");
   SocketPair pair = make_socketpair();
   const int fd = pair.first.fileno();
   selector->register_file(fd, EVENT_READ);
