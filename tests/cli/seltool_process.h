@@ -37,6 +37,13 @@ struct SpawnOptions {
   std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
 };
 
+// Options that only set `env` in the child ("" value: unset).
+inline SpawnOptions with_env(std::map<std::string, std::string> env) {
+  SpawnOptions options;
+  options.env = std::move(env);
+  return options;
+}
+
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).
 inline SpawnOptions passing(std::map<int, int> descriptors) {
   SpawnOptions options;
