@@ -44,7 +44,7 @@ bool is_resource_error(int errnum) {
   return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
 }
 
-std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"; }
+std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
   const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
@@ -164,8 +164,8 @@ Events parse_events(std::string_view list) {
   if (list == "read") return EVENT_READ;
   if (list == "write") return EVENT_WRITE;
   if (list == "read,write" || list == "write,read") return EVENT_READ | EVENT_WRITE;
-  throw UsageError("invalid --events '" + std::string(list) +
-                   "': expected read, write or read,write");
+  throw UsageError("invalid --events " + quote_input(list) +
+                   ": expected read, write or read,write");
 }
 
 Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_WRITE : EVENT_READ; }
