@@ -36,10 +36,23 @@ Listener::~Listener() {
   if (!unix_path.empty()) remove_created_file(unix_path);
 }
 
+ListenAddress parse_listen_address(std::string_view text) {
+  const std::string argument = "--listen " + std::string(text);
+  ListenAddress address;
+  if (text.substr(0, 5) == "unix:") {
+    address.unix_path = std::string(text.substr(5));
+    unix_socket_address(address.unix_path, argument);  // validates the length
+  } else {
+    address.endpoint = split_host_port(text, argument);
+  }
+  return address;
+}
+
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
-  if (text.substr(0, 5) == "unix:") {
-    const std::string path(text.substr(5));
+  const ListenAddress parsed = parse_listen_address(text);
+  if (!parsed.unix_path.empty()) {
+    const std::string& path = parsed.unix_path;
     const SocketAddress address = unix_socket_address(path, argument);
     int errnum = 0;
     UniqueFd fd = listen_on(address, backlog, false, errnum);
@@ -47,7 +60,7 @@ Listener open_listener(std::string_view text, int backlog) {
     note_created_file(path);
     return {std::move(fd), path};
   }
-  const HostPort endpoint = split_host_port(text, argument);
+  const HostPort& endpoint = parsed.endpoint;
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
   if (resolved.addresses.empty()) {
     throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);

@@ -168,8 +168,8 @@ Events parse_events(std::string_view list) {
   if (list == "read") return EVENT_READ;
   if (list == "write") return EVENT_WRITE;
   if (list == "read,write" || list == "write,read") return EVENT_READ | EVENT_WRITE;
-  throw UsageError("invalid --events '" + std::string(list) +
-                   "': expected read, write or read,write");
+  throw UsageError("invalid --events " + quote_input(list) +
+                   ": expected read, write or read,write");
 }
 
 Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_WRITE : EVENT_READ; }
