@@ -11,6 +11,7 @@ required=(
   libcli11-dev nlohmann-json3-dev                    # CLI11, nlohmann-json
   libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
   g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine
+  groff-base man-db zsh fish                         # tests: the manual page, shell completions
 )
 
 missing=()

@@ -31,11 +31,15 @@ Pipe make_pipe() {
   return {UniqueFd(ends[0]), UniqueFd(ends[1])};
 }
 
-SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
+SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options)
+    : SeltoolProcess(seltool_path(), args, options) {}
+
+SeltoolProcess::SeltoolProcess(const std::string& path, const std::vector<std::string>& args,
+                               const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  const std::string path = seltool_path();
-  std::vector<char*> argv{const_cast<char*>("seltool")};
+  const std::string name = path.substr(path.rfind('/') + 1);  // "seltool", "bash"
+  std::vector<char*> argv{const_cast<char*>(name.c_str())};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
 
@@ -166,8 +170,13 @@ void SeltoolProcess::signal(int number) { ::kill(pid_, number); }
 
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options,
                    std::chrono::milliseconds timeout) {
+  return run_program(seltool_path(), args, options, timeout);
+}
+
+Result run_program(const std::string& program, const std::vector<std::string>& args,
+                   const SpawnOptions& options, std::chrono::milliseconds timeout) {
   const Clock::time_point start = Clock::now();
-  SeltoolProcess process(args, options);
+  SeltoolProcess process(program, args, options);
   Result result;
   result.out = process.rest_of_stdout(timeout);
   result.err = process.rest_of_stderr(timeout);
