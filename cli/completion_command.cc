@@ -2,7 +2,6 @@
 // seltool's own command-line definition (see completion.h).
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
@@ -20,9 +19,7 @@ int run_completion(const CLI::App& program, const std::string& shell) {
   if (std::find(shells.begin(), shells.end(), shell) == shells.end()) {
     throw UsageError("unknown shell '" + shell + "': expected bash, zsh or fish");
   }
-  const std::string script = completion_script(describe(program), shell);
-  std::fwrite(script.data(), 1, script.size(), stdout);
-  JsonLines::flush();  // throws when stdout cannot be written: exit 125
+  write_stdout(completion_script(describe(program), shell));
   return kExitOk;
 }
 
@@ -43,7 +40,7 @@ void add_completion_command(CLI::App& app, Invocation& invocation) {
       "  fish: seltool completion fish | source");
   document_exit_codes(*command, {{kExitOk, "the script was written"},
                                  {kExitUsage, "unknown SHELL"},
-                                 {kExitInternal, "stdout could not be written"}});
+                                 {kExitInternal, "stdout cannot be written"}});
   command->callback([&app, &invocation, shell] {
     invocation.run = [&app, shell] { return run_completion(app, *shell); };
   });

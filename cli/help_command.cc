@@ -1,7 +1,6 @@
 // seltool help [COMMAND]: the help of the program or of one command (as `COMMAND --help`);
 // --man prints the manual page seltool(1) instead, for packagers and the build.
 #include <CLI/CLI.hpp>
-#include <cstdio>
 #include <memory>
 
 #include "cli/commands.h"
@@ -22,8 +21,7 @@ struct HelpOptions {
 };
 
 int write(const std::string& text) {
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  JsonLines::flush();  // throws when stdout cannot be written: exit 125
+  write_stdout(text);
   return kExitOk;
 }
 
@@ -55,7 +53,7 @@ void add_help_command(CLI::App& app, Invocation& invocation) {
   command->add_flag("--json", options->json, "")->group("")->excludes(man);
   document_exit_codes(*command, {{kExitOk, "the help was written"},
                                  {kExitUsage, "unknown COMMAND or option"},
-                                 {kExitInternal, "stdout could not be written"}});
+                                 {kExitInternal, "stdout cannot be written"}});
   command->callback([&app, &invocation, options] {
     invocation.run = [&app, options] { return run_help(app, *options); };
   });

@@ -2,31 +2,20 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/data_encoding.h"
 #include "cli/socket_address.h"
+#include "cli/socket_ops.h"
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
 namespace {
 
-std::optional<std::uint64_t> bytes_available(int fd) {
-  int count = 0;
-  if (::ioctl(fd, FIONREAD, &count) == -1 || count < 0) return std::nullopt;
-  return std::uint64_t(count);
-}
-
 // SO_ERROR of a socket (reading it clears it), nullopt when none is pending.
 std::optional<int> pending_socket_error(int fd) {
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1 || error == 0) {
-    return std::nullopt;
-  }
+  const int error = take_socket_error(fd);
+  if (error == 0) return std::nullopt;
   return error;
 }
 
@@ -75,7 +64,7 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
 
   if (target.is_listener()) {
     if (mode != ConsumeMode::kPeek) {
-      UniqueFd accepted(::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+      UniqueFd accepted(accept_connection(fd, nullptr));
       if (accepted) seen.accepted_peer = peer_address(accepted.get());
     }
     return seen;
@@ -87,27 +76,6 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
     consume(fd, seen, mode);
   }
   return seen;
-}
-
-void Observation::add_fields(Json& fields) const {
-  fields["events"] = event_names(events, hup, error.has_value());
-  if (bytes) fields["bytes"] = *bytes;
-  if (!data.empty()) {
-    const bool text = is_valid_utf8(data);
-    fields["data"] = text ? data : base64(data);
-    fields["encoding"] = text ? "utf-8" : "base64";
-  }
-  if (!accepted_peer.empty()) fields["accepted_peer"] = accepted_peer;
-  if (error) fields["error"] = error_json(*error);
-}
-
-Json event_names(Events events, bool hup, bool error) {
-  Json names = Json::array();
-  if (events & EVENT_READ) names.push_back("read");
-  if (events & EVENT_WRITE) names.push_back("write");
-  if (hup) names.push_back("hup");
-  if (error) names.push_back("error");
-  return names;
 }
 
 std::string describe_backend_report(Events events, Conditions conditions) {

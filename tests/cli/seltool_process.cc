@@ -1,12 +1,9 @@
 #include "tests/cli/seltool_process.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,20 +22,17 @@ std::string seltool_path() {
          "/cli/seltool";
 }
 
-Pipe make_pipe() {
-  int ends[2];
-  if (::pipe2(ends, O_CLOEXEC) != 0) ADD_FAILURE() << "pipe2 failed";
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
-}
-
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options)
     : SeltoolProcess(seltool_path(), args, options) {}
 
-SeltoolProcess::SeltoolProcess(const std::string& path, const std::vector<std::string>& args,
+SeltoolProcess::SeltoolProcess(const std::string& program, const std::vector<std::string>& args,
                                const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  const std::string name = path.substr(path.rfind('/') + 1);  // "seltool", "bash"
+  char* absolute = ::realpath(program.c_str(), nullptr);  // stays valid after chdir
+  const std::string path = absolute ? absolute : program;
+  std::free(absolute);
+  const std::string name = program.substr(program.rfind('/') + 1);  // "seltool", "bash"
   std::vector<char*> argv{const_cast<char*>(name.c_str())};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -63,6 +57,8 @@ SeltoolProcess::SeltoolProcess(const std::string& path, const std::vector<std::s
     for (int fd = 3; fd <= highest; ++fd) {
       if (!options.descriptors.count(fd)) ::close(fd);
     }
+    for (int fd : options.closed) ::close(fd);
+    for (int number : options.ignored_signals) ::signal(number, SIG_IGN);
     for (const auto& [name, value] : options.env) {
       if (value.empty()) {
         ::unsetenv(name.c_str());
@@ -70,6 +66,7 @@ SeltoolProcess::SeltoolProcess(const std::string& path, const std::vector<std::s
         ::setenv(name.c_str(), value.c_str(), 1);
       }
     }
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
@@ -196,28 +193,6 @@ std::vector<Json> parse_lines(const std::string& out) {
   }
   return lines;
 }
-
-UniqueFd listen_tcp(int port) {
-  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int on = 1;
-  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(std::uint16_t(port));
-  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  EXPECT_EQ(::listen(listener.get(), 16), 0);
-  return listener;
-}
-
-int local_port(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(address.sin_port);
-}
-
-int free_tcp_port() { return local_port(listen_tcp(0).get()); }
 
 TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {
   EXPECT_NE(::mkdtemp(path_.data()), nullptr);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lib/unique_fd.h"
+#include "tests/support/descriptors.h"
 
 namespace seltool::testing {
 
@@ -27,17 +28,13 @@ inline const std::vector<std::string> kLinuxBackends = {"select", "poll", "epoll
 // Path of the seltool binary in the test's runfiles.
 std::string seltool_path();
 
-// A pipe whose ends are close-on-exec (so only the descriptors passed on purpose reach seltool).
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-Pipe make_pipe();
-
 struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
   std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
+  std::string cwd;                         // the child's working directory ("": the test's)
+  std::vector<int> closed;                 // child descriptors closed before exec (0, 1, 2...)
+  std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
 };
 
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).
@@ -74,6 +71,8 @@ class SeltoolProcess {
   // CPU time (user + system) of the exited child, from wait4().
   double cpu_seconds() const;
   void signal(int number);
+  // Closes the test's end of the child's stdout: its reader is gone.
+  void close_stdout() { stdout_.reset(); }
 
  private:
   bool fill(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline);
@@ -104,11 +103,6 @@ Result run_program(const std::string& program, const std::vector<std::string>& a
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
 
-// A loopback TCP port that was free a moment ago.
-int free_tcp_port();
-// A listening TCP socket on 127.0.0.1:port (port 0: any), and its port.
-UniqueFd listen_tcp(int port);
-int local_port(int fd);
 // A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
 // with what it contains when the test ends.
 class TempDir {
