@@ -9,6 +9,7 @@
 #include "cli/duration.h"
 #include "cli/echo_server.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/listen_address.h"
 #include "cli/number_option.h"
 #include "cli/selector_option.h"
@@ -58,6 +59,9 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<EchoCommandOptions>();
   CLI::App* command = app.add_subcommand(
       "echo", "Run an echo server (the Python selectors example, done right); JSON Lines events");
+  document_exit_codes(*command, {{kExitOk, "stopped by SIGINT/SIGTERM"},
+                                 {kExitUsage, "usage error: bad option or address, address in use"},
+                                 {kExitInternal, "seltool itself failed"}});
   command
       ->add_option("--listen", options->listen,
                    "HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH; repeatable "

@@ -15,6 +15,7 @@
 #include "cli/common_options.h"
 #include "cli/event_fields.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
 #include "cli/stop_signals.h"
@@ -250,6 +251,19 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
       "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
       "http[s]:// targets are ready when a GET answers a status in --http-status.\n"
       "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
+  document_runs_command(*command);
+  document_exit_codes(
+      *command,
+      {{kExitOk,
+        "every target is ready (--any: one); with -- COMMAND, COMMAND replaces seltool and "
+        "its exit status is the result"},
+       {kExitUsage,
+        "usage error: bad option, target or duration, descriptor not open, port in use"},
+       {kExitTimeout, "the timeout passed first (COMMAND is not run)"},
+       {kExitInternal, "seltool itself failed"},
+       {kExitCannotExec, "COMMAND cannot be executed"},
+       {kExitNotFound, "COMMAND was not found"},
+       {"128+N", "stopped by signal N (SIGINT, SIGTERM)"}});
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,

@@ -55,6 +55,9 @@ inline SpawnOptions passing(std::map<int, int> descriptors) {
 class SeltoolProcess {
  public:
   explicit SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options = {});
+  // Runs `program` (a path) instead, e.g. a shell loading a completion script.
+  SeltoolProcess(const std::string& program, const std::vector<std::string>& args,
+                 const SpawnOptions& options);
   ~SeltoolProcess();  // kills and reaps the child if it still runs
   SeltoolProcess(const SeltoolProcess&) = delete;
   SeltoolProcess& operator=(const SeltoolProcess&) = delete;
@@ -100,6 +103,10 @@ struct Result {
 };
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options = {},
                    std::chrono::milliseconds timeout = 20s);
+
+// The same for another `program` (a path), e.g. a shell loading a completion script.
+Result run_program(const std::string& program, const std::vector<std::string>& args,
+                   const SpawnOptions& options = {}, std::chrono::milliseconds timeout = 20s);
 
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
