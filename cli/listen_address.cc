@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "cli/error_info.h"
 #include "cli/socket_address.h"
 #include "cli/socket_ops.h"
 #include "cli/usage_error.h"
@@ -23,7 +24,7 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
   if (errnum != 0) {
     const std::string shown =
         address.family() == AF_UNIX ? "unix:" + format_address(address) : format_address(address);
-    throw listen_failed("cannot listen on " + shown + ": " + strerror(errnum));
+    throw listen_failed("cannot listen on " + shown + ": " + error_text(errnum));
   }
   return fd;
 }

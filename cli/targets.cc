@@ -1,10 +1,6 @@
 #include "cli/targets.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -47,7 +43,7 @@ bool is_resource_error(int errnum) {
 std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"; }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
-  const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
+  const std::string message = quoted(spec) + ": " + what + ": " + error_text(errnum);
   if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
   throw UsageError(message);
 }
@@ -89,11 +85,6 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
                      std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");
   }
-}
-
-bool path_exists(const std::string& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0;
 }
 
 }  // namespace
@@ -168,26 +159,9 @@ Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_W
 
 Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), interest_(interest) {
   switch (spec_.kind) {
-    case TargetKind::kDescriptor: {
-      if (::fcntl(spec_.fd, F_GETFD) == -1) {
-        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(spec_.fd) +
-                         " is not open (open it in the shell, e.g. exec " +
-                         std::to_string(spec_.fd) + "<file)");
-      }
-      fd_ = spec_.fd;
-      struct stat status {};
-      socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
-      const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
-      if (access == O_RDONLY) possible_ = EVENT_READ;
-      if (access == O_WRONLY) possible_ = EVENT_WRITE;
-      if ((interest_ & possible_) == 0) {
-        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(fd_) + " is open " +
-                         (access == O_RDONLY ? "read-only" : "write-only") +
-                         ", so it can never be " +
-                         (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
-      }
+    case TargetKind::kDescriptor:
+      open_inherited();
       return;
-    }
     case TargetKind::kPath: {
       const int errnum = open_path();
       if (errnum == EISDIR) {
@@ -237,23 +211,6 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
 
 Target::~Target() {
   if (unlink_path_) ::unlink(spec_.path.c_str());
-}
-
-int Target::open_path() {
-  const int mode = interest_ == (EVENT_READ | EVENT_WRITE) ? O_RDWR
-                   : interest_ == EVENT_WRITE              ? O_WRONLY
-                                                           : O_RDONLY;
-  owned_.reset(::open(spec_.path.c_str(), mode | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (!owned_) return errno;
-  struct stat status {};
-  if (::fstat(owned_.get(), &status) == 0 && S_ISDIR(status.st_mode)) {
-    owned_.reset();
-    return EISDIR;
-  }
-  fd_ = owned_.get();
-  socket_ = S_ISSOCK(status.st_mode);
-  fifo_ = S_ISFIFO(status.st_mode);
-  return 0;
 }
 
 bool Target::reopen() {

@@ -2,7 +2,6 @@
 // the COMMAND given after "--". Connects that fail (refused, unreachable, timed out, a name
 // that does not resolve yet) are retried every --interval until the timeout.
 #include <errno.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -15,6 +14,7 @@
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
+#include "cli/run_command.h"
 #include "cli/stop_signals.h"
 #include "cli/target_set.h"
 #include "cli/usage_error.h"
@@ -135,17 +135,6 @@ class Wait : public TargetPolicy {
   int stopped_by_ = 0;  // the signal that ended run(), 0 if none
 };
 
-// Replaces seltool with `command`; returns only when that fails (126, or 127: not found).
-int exec_command(const std::vector<std::string>& command) {
-  std::vector<char*> argv;
-  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  const int errnum = errno;
-  print_diagnostic("cannot run '" + command[0] + "': " + std::strerror(errnum));
-  return errnum == ENOENT || errnum == ENOTDIR ? kExitNotFound : kExitCannotExec;
-}
-
 int run_wait(const WaitOptions& options) {
   if (options.interval && *options.interval <= Duration::zero()) {
     throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
@@ -162,7 +151,7 @@ int run_wait(const WaitOptions& options) {
   }  // every descriptor seltool opened is closed (and unix-listen paths removed) before exec
   // A stop signal keeps its default effect, once the unix-listen paths are removed.
   if (stopped_by) die_of_signal(stopped_by);
-  return exec_command(options.command);
+  return run_command(options.command);
 }
 
 }  // namespace

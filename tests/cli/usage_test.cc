@@ -67,7 +67,7 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(UsageErrors, SelectorErrorListsTheUsableBackends) {
   const Result result = run_seltool({"wait", "-s", "devpoll", "0"});
   EXPECT_EQ(result.exit_code, 2);
-  for (const char* name : {"epoll", "poll", "select"}) {
+  for (const std::string& name : kBackends) {
     EXPECT_NE(result.err.find(name), std::string::npos) << result.err;
   }
 }
