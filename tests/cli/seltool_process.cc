@@ -22,11 +22,26 @@ std::string seltool_path() {
          "/cli/seltool";
 }
 
+namespace {
+
+std::vector<std::string>& seltool_command() {
+  static std::vector<std::string> command{seltool_path()};
+  return command;
+}
+
+}  // namespace
+
+void set_seltool_command(std::vector<std::string> command) {
+  seltool_command() = std::move(command);
+}
+
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  const std::string path = seltool_path();
-  std::vector<char*> argv{const_cast<char*>("seltool")};
+  const std::vector<std::string>& command = seltool_command();
+  const std::string& path = command.front();
+  std::vector<char*> argv;
+  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
 

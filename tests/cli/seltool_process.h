@@ -30,6 +30,9 @@ inline const std::vector<std::string> kBackends = compiled_backend_names();
 
 // Path of the seltool binary in the test's runfiles.
 std::string seltool_path();
+// What SeltoolProcess runs, the arguments following: {seltool_path()} unless set, e.g. to
+// {"tools/wine_run.sh", "seltool.exe"} by the Windows tests.
+void set_seltool_command(std::vector<std::string> command);
 
 struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
