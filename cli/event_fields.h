@@ -2,6 +2,7 @@
 // (Target, Observation, ErrorInfo): the one place where they become JSON.
 #pragma once
 
+#include "cli/data_encoding.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
 #include "cli/targets.h"
@@ -13,7 +14,8 @@ namespace seltool::cli {
 Json target_fields(const Target& target);
 
 // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error".
-void add_observation(Json& fields, const Observation& seen);
+void add_observation(Json& fields, const Observation& seen,
+                     DataEncoding encoding = DataEncoding::kAuto);
 
 // The "events" array of a line, in this order: "read", "write", "hup", "error".
 Json event_names(Events events, bool hup = false, bool error = false);

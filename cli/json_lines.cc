@@ -1,14 +1,18 @@
 #include "cli/json_lines.h"
 
-#include <errno.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <system_error>
+
+#include "cli/stop_signals.h"
+#include "cli/text_lines.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -38,36 +42,52 @@ double seconds_since_start() {
   return double(micros) / 1e6;
 }
 
-void JsonLines::event(std::string_view name, const Json& fields) const {
-  if (quiet_) return;
+std::string event_line(std::string_view name, const Json& fields) {
   Json line = Json::object();
   line["event"] = name;
   for (const auto& [key, value] : fields.items()) line[key] = value;
   line["t"] = seconds_since_start();
   line["ts"] = rfc3339_now();
-  put_line(line);
-  if (!batched_) flush();
+  return line.dump(-1, ' ', false, Json::error_handler_t::replace) + '\n';
+}
+
+OutputFormat parse_output_format(std::string_view name) {
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "text") return OutputFormat::kText;
+  throw UsageError("invalid --format " + quote_input(name) + ": expected json or text");
+}
+
+void JsonLines::event(std::string_view name, const Json& fields) const {
+  if (quiet_) return;
+  write_stdout(format_ == OutputFormat::kText ? text_line(name, fields) : event_line(name, fields));
 }
 
 void JsonLines::write_line(const Json& value) {
-  put_line(value);
-  flush();
+  write_stdout(value.dump(-1, ' ', false, Json::error_handler_t::replace) + '\n');
 }
 
-void JsonLines::put_line(const Json& value) {
-  std::string text = value.dump(-1, ' ', false, Json::error_handler_t::replace);
-  text += '\n';
-  std::fwrite(text.data(), 1, text.size(), stdout);
+void QueuedLines::event(std::string_view name, const Json& fields) { queue(name, fields, false); }
+
+void QueuedLines::final_event(std::string_view name, const Json& fields) {
+  queue(name, fields, true);
 }
 
-void JsonLines::flush() {
-  // A reader that went away is an error even when SIGPIPE is ignored: without it seltool would
-  // go on watching (and consuming) with nowhere to write.
-  if (std::fflush(stdout) != 0) {
-    const int errnum = errno;
-    std::clearerr(stdout);
-    throw std::system_error(errnum, std::generic_category(), "cannot write events to stdout");
+void QueuedLines::queue(std::string_view name, const Json& fields, bool whatever_the_bound) {
+  std::string line;
+  if (dropped_since_ == 0) {
+    line = event_line(name, fields);
+  } else {
+    Json counted = fields;
+    counted["dropped_lines"] = dropped_since_;
+    line = event_line(name, counted);
   }
+  if (!whatever_the_bound && queue_.size() + line.size() > bound_) {
+    ++dropped_since_;
+    ++dropped_total_;
+    return;
+  }
+  dropped_since_ = 0;
+  queue_.append(line.data(), line.size());
 }
 
 Json error_json(const ErrorInfo& error) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "cli/created_files.h"
 #include "cli/error_info.h"
 #include "cli/socket_address.h"
 #include "cli/socket_ops.h"
@@ -22,9 +23,8 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
   }
   const int errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
   if (errnum != 0) {
-    const std::string shown =
-        address.family() == AF_UNIX ? "unix:" + format_address(address) : format_address(address);
-    throw listen_failed("cannot listen on " + shown + ": " + error_text(errnum));
+    throw listen_failed("cannot listen on " + quote_input(format_address(address)) + ": " +
+                        error_text(errnum));
   }
   return fd;
 }
@@ -32,19 +32,21 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
 }  // namespace
 
 Listener::~Listener() {
-  if (!unix_path.empty()) ::unlink(unix_path.c_str());
+  if (!unix_path.empty()) remove_created_file(unix_path);
 }
 
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
   if (text.substr(0, 5) == "unix:") {
     const std::string path(text.substr(5));
-    return {listen_on(unix_socket_address(path, argument), backlog, false), path};
+    UniqueFd fd = listen_on(unix_socket_address(path, argument), backlog, false);
+    note_created_file(path);
+    return {std::move(fd), path};
   }
   const HostPort endpoint = split_host_port(text, argument);
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
   if (resolved.addresses.empty()) {
-    throw UsageError("invalid address '" + argument + "': " + resolved.error);
+    throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);
   }
   // Every address: the IPv6 wildcard serves IPv4 too, so try it first.
   const bool every_address = endpoint.host.empty();

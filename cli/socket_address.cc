@@ -52,7 +52,7 @@ std::string named_address(int fd, Get get) {
 
 HostPort split_host_port(std::string_view text, std::string_view argument) {
   const auto bad = [&](const std::string& why) {
-    return UsageError("invalid address '" + std::string(argument) + "': " + why);
+    return UsageError("invalid address " + quote_input(argument) + ": " + why);
   };
   HostPort result;
   std::string_view port;
@@ -114,8 +114,10 @@ std::string format_address(const SocketAddress& address) {
       ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
       return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
     }
-    case AF_UNIX:
-      return unix_socket_path(address);
+    case AF_UNIX: {
+      const std::string path = unix_socket_path(address);
+      return path.empty() ? "" : "unix:" + path;  // "" for an unnamed socket
+    }
     default:
       return {};
   }

@@ -84,4 +84,9 @@ std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) 
   return send_message(fd, buffers, count, 0);
 }
 
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
+  const SigpipeBlocked blocked;
+  return send_message(fd, buffers, count, MSG_DONTWAIT);
+}
+
 }  // namespace seltool::cli

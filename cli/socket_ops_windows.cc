@@ -161,6 +161,11 @@ std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) 
   return std::ptrdiff_t(sent);
 }
 
+// The sockets seltool opens on Windows are all non-blocking already.
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_some(fd, buffers, count);
+}
+
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
   const int n = ::recv(handle(fd), static_cast<char*>(data), int(size), 0);
   return n == SOCKET_ERROR ? fail() : n;

@@ -2,6 +2,7 @@
 // take the path SIGINT and SIGTERM take on POSIX. Windows runs a console control handler on a
 // thread of its own, so the count is atomic and the selector is woken the same way (its
 // wakeup() sends a byte on a socket, safe from any thread).
+#include <winsock2.h>  // before windows.h, which would bring the old winsock.h
 #include <windows.h>
 
 #include <atomic>
@@ -36,6 +37,12 @@ BOOL WINAPI on_console_event(DWORD type) {
 }
 
 }  // namespace
+
+// Nothing to install: Windows has no SIGHUP or SIGPIPE, and the console events reach seltool
+// only through StopSignals (outside it, Windows ends the process, which created no files).
+void install_signal_cleanup() {}
+
+bool ignored_at_start(int) { return false; }
 
 StopSignals::StopSignals(Selector& selector) {
   received.store(0);

@@ -9,6 +9,7 @@
 #include <system_error>
 #include <utility>
 
+#include "cli/created_files.h"
 #include "cli/socket_ops.h"
 #include "cli/usage_error.h"
 
@@ -195,6 +196,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
           fd_ = owned_.get();
           socket_ = true;
           unlink_path_ = spec_.kind == TargetKind::kUnixListen;
+          if (unlink_path_) note_created_file(spec_.path);
           return;
         }
       }
@@ -210,7 +212,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
 }
 
 Target::~Target() {
-  if (unlink_path_) ::unlink(spec_.path.c_str());
+  if (unlink_path_) remove_created_file(spec_.path);
 }
 
 bool Target::reopen() {

@@ -11,7 +11,7 @@ namespace seltool::cli {
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument) {
   sockaddr_un un{};
   if (path.empty() || path.size() >= sizeof un.sun_path) {
-    throw UsageError("invalid Unix socket path in '" + std::string(argument) + "': expected 1 to " +
+    throw UsageError("invalid Unix socket path in " + quote_input(argument) + ": expected 1 to " +
                      std::to_string(sizeof un.sun_path - 1) + " bytes");
   }
   un.sun_family = AF_UNIX;
@@ -25,7 +25,7 @@ SocketAddress unix_socket_address(std::string_view path, std::string_view argume
 std::string unix_socket_path(const SocketAddress& address) {
   const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
   const std::size_t offset = offsetof(sockaddr_un, sun_path);
-  if (address.length <= offset) return {};
+  if (address.length <= offset || un->sun_path[0] == '\0') return {};  // unnamed
   return std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
 }
 

@@ -6,8 +6,8 @@
 namespace seltool::cli {
 
 SocketAddress unix_socket_address(std::string_view, std::string_view argument) {
-  throw UsageError("invalid address '" + std::string(argument) +
-                   "': Unix sockets are not supported on Windows (use HOST:PORT, tcp:HOST:PORT "
+  throw UsageError("invalid address " + quote_input(argument) +
+                   ": Unix sockets are not supported on Windows (use HOST:PORT, tcp:HOST:PORT "
                    "or tcp-listen:[HOST:]PORT)");
 }
 

@@ -39,9 +39,12 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
   Pipe out = make_pipe();
   Pipe err = make_pipe();
   const std::vector<std::string>& command = seltool_command();
-  const std::string& path = command.front();
-  std::vector<char*> argv;
-  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
+  char* absolute = ::realpath(command.front().c_str(), nullptr);  // stays valid after chdir
+  const std::string path = absolute ? absolute : command.front();
+  std::free(absolute);
+  std::vector<char*> argv{const_cast<char*>("seltool")};
+  for (std::size_t i = 1; i < command.size(); ++i)
+    argv.push_back(const_cast<char*>(command[i].c_str()));
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
 
@@ -65,6 +68,8 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     for (int fd = 3; fd <= highest; ++fd) {
       if (!options.descriptors.count(fd)) ::close(fd);
     }
+    for (int fd : options.closed) ::close(fd);
+    for (int number : options.ignored_signals) ::signal(number, SIG_IGN);
     for (const auto& [name, value] : options.env) {
       if (value.empty()) {
         ::unsetenv(name.c_str());
@@ -72,6 +77,7 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
         ::setenv(name.c_str(), value.c_str(), 1);
       }
     }
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
