@@ -1,14 +1,14 @@
 """windows_binary: a binary built for Windows with mingw-w64 inside any build.
 
-A Linux test can then run the .exe under wine as data, in the same `bazel test` as everything
-else (what --config=mingw does for a whole build, done for one dependency).
+A Linux test can then run the .exe under wine as data (what --config=mingw does for a whole
+build, done for one dependency). Bazel 4 cannot transition --incompatible_* options, so the
+build needs --incompatible_enable_cc_toolchain_resolution (--config=windows_binary).
 """
 
 def _to_windows_impl(settings, attr):
     return {
         "//command_line_option:platforms": "//platforms:windows",
         "//command_line_option:extra_toolchains": ["//toolchains/mingw:toolchain"],
-        "//command_line_option:incompatible_enable_cc_toolchain_resolution": True,
         "//command_line_option:platform_suffix": "mingw",
     }
 
@@ -18,7 +18,6 @@ _to_windows = transition(
     outputs = [
         "//command_line_option:platforms",
         "//command_line_option:extra_toolchains",
-        "//command_line_option:incompatible_enable_cc_toolchain_resolution",
         "//command_line_option:platform_suffix",
     ],
 )
