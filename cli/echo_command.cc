@@ -1,7 +1,5 @@
 // seltool echo: the Python selectors documentation's echo server, done right (see
 // echo_server.h and docs/echo.md).
-#include <sys/socket.h>
-
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -13,6 +11,7 @@
 #include "cli/listen_address.h"
 #include "cli/number_option.h"
 #include "cli/selector_option.h"
+#include "cli/socket_system.h"
 #include "cli/stop_signals.h"
 
 namespace seltool::cli {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "cli/created_files.h"
+#include "cli/error_info.h"
 #include "cli/socket_address.h"
 #include "cli/socket_ops.h"
 #include "cli/usage_error.h"

@@ -7,6 +7,7 @@
 #include <string>
 #include <system_error>
 
+#include "cli/error_info.h"
 #include "cli/exit_codes.h"
 
 namespace seltool::cli {
@@ -95,7 +96,7 @@ bool is_resource_error(int errnum) {
 }
 
 void throw_open_failure(const std::string& message, int errnum) {
-  const std::string text = message + ": " + std::strerror(errnum);
+  const std::string text = message + ": " + error_text(errnum);
   if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), text);
   throw UsageError(text);
 }

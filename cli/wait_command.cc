@@ -4,7 +4,6 @@
 // --interval until the timeout. With --invert-check it is the other way round: a connect or
 // check that fails makes its target ready (gone), one that succeeds is retried.
 #include <errno.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
+#include "cli/run_command.h"
 #include "cli/stop_signals.h"
 #include "cli/target_set.h"
 #include "cli/usage_error.h"
@@ -202,17 +202,6 @@ class Wait : public TargetPolicy {
   std::string failed_;  // the failed targets and why, for the diagnostic line
 };
 
-// Replaces seltool with `command`; returns only when that fails (126, or 127: not found).
-int exec_command(const std::vector<std::string>& command) {
-  std::vector<char*> argv;
-  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  const int errnum = errno;
-  print_diagnostic("cannot run '" + command[0] + "': " + std::strerror(errnum));
-  return errnum == ENOENT || errnum == ENOTDIR ? kExitNotFound : kExitCannotExec;
-}
-
 int run_wait(const WaitOptions& options) {
   if (options.interval && *options.interval <= Duration::zero()) {
     throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
@@ -237,7 +226,7 @@ int run_wait(const WaitOptions& options) {
   }  // every descriptor seltool opened is closed (and unix-listen paths removed) before exec
   // A stop signal keeps its default effect, once the unix-listen paths are removed.
   if (stopped_by) die_of_signal(stopped_by);
-  return exec_command(options.command);
+  return run_command(options.command);
 }
 
 }  // namespace

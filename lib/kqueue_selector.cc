@@ -111,8 +111,10 @@ class KqueueBackend final : public Backend {
   }
 
   // The files refused at registration (see the top of this file) never block.
+  // EPIPE: EVFILT_WRITE on a pipe whose reader is gone (FreeBSD); a write there never blocks,
+  // it fails at once.
   bool refuses_never_blocking(int error) const noexcept override {
-    return error == EINVAL || error == ENODEV;
+    return error == EINVAL || error == ENODEV || error == EPIPE;
   }
 
   void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t watched,

@@ -399,7 +399,7 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
 TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
   const std::string list_fds = std::string(std::getenv("TEST_SRCDIR")) + "/" +
                                std::getenv("TEST_WORKSPACE") + "/tests/cli/list_fds";
-  for (const std::string& backend : kLinuxBackends) {
+  for (const std::string& backend : kBackends) {
     const TempDir dir;
     const std::string fifo = dir.file("fifo");
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);

@@ -23,8 +23,28 @@ std::string seltool_path() {
          "/cli/seltool";
 }
 
+namespace {
+
+std::vector<std::string>& seltool_command() {
+  static std::vector<std::string> command{seltool_path()};
+  return command;
+}
+
+// The arguments of the command seltool_command() names, then `args`.
+std::vector<std::string> after_command(const std::vector<std::string>& args) {
+  std::vector<std::string> all(seltool_command().begin() + 1, seltool_command().end());
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+}  // namespace
+
+void set_seltool_command(std::vector<std::string> command) {
+  seltool_command() = std::move(command);
+}
+
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options)
-    : SeltoolProcess(seltool_path(), args, options) {}
+    : SeltoolProcess(seltool_command().front(), after_command(args), options) {}
 
 SeltoolProcess::SeltoolProcess(const std::string& program, const std::vector<std::string>& args,
                                const SpawnOptions& options) {

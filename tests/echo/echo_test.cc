@@ -274,7 +274,7 @@ TEST_P(EchoTest, DrainEndsAtItsBoundWhenAClientNeverReads) {
   EXPECT_LT(Clock::now() - started, 15s);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::Values("select", "poll", "epoll"),
+INSTANTIATE_TEST_SUITE_P(Backends, EchoTest, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param; });
 
 // ---- Independent of the backend ----
