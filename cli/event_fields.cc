@@ -1,7 +1,5 @@
 #include "cli/event_fields.h"
 
-#include "cli/data_encoding.h"
-
 namespace seltool::cli {
 
 Json target_fields(const Target& target) {
@@ -20,11 +18,12 @@ Json target_fields(const Target& target) {
   return fields;
 }
 
-void add_observation(Json& fields, const Observation& seen) {
+void add_observation(Json& fields, const Observation& seen, DataEncoding encoding) {
   fields["events"] = event_names(seen.events, seen.hup, seen.error.has_value());
   if (seen.bytes) fields["bytes"] = *seen.bytes;
   if (!seen.data.empty()) {
-    const bool text = is_valid_utf8(seen.data);
+    const bool text = encoding == DataEncoding::kUtf8 ||
+                      (encoding == DataEncoding::kAuto && is_valid_utf8(seen.data));
     fields["data"] = text ? seen.data : base64(seen.data);
     fields["encoding"] = text ? "utf-8" : "base64";
   }

@@ -2,6 +2,7 @@
 // (Target, Observation, ErrorInfo): the one place where they become JSON.
 #pragma once
 
+#include "cli/data_encoding.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
 #include "cli/targets.h"
@@ -15,7 +16,8 @@ Json target_fields(const Target& target);
 
 // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error",
 // "diagnostics".
-void add_observation(Json& fields, const Observation& seen);
+void add_observation(Json& fields, const Observation& seen,
+                     DataEncoding encoding = DataEncoding::kAuto);
 
 // The "diagnostics" object: the fields found, named as docs/cli.md lists them.
 Json diagnostics_json(const Diagnostics& found);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "cli/created_files.h"
 #include "cli/socket_address.h"
 #include "cli/usage_error.h"
 
@@ -23,9 +24,8 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
   }
   if (!fd || ::bind(fd.get(), address.get(), address.length) == -1 ||
       ::listen(fd.get(), backlog) == -1) {
-    const std::string shown =
-        address.family() == AF_UNIX ? "unix:" + format_address(address) : format_address(address);
-    throw listen_failed("cannot listen on " + shown + ": " + strerror(errno));
+    throw listen_failed("cannot listen on " + quote_input(format_address(address)) + ": " +
+                        strerror(errno));
   }
   return fd;
 }
@@ -33,19 +33,21 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
 }  // namespace
 
 Listener::~Listener() {
-  if (!unix_path.empty()) ::unlink(unix_path.c_str());
+  if (!unix_path.empty()) remove_created_file(unix_path);
 }
 
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
   if (text.substr(0, 5) == "unix:") {
     const std::string path(text.substr(5));
-    return {listen_on(unix_socket_address(path, argument), backlog, false), path};
+    UniqueFd fd = listen_on(unix_socket_address(path, argument), backlog, false);
+    note_created_file(path);
+    return {std::move(fd), path};
   }
   const HostPort endpoint = split_host_port(text, argument);
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
   if (resolved.addresses.empty()) {
-    throw UsageError("invalid address '" + argument + "': " + resolved.error);
+    throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);
   }
   // Every address: the IPv6 wildcard serves IPv4 too, so try it first.
   const bool every_address = endpoint.host.empty();

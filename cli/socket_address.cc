@@ -55,7 +55,7 @@ std::string named_address(int fd, Get get) {
 
 HostPort split_host_port(std::string_view text, std::string_view argument) {
   const auto bad = [&](const std::string& why) {
-    return UsageError("invalid address '" + std::string(argument) + "': " + why);
+    return UsageError("invalid address " + quote_input(argument) + ": " + why);
   };
   HostPort result;
   std::string_view port;
@@ -107,7 +107,7 @@ Resolution resolve_tcp(const HostPort& endpoint, bool passive) {
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument) {
   sockaddr_un un{};
   if (path.empty() || path.size() >= sizeof un.sun_path) {
-    throw UsageError("invalid Unix socket path in '" + std::string(argument) + "': expected 1 to " +
+    throw UsageError("invalid Unix socket path in " + quote_input(argument) + ": expected 1 to " +
                      std::to_string(sizeof un.sun_path - 1) + " bytes");
   }
   un.sun_family = AF_UNIX;
@@ -134,8 +134,8 @@ std::string format_address(const SocketAddress& address) {
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
       const std::size_t offset = offsetof(sockaddr_un, sun_path);
-      if (address.length <= offset) return {};
-      return std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
+      if (address.length <= offset || un->sun_path[0] == '\0') return {};  // unnamed
+      return "unix:" + std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
     }
     default:
       return {};

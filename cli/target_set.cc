@@ -3,7 +3,6 @@
 #include <errno.h>
 
 #include <algorithm>
-#include <system_error>
 #include <typeinfo>
 
 #include "cli/observation.h"
@@ -43,6 +42,8 @@ void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_
 TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
   std::vector<std::unique_ptr<Target>> targets = open_targets(options);
   selector_ = open_selector(options.selector);
+  // Regular files and /dev/null are always ready (POSIX), also where epoll refuses them.
+  selector_->accept_always_ready_files();
   stop_ = std::make_unique<StopSignals>(*selector_);
   if (options.verbose)
     print_diagnostic("using the " + std::string(selector_->name()) + " selector");
@@ -78,10 +79,6 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
                        std::to_string(target.fd()) + " is already given by another target");
     } catch (const std::invalid_argument& error) {
       throw refused(error.what());
-    } catch (const std::system_error& error) {
-      if (error.code().value() != EPERM) throw;
-      throw refused(std::string(error.what()) +
-                    " (regular files and some devices are always ready; try --selector poll)");
     }
   } else if (events == 0) {
     selector_->unregister(target.fd());

@@ -14,6 +14,7 @@
 #include <system_error>
 #include <utility>
 
+#include "cli/created_files.h"
 #include "cli/usage_error.h"
 
 namespace seltool::cli {
@@ -234,6 +235,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
           fd_ = owned_.get();
           socket_ = true;
           unlink_path_ = spec_.kind == TargetKind::kUnixListen;
+          if (unlink_path_) note_created_file(spec_.path);
           return;
         }
         errnum = errno;
@@ -250,7 +252,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
 }
 
 Target::~Target() {
-  if (unlink_path_) ::unlink(spec_.path.c_str());
+  if (unlink_path_) remove_created_file(spec_.path);
 }
 
 void Target::take_access_mode(const std::string& descriptor) {

@@ -26,7 +26,9 @@ std::string seltool_path() {
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  const std::string path = seltool_path();
+  char* absolute = ::realpath(seltool_path().c_str(), nullptr);  // stays valid after chdir
+  const std::string path = absolute ? absolute : seltool_path();
+  std::free(absolute);
   std::vector<char*> argv{const_cast<char*>("seltool")};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -51,6 +53,8 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     for (int fd = 3; fd <= highest; ++fd) {
       if (!options.descriptors.count(fd)) ::close(fd);
     }
+    for (int fd : options.closed) ::close(fd);
+    for (int number : options.ignored_signals) ::signal(number, SIG_IGN);
     for (const auto& [name, value] : options.env) {
       if (value.empty()) {
         ::unsetenv(name.c_str());
@@ -58,6 +62,7 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
         ::setenv(name.c_str(), value.c_str(), 1);
       }
     }
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
