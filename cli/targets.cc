@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -288,8 +287,7 @@ std::optional<ErrorInfo> Target::owner_gone() const {
   if (!process_ || fd_ < 0) return std::nullopt;
   const std::string owner =
       "process " + std::to_string(spec_.pid) + " (" + process_->command() + ")";
-  pollfd exited{process_->exit_fd(), POLLIN, 0};
-  if (::poll(&exited, 1, 0) == 1) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
+  if (process_->exited()) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
   if (!process_->still_holds(spec_.fd, fd_)) {
     return ErrorInfo{0, "DESCRIPTOR_CLOSED",
                      owner + " closed descriptor " + std::to_string(spec_.fd)};
