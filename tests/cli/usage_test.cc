@@ -27,7 +27,9 @@ class Usage : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(Usage, ExitsTwoWithOneLineNamingTheArgument) {
   const BadInput& input = GetParam();
-  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{}, input.env, {}}));
+  SpawnOptions options;
+  options.env = input.env;
+  expect_usage_error(input, run_seltool(input.args, options));
 }
 
 INSTANTIATE_TEST_SUITE_P(
