@@ -1,10 +1,5 @@
 #include "cli/socket_address.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/un.h>
-
 #include <cstring>
 
 #include "cli/usage_error.h"

@@ -27,9 +27,7 @@ class Usage : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(Usage, ExitsTwoWithOneLineNamingTheArgument) {
   const BadInput& input = GetParam();
-  SpawnOptions options;
-  options.env = input.env;
-  expect_usage_error(input, run_seltool(input.args, options));
+  expect_usage_error(input, run_seltool(input.args, with_env(input.env)));
 }
 
 INSTANTIATE_TEST_SUITE_P(
