@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <typeinfo>
 
 #include "cli/http_checks.h"
 #include "cli/observation.h"
@@ -106,14 +107,19 @@ void TargetSet::drop(TargetEntry& entry) {
 }
 
 void TargetSet::check_owners() {
+  bool any_left = false;
   for (auto it = entries_.begin(); it != entries_.end();) {
     TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
     std::optional<ErrorInfo> gone = entry.target->owner_gone();
-    if (!gone) continue;
+    if (!gone) {
+      any_left |= entry.watching_exit;
+      continue;
+    }
     arm(entry, 0);  // before the borrowed copy closes
     entry.target->abandon(std::move(*gone));
     policy_->on_failed(entry);
   }
+  if (!any_left) owner_check_at_.reset();  // no more wake-ups for them
 }
 
 void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
@@ -251,8 +257,8 @@ int TargetSet::run(TargetPolicy& policy) {
     if (http_ && !policy.done()) http_->on_timer(Clock::now());
     now = Clock::now();
     if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
-      check_owners();
       if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
+      check_owners();
     }
     expire_attempts_and_retry(now);
   }
