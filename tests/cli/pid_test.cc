@@ -120,7 +120,7 @@ TEST(PidTarget, ReportsUnreadBytesAndTakesNothingFromTheProcess) {
   pair.a.reset();  // only the child holds it now
   result.write_end.reset();
 
-  for (const std::string& backend : kLinuxBackends) {
+  for (const std::string& backend : kBackends) {
     const Result run = run_seltool({"watch", "-s", backend, "--once", child.target(held)});
     ASSERT_EQ(run.exit_code, 0) << run.err;
     const Json ready = line_of(parse_lines(run.out), "ready");
