@@ -18,7 +18,8 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
   for (const Json& backend : info["backends"]) {
     const std::string name = backend["name"];
     names.push_back(name);
-    const bool linux_backend = name == "epoll" || name == "poll" || name == "select";
+    const bool linux_backend =
+        name == "epoll" || name == "io_uring" || name == "poll" || name == "select";
     EXPECT_EQ(backend["compiled"], linux_backend) << name;
     EXPECT_EQ(backend["usable"], linux_backend) << name;
     EXPECT_EQ(backend.contains("reason"), !linux_backend) << name;
@@ -28,8 +29,9 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
     EXPECT_EQ(tested.find("never run") != std::string::npos, name == "devpoll") << tested;
     EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue") << tested;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"kqueue", "epoll", "devpoll", "poll", "select"}));
-  EXPECT_EQ(info["backends"][4]["fd_setsize"], FD_SETSIZE);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "poll", "select"}));
+  EXPECT_EQ(info["backends"][5]["fd_setsize"], FD_SETSIZE);
 }
 
 TEST(Selectors, EnvironmentGivesTheDefaultAndTheOptionOverridesIt) {

@@ -514,7 +514,7 @@ TEST_P(ConformanceTest, RegisterRegularFile) {
 TEST_P(ConformanceTest, RegisterBadFd) {
   const int bad = make_bad_fd();
   ASSERT_EQ(::fcntl(bad, F_GETFD), -1);
-  if (backend_is("epoll") || backend_is("kqueue")) {
+  if (backend_is("epoll") || backend_is("kqueue") || backend_is("io_uring")) {
     EXPECT_EQ(system_error_of([&] { selector->register_file(bad, EVENT_READ); }),
               errno_code(EBADF));
     EXPECT_THROW(selector->get_key(bad), not_registered);

@@ -67,7 +67,8 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   // Backends with a kernel object that watches open files (they refuse some descriptors
   // at registration and have a fileno()).
   bool has_kernel_object() const {
-    return backend_is("epoll") || backend_is("kqueue") || backend_is("devpoll");
+    return backend_is("epoll") || backend_is("kqueue") || backend_is("devpoll") ||
+           backend_is("io_uring");
   }
 
   std::unique_ptr<Selector> selector;
