@@ -2,12 +2,14 @@
 // it (Target). The grammar is documented in docs/cli.md.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/error_info.h"
+#include "cli/process.h"
 #include "cli/socket_address.h"
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
@@ -22,12 +24,14 @@ enum class TargetKind {
   kUnixListen,
   kPath,
   kHttp,
+  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/process.h)
 };
 
 struct TargetSpec {
   std::string text;  // exactly as given on the command line
   TargetKind kind = TargetKind::kDescriptor;
-  int fd = -1;        // kDescriptor
+  int fd = -1;        // kDescriptor, kPid (the process's descriptor number)
+  int pid = 0;        // kPid
   HostPort endpoint;  // kTcpConnect, kTcpListen
   std::string path;   // kUnixConnect, kUnixListen, kPath
   std::string url;    // kHttp: http://... or https://...
@@ -35,6 +39,8 @@ struct TargetSpec {
   bool connects() const {
     return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
   }
+  // Reached in attempts that can fail and be retried: connects and HTTP checks.
+  bool attempted() const { return connects() || kind == TargetKind::kHttp; }
 };
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.
@@ -53,10 +59,10 @@ class Target {
  public:
   enum class Connect { kInProgress, kConnected, kFailed };
 
-  // Checks an inherited descriptor is open; opens a path; binds and listens. Connect targets
-  // get their socket from begin_connect(). Throws UsageError when the input is at fault (no
-  // such file, a directory, port in use, descriptor not open), std::system_error when seltool
-  // is (EMFILE).
+  // Checks an inherited descriptor is open; borrows a process's descriptor; opens a path;
+  // binds and listens. Connect targets get their socket from begin_connect(). Throws
+  // UsageError when the input is at fault (no such file, a directory, port in use, descriptor
+  // not open, no such process, no permission), std::system_error when seltool is (EMFILE).
   Target(TargetSpec spec, Events interest);
   ~Target();
   Target(const Target&) = delete;
@@ -69,6 +75,15 @@ class Target {
   Events possible() const { return possible_; }
   int fd() const { return fd_; }
   bool is_socket() const { return socket_; }
+  // The process a pid target's descriptor is borrowed from (nullptr for other targets): its
+  // data is never read, and SO_ERROR is never read (it would clear the owner's error).
+  const Process* process() const { return process_.get(); }
+  // Why a pid target's process no longer holds the descriptor (it exited, or closed or
+  // replaced it); nullopt while it does, and always for other targets.
+  std::optional<ErrorInfo> owner_gone() const;
+  // Closes the descriptor for good (after the selector stopped watching it); last_error()
+  // then says `why`.
+  void abandon(ErrorInfo why) { fail(std::move(why)); }
   bool is_listener() const {
     return spec_.kind == TargetKind::kTcpListen || spec_.kind == TargetKind::kUnixListen;
   }
@@ -87,6 +102,13 @@ class Target {
   int connect_error() const;
   Connect next_address(int errnum);
   const std::optional<ErrorInfo>& last_error() const { return last_error_; }
+  // Closes the descriptor seltool opened (fd() becomes -1) and keeps `error` as last_error().
+  void fail(ErrorInfo error);
+
+  // HTTP targets: the status the server answered in the last check (nullopt: none yet, or
+  // that check got no answer). The HTTP checks record it.
+  const std::optional<long>& http_status() const { return http_status_; }
+  void set_http_status(std::optional<long> status) { http_status_ = status; }
 
   // The local and peer addresses of a socket target ("" where it has none).
   std::string local() const;
@@ -95,13 +117,16 @@ class Target {
  private:
   // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
   int open_path();
+  void borrow();
+  // Which events descriptor fd_ can have (its access mode); refuses an interest it cannot.
+  void take_access_mode(const std::string& descriptor);
   Connect connect_from(std::size_t index);
-  void fail(ErrorInfo error);
 
   TargetSpec spec_;
   Events interest_;
   Events possible_ = EVENT_READ | EVENT_WRITE;
   UniqueFd owned_;  // empty for inherited descriptors
+  std::unique_ptr<Process> process_;
   int fd_ = -1;
   bool socket_ = false;
   bool fifo_ = false;
@@ -109,6 +134,7 @@ class Target {
   std::vector<SocketAddress> addresses_;
   std::size_t next_address_ = 0;
   std::optional<ErrorInfo> last_error_;
+  std::optional<long> http_status_;
 };
 
 }  // namespace seltool::cli

@@ -20,6 +20,7 @@
 #include "cli/number_option.h"
 #include "cli/observation.h"
 #include "cli/target_set.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -54,7 +55,7 @@ class Watch : public TargetPolicy {
                                 : ConsumeMode::kPeek),
         count_(options.once ? 1 : options.count.value_or(0)),
         encoding_(parse_data_encoding(options.encoding)),
-        output_(options.common.quiet),
+        output_(options.common.quiet, parse_output_format(options.common.format)),
         targets_(targets) {}
 
   int run() {
@@ -91,7 +92,7 @@ class Watch : public TargetPolicy {
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
     Seen& state = seen_[&entry];
-    Observation seen = observe(*entry.target, ready | state.parked, mode_);
+    Observation seen = observe(*entry.target, ready | state.parked, mode_, options_.common.verbose);
     if (mode_ == ConsumeMode::kKeepData) keep_characters_whole(state, seen);
     state.rechecking &= ~ready;
     const bool consumed =
@@ -133,6 +134,14 @@ class Watch : public TargetPolicy {
   }
 
   void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
+  void on_failed(TargetEntry& entry) override { fail(entry); }
+
+  // One check per HTTP target, reported as one line: "ready" with its status, or "error".
+  void on_http_ready(TargetEntry& entry) override {
+    output_.event("ready", target_fields(*entry.target));
+    ++ready_events_;
+    drop(entry);
+  }
 
   // A FIFO at its end waits for its next writer (as tail -F does), unless --no-reopen; any
   // other target at its end, or failed, is dropped.
@@ -209,6 +218,15 @@ class Watch : public TargetPolicy {
 };
 
 int run_watch(const WatchOptions& options) {
+  if (options.consume || options.data) {
+    for (const std::string& text : options.common.targets) {
+      if (parse_target(text).kind != TargetKind::kPid) continue;
+      throw UsageError("target " + quote_input(text) + ": " +
+                       (options.data ? "--data" : "--consume") +
+                       " would take data from the process it belongs to; pid targets are only "
+                       "observed (\"bytes\" says what is waiting)");
+    }
+  }
   const TargetSetOptions set_options = target_set_options(options.common);
   TargetSet targets(set_options);
   return Watch(options, targets).run();

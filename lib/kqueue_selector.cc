@@ -11,9 +11,12 @@
 // (macOS, FreeBSD, DragonFly, NetBSD 10): no descriptor of its own. Elsewhere it is the pipe.
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/event.h>
 #include <sys/time.h>
-#include <sys/types.h>  // before sys/event.h, which needs its types on the BSDs
+// OpenBSD's sys/event.h needs sys/types.h first; include sorting would swap them.
+// clang-format off
+#include <sys/types.h>
+#include <sys/event.h>
+// clang-format on
 
 #include <algorithm>
 #include <string>

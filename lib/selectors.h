@@ -311,7 +311,9 @@ class Selector final {
   //                          (select backend) the descriptor is >= FD_SETSIZE;
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
-  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV.
+  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV,
+  //                          devpoll EBADF for closed descriptors (which its driver would
+  //                          skip), or the error of writing out a full change queue.
   //                          select and poll accept closed descriptors and report them later,
   //                          except that poll gives EBADF for a closed one at or above
   //                          RLIMIT_NOFILE (no descriptor of this process can have it).

@@ -11,6 +11,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -248,20 +250,8 @@ TEST(ScriptingListen, TcpListenPortAloneBindsLoopback) {
 // A listener whose accept queue is full drops SYNs: without --connect-timeout one attempt
 // would take the whole -t budget.
 TEST(ScriptingConnect, ConnectTimeoutBoundsEachAttempt) {
-  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener.get(), 0), 0);
-  const int port = local_port(listener.get());
-  std::vector<UniqueFd> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    address.sin_port = htons(std::uint16_t(port));
-    ::connect(fillers.back().get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
-  }
-  std::this_thread::sleep_for(200ms);  // the handshakes that can complete have completed
+  const FullListener full = listen_tcp_full_queue();
+  const int port = full.port;
   const Result result = run_seltool({"wait", "-t", "3", "-i", "50ms", "--connect-timeout", "200ms",
                                      "127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(result.exit_code, 124) << result.err;
@@ -280,6 +270,98 @@ TEST(ScriptingConnect, ConnectTimeoutMustBePositive) {
 
 INSTANTIATE_TEST_SUITE_P(LinuxBackends, Scripting, ::testing::ValuesIn(kLinuxBackends),
                          [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace seltool::testing
+
+namespace seltool::testing {
+namespace {
+
+// The text format says what the JSON says, one aligned line per event.
+TEST(ScriptingOutput, TextFormatIsOneAlignedLinePerEvent) {
+  Pipe pipe = make_pipe();
+  write_all(pipe.write_end.get(), "hi\n");
+  pipe.write_end.reset();
+  const Result result = run_seltool({"watch", "--format", "text", "--data", "3"},
+                                    passing({{3, pipe.read_end.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::vector<std::string> lines;
+  std::istringstream out(result.out);
+  for (std::string line; std::getline(out, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u) << result.out;
+  const std::regex ready(R"( *[0-9]+\.[0-9]{6}  ready {11}3 {22}fd=3 read bytes=3 data='hi\\n' )"
+                         R"(encoding=utf-8)");
+  EXPECT_TRUE(std::regex_match(lines[1], ready)) << lines[1];
+  EXPECT_NE(lines[2].find("read,hup bytes=0"), std::string::npos) << lines[2];
+  EXPECT_NE(lines[3].find("summary         reason=closed ready_events=2"), std::string::npos)
+      << lines[3];
+  EXPECT_EQ(result.out.find('{'), std::string::npos) << "no JSON in text mode";
+}
+
+TEST(ScriptingOutput, AnUnknownFormatIsAUsageError) {
+  const Result result = run_seltool({"watch", "--format", "yaml", "-"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.out, "");
+}
+
+// "é" is two bytes; the first read ends between them. Both lines stay text.
+TEST(ScriptingData, ACharacterSplitAcrossReadsStaysText) {
+  Pipe pipe = make_pipe();
+  SeltoolProcess seltool({"watch", "--data", "3"}, passing({{3, pipe.read_end.get()}}));
+  ASSERT_TRUE(seltool.read_event());
+  write_all(pipe.write_end.get(), "caf\xC3");
+  const std::optional<Json> first = seltool.read_event();
+  ASSERT_TRUE(first);
+  EXPECT_EQ((*first)["data"], "caf");
+  EXPECT_EQ((*first)["encoding"], "utf-8");
+  EXPECT_EQ((*first)["bytes"], 4) << "bytes counts what was read";
+  write_all(pipe.write_end.get(), "\xA9!");
+  const std::optional<Json> second = seltool.read_event();
+  ASSERT_TRUE(second);
+  EXPECT_EQ((*second)["data"], "\xC3\xA9!");
+  EXPECT_EQ((*second)["encoding"], "utf-8");
+}
+
+TEST(ScriptingData, BytesThatAreNotUtf8SwitchOnlyTheirLineToBase64) {
+  Pipe pipe = make_pipe();
+  SeltoolProcess seltool({"watch", "--data", "3"}, passing({{3, pipe.read_end.get()}}));
+  ASSERT_TRUE(seltool.read_event());
+  write_all(pipe.write_end.get(), "\xFF\xFE");
+  const std::optional<Json> binary = seltool.read_event();
+  ASSERT_TRUE(binary);
+  EXPECT_EQ((*binary)["encoding"], "base64");
+  EXPECT_EQ((*binary)["data"], "//4=");
+  write_all(pipe.write_end.get(), "text");
+  const std::optional<Json> text = seltool.read_event();
+  ASSERT_TRUE(text);
+  EXPECT_EQ((*text)["encoding"], "utf-8");
+}
+
+// A cut character that never completes is written as it is at the end of the stream.
+TEST(ScriptingData, AnUnfinishedCharacterIsWrittenAtTheEnd) {
+  Pipe pipe = make_pipe();
+  write_all(pipe.write_end.get(), "ok\xE2\x82");
+  pipe.write_end.reset();
+  const Result result = run_seltool({"watch", "--data", "3"}, passing({{3, pipe.read_end.get()}}));
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 4u) << result.out;
+  EXPECT_EQ(lines[1]["data"], "ok");
+  EXPECT_EQ(lines[2]["events"], Json({"read", "hup"}));
+  EXPECT_EQ(lines[2]["data"], "4oI=");
+  EXPECT_EQ(lines[2]["encoding"], "base64");
+}
+
+TEST(ScriptingData, EncodingForcesOneEncodingForTheWholeRun) {
+  Pipe pipe = make_pipe();
+  write_all(pipe.write_end.get(), "hi");
+  pipe.write_end.reset();
+  const Result result = run_seltool({"watch", "--data", "--encoding", "base64", "3"},
+                                    passing({{3, pipe.read_end.get()}}));
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_GE(lines.size(), 2u) << result.out;
+  EXPECT_EQ(lines[1]["data"], "aGk=");
+  EXPECT_EQ(lines[1]["encoding"], "base64");
+}
 
 }  // namespace
 }  // namespace seltool::testing

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -52,6 +53,8 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     for (int fd = 3; fd <= highest; ++fd) {
       if (!options.descriptors.count(fd)) ::close(fd);
     }
+    for (int fd : options.closed) ::close(fd);
+    for (int number : options.ignored_signals) ::signal(number, SIG_IGN);
     for (const auto& [name, value] : options.env) {
       if (value.empty()) {
         ::unsetenv(name.c_str());
@@ -63,6 +66,16 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (options.user) {
+      // Opened first: the runfiles may be out of the other user's reach (/root is 0700).
+      const int binary = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (::setgroups(0, nullptr) != 0 || ::setgid(*options.user) != 0 ||
+          ::setuid(*options.user) != 0) {
+        ::_exit(126);
+      }
+      ::fexecve(binary, argv.data(), environ);
+      ::_exit(127);
     }
     ::execv(path.c_str(), argv.data());
     ::_exit(127);
