@@ -8,10 +8,11 @@
 
 namespace seltool {
 
-std::unique_ptr<Backend> make_select_backend();   // select_selector.cc
-std::unique_ptr<Backend> make_poll_backend();     // poll_selector.cc
-std::unique_ptr<Backend> make_epoll_backend();    // epoll_selector.cc
-std::unique_ptr<Backend> make_kqueue_backend();   // kqueue_selector.cc
-std::unique_ptr<Backend> make_devpoll_backend();  // devpoll_selector.cc
+std::unique_ptr<Backend> make_select_backend();    // select_selector.cc
+std::unique_ptr<Backend> make_poll_backend();      // poll_selector.cc
+std::unique_ptr<Backend> make_epoll_backend();     // epoll_selector.cc
+std::unique_ptr<Backend> make_kqueue_backend();    // kqueue_selector.cc
+std::unique_ptr<Backend> make_devpoll_backend();   // devpoll_selector.cc
+std::unique_ptr<Backend> make_io_uring_backend();  // io_uring_selector.cc
 
 }  // namespace seltool

@@ -1,4 +1,4 @@
-// Linux: epoll first, then poll and select (CPython's order).
+// Linux: epoll first, then io_uring (not the default: see docs/benchmarks.md), poll and select.
 #include <iterator>
 
 #include "lib/backends.h"
@@ -8,6 +8,7 @@ namespace seltool {
 
 constexpr CompiledBackend kCompiledBackends[] = {
     {"epoll", &make_epoll_backend},
+    {"io_uring", &make_io_uring_backend},
     {"poll", &make_poll_backend},
     {"select", &make_select_backend},
 };

@@ -11,7 +11,8 @@ namespace seltool {
 namespace {
 
 // Every backend the library knows, in CPython's preference order.
-constexpr std::string_view kKnownBackends[] = {"kqueue", "epoll", "devpoll", "poll", "select"};
+constexpr std::string_view kKnownBackends[] = {"kqueue",  "epoll", "io_uring",
+                                               "devpoll", "poll",  "select"};
 
 const CompiledBackend* compiled_begin() { return kCompiledBackends; }
 const CompiledBackend* compiled_end() { return kCompiledBackends + kCompiledBackendCount; }

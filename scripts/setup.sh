@@ -9,6 +9,7 @@ required=(
   libgtest-dev googletest                            # GoogleTest (googletest: sources, for mingw)
   libbenchmark-dev                                   # Google Benchmark
   libcli11-dev nlohmann-json3-dev                    # CLI11, nlohmann-json
+  liburing-dev                                       # the io_uring backend (lib/)
   libcurl4-openssl-dev                               # libcurl: http:// targets of watch/wait
   libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
   g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine

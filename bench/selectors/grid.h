@@ -11,7 +11,9 @@
 
 namespace seltool::bench {
 
-inline const std::vector<std::string> kBackends = {"select", "poll", "epoll"};
+// io_uring is measured against the raw epoll round: the question is whether it could replace
+// epoll as the default.
+inline const std::vector<std::string> kBackends = {"select", "poll", "epoll", "io_uring"};
 
 // N in {10, 100, 1000, 10000, max}; select stops below FD_SETSIZE (every registered
 // descriptor, and the selector's own, must be below it).

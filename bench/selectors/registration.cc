@@ -122,7 +122,7 @@ class RawSelect final : public Registrar {
 };
 
 std::unique_ptr<Registrar> make_raw(const std::string& backend) {
-  if (backend == "epoll") return std::make_unique<RawEpoll>();
+  if (backend == "epoll" || backend == "io_uring") return std::make_unique<RawEpoll>();
   if (backend == "poll") return std::make_unique<RawPoll>();
   return std::make_unique<RawSelect>();
 }

@@ -238,6 +238,7 @@ int main(int argc, char** argv) {
   register_backend<RawSelectRound>("select");
   register_backend<RawPollRound>("poll");
   register_backend<RawEpollRound>("epoll");
+  register_backend<RawEpollRound>("io_uring");
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

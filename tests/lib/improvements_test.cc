@@ -53,7 +53,7 @@ TEST_P(ImprovementsTest, FailedKernelRegisterChangesNothing) {
     refused = file.get();
     EXPECT_EQ(system_error_of([&] { selector->register_file(refused, EVENT_READ); }),
               errno_code(EPERM));
-  } else if (backend_is("kqueue") || backend_is("devpoll")) {
+  } else if (backend_is("kqueue") || backend_is("devpoll") || backend_is("io_uring")) {
     refused = make_bad_fd();
     EXPECT_EQ(system_error_of([&] { selector->register_file(refused, EVENT_READ); }),
               errno_code(EBADF));
@@ -428,7 +428,7 @@ TEST_P(ImprovementsTest, ReadableAndWritableDescriptorIsOneEntryWithBothBits) {
 }
 
 bool reports_hangup(const Selector& selector) {
-  return selector.name() == "poll" || selector.name() == "epoll";
+  return selector.name() == "poll" || selector.name() == "epoll" || selector.name() == "io_uring";
 }
 
 TEST_P(ImprovementsTest, PipeHangupIsReadinessWithHangupCondition) {

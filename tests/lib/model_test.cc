@@ -843,6 +843,9 @@ Sequence shrink(const std::string& backend, Sequence sequence) {
 class ModelTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ModelTest, RandomSequencesFollowTheModel) {
+  // io_uring refuses closed descriptors as epoll does but cancels polls by token (no stale
+  // epoll items): the model does not describe it yet.
+  if (GetParam() == "io_uring") GTEST_SKIP() << "the model has no rules for io_uring yet";
   if (const char* seed = std::getenv("MODEL_TRACE_SEED")) {  // to read what a run does
     std::cout << failure_of(GetParam(),
                             random_sequence(std::uint32_t(std::atol(seed)), MODEL_STEPS),

@@ -67,12 +67,16 @@ class BackendTest : public ::testing::TestWithParam<std::string> {
   // Backends with a kernel object that watches open files (they refuse some descriptors
   // at registration and have a fileno()).
   bool has_kernel_object() const {
-    return backend_is("epoll") || backend_is("kqueue") || backend_is("devpoll");
+    return backend_is("epoll") || backend_is("kqueue") || backend_is("devpoll") ||
+           backend_is("io_uring");
   }
   // Backends whose modify() reaches the kernel at once, so that a descriptor closed since
   // registration fails there (EBADF). /dev/poll queues changes until select(), where the
   // driver skips a closed descriptor: its modify() cannot fail that way.
-  bool modify_reaches_kernel() const { return backend_is("epoll") || backend_is("kqueue"); }
+  // io_uring checks the descriptor itself before queueing the change.
+  bool modify_reaches_kernel() const {
+    return backend_is("epoll") || backend_is("kqueue") || backend_is("io_uring");
+  }
 
   std::unique_ptr<Selector> selector;
 };

@@ -88,7 +88,18 @@ TEST_P(WakeupChannelTest, WakeupRacingCloseNeverWritesToReusedNumbers) {
       wakeups.fetch_add(1);
     }
   });
+  // Stops and joins the thread however the test ends (a failed ASSERT returns early).
+  const std::shared_ptr<void> join(nullptr, [&](void*) {
+    stop.store(true);
+    waker.join();
+  });
 
+  // On a busy machine the thread may start late: the rounds begin once it calls wakeup().
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (wakeups.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::yield();
+  }
+  ASSERT_GT(wakeups.load(), 0) << "the wakeup() thread never ran";
   std::vector<UniqueFd> reused;
   for (int round = 0; round < kRounds; ++round) {
     Selector& previous = *selectors.back();
@@ -103,9 +114,6 @@ TEST_P(WakeupChannelTest, WakeupRacingCloseNeverWritesToReusedNumbers) {
     for (const UniqueFd& fd : reused) ASSERT_FALSE(readable_now(fd.get())) << "round " << round;
     if (reused.size() > 40) reused.erase(reused.begin(), reused.begin() + 2);
   }
-  stop.store(true);
-  waker.join();
-  EXPECT_GT(wakeups.load(), 0);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WakeupChannelTest, ::testing::ValuesIn(backend_params()),

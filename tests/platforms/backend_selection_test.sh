@@ -22,7 +22,8 @@ _PIPE_POSIX="waker_pipe.cc wakeup_pipe_posix.cc"
 # The backend-specific sources of lib/ (shared files such as selector.cc are left out).
 expected() {
   case $1 in
-    host | linux | android) echo "compiled_backends_linux.cc epoll_selector.cc $_POSIX waker_linux.cc" ;;
+    host | linux | android)
+      echo "compiled_backends_linux.cc epoll_selector.cc io_uring_selector.cc $_POSIX waker_linux.cc" ;;
     freebsd | openbsd | netbsd | dragonfly)
       echo "compiled_backends_bsd.cc kqueue_selector.cc $_POSIX $_PIPE2" ;;
     macos | ios | kqueue_emulated)
