@@ -84,9 +84,9 @@ class DevpollBackend final : public Backend {
     }
     for (int i = 0; i < n; ++i) {
       const unsigned revents = unsigned(results_[i].revents);
-      events.push_back({token::of_descriptor(results_[i].fd),
-                        poll_like::fold(revents, POLLIN, POLLOUT),
-                        poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)});
+      events.push_back(
+          raw_event(token::of_descriptor(results_[i].fd), poll_like::fold(revents, POLLIN, POLLOUT),
+                    poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
     }
   }
 

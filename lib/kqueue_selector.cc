@@ -139,7 +139,7 @@ class KqueueBackend final : public Backend {
       const struct kevent& event = kernel_events_[i];
 #ifdef EVFILT_USER
       if (event.filter == EVFILT_USER) {
-        events.push_back({token::kWakeup, EVENT_READ, 0});
+        events.push_back(raw_event(token::kWakeup, EVENT_READ, 0));
         continue;
       }
 #endif
@@ -149,8 +149,9 @@ class KqueueBackend final : public Backend {
       if ((event.flags & EV_ERROR) || ((event.flags & EV_EOF) && event.fflags != 0)) {
         conditions |= CONDITION_ERROR;
       }
-      events.push_back({token::of_descriptor(int(event.ident)),
-                        event.filter == EVFILT_READ ? EVENT_READ : EVENT_WRITE, conditions});
+      events.push_back(raw_event(token::of_descriptor(int(event.ident)),
+                                 event.filter == EVFILT_READ ? EVENT_READ : EVENT_WRITE,
+                                 conditions));
     }
   }
 

@@ -363,11 +363,15 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
         Subject subject = make_subject(command, dir);
         SeltoolProcess process(subject.args, options_for(subject));
         const auto started = Clock::now();
+        // The random moment counts from the first line: before it the command has not taken
+        // over its signals yet (on a loaded machine that can take longer than the moment).
+        const std::optional<std::string> first = process.read_line(10s);
+        ASSERT_TRUE(first) << command;
+        std::string out = *first + "\n";
         traffic_for(process, subject, std::chrono::milliseconds(50 + random() % 300));
         process.signal(number);
         const std::string label =
             command + " " + strsignal(number) + " seed " + std::to_string(seed);
-        std::string out;
         const auto deadline = Clock::now() + 10s;
         while (process.running() && Clock::now() < deadline) {
           subject.traffic();
@@ -406,8 +410,16 @@ TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
     SeltoolProcess process({"wait", "-s", backend, "-t", "10", fifo,
                             "127.0.0.1:" + std::to_string(local_port(listener.get())),
                             "unix-listen:" + socket_file, "--", list_fds});
-    for (int i = 0; i < 500 && !exists(socket_file); ++i) std::this_thread::sleep_for(10ms);
-    UniqueFd client = connect_unix(socket_file);  // makes the unix-listen target ready
+    // The file appears at bind(), a moment before listen(): connect until it is accepted.
+    UniqueFd client;  // makes the unix-listen target ready
+    for (int i = 0; i < 500 && !client; ++i) {
+      try {
+        client = connect_unix(socket_file);
+      } catch (const std::system_error&) {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    ASSERT_TRUE(client) << backend;
     std::string last;
     while (auto line = process.read_line()) last = *line;
     EXPECT_EQ(last, "0 1 2") << backend;
