@@ -20,7 +20,7 @@ void ByteQueue::append(const char* data, std::size_t size) {
   }
 }
 
-int ByteQueue::gather(iovec* out, int max) const {
+int ByteQueue::gather(ConstBuffer* out, int max) const {
   int filled = 0;
   for (std::size_t i = 0; i < chunks_.size() && filled < max; ++i) {
     const std::size_t begin = i == 0 ? head_ : 0;

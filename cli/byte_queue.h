@@ -4,11 +4,11 @@
 // queue holds nothing.
 #pragma once
 
-#include <sys/uio.h>
-
 #include <cstddef>
 #include <deque>
 #include <memory>
+
+#include "cli/const_buffer.h"
 
 namespace seltool::cli {
 
@@ -20,9 +20,9 @@ class ByteQueue {
   std::size_t size() const { return size_; }
 
   void append(const char* data, std::size_t size);
-  // Fills up to `max` entries of `out` with the queued bytes in order (for writev/sendmsg);
-  // returns how many it filled.
-  int gather(iovec* out, int max) const;
+  // Fills up to `max` entries of `out` with the queued bytes in order (for writev, sendmsg,
+  // WSASend); returns how many it filled.
+  int gather(ConstBuffer* out, int max) const;
   // Drops the first `size` bytes (at most size()): those that were written.
   void consume(std::size_t size);
 

@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/help_model.h"
 #include "cli/selector_option.h"
 #include "cli/usage_error.h"
 
@@ -18,7 +19,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("-e,--events", options.events,
                   "read, write or read,write (default: read; write for connect targets)")
-      ->type_name("LIST");
+      ->type_name("LIST")
+      ->check(documented_choices({"read", "write", "read,write"}));
   add_duration_option(command, "-t,--timeout", options.timeout,
                       "give up after DURATION (1.5, 250ms, 2s, 1m, 1h)");
   add_duration_option(command, "--connect-timeout", options.connect_timeout,

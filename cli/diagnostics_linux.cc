@@ -51,6 +51,7 @@ const char* tcp_state_name(std::uint8_t state) {
   }
 }
 
+// TCP sockets: their state, and RTT or (listening) the accept queue.
 void add_tcp_info(int fd, Diagnostics& found) {
   tcp_info info{};
   socklen_t length = sizeof info;
@@ -66,13 +67,6 @@ void add_tcp_info(int fd, Diagnostics& found) {
     found.rtt_us = info.tcpi_rtt;
     found.rttvar_us = info.tcpi_rttvar;
   }
-}
-
-int socket_option(int fd, int name) {
-  int value = -1;
-  socklen_t length = sizeof value;
-  if (::getsockopt(fd, SOL_SOCKET, name, &value, &length) == -1) return -1;
-  return value;
 }
 
 }  // namespace
@@ -93,11 +87,7 @@ Diagnostics diagnose(int fd) {
     found.unsent = queue_size(fd, SIOCOUTQ);
     pollfd probe{fd, 0, 0};  // POLLERR is reported whatever is asked for
     found.error_pending = ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
-    const int family = socket_option(fd, SO_DOMAIN);
-    if ((family == AF_INET || family == AF_INET6) &&
-        socket_option(fd, SO_PROTOCOL) == IPPROTO_TCP) {
-      add_tcp_info(fd, found);
-    }
+    add_tcp_info(fd, found);  // other sockets refuse TCP_INFO (EOPNOTSUPP)
   }
   return found;
 }

@@ -1,7 +1,5 @@
 // seltool echo: the Python selectors documentation's echo server, done right (see
 // echo_server.h and docs/echo.md).
-#include <sys/socket.h>
-
 #include <CLI/CLI.hpp>
 #include <memory>
 
@@ -9,9 +7,11 @@
 #include "cli/duration.h"
 #include "cli/echo_server.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/listen_address.h"
 #include "cli/number_option.h"
 #include "cli/selector_option.h"
+#include "cli/socket_system.h"
 #include "cli/stop_signals.h"
 
 namespace seltool::cli {
@@ -58,6 +58,9 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<EchoCommandOptions>();
   CLI::App* command = app.add_subcommand(
       "echo", "Run an echo server (the Python selectors example, done right); JSON Lines events");
+  document_exit_codes(*command, {{kExitOk, "stopped by SIGINT/SIGTERM"},
+                                 {kExitUsage, "usage error: bad option or address, address in use"},
+                                 {kExitInternal, "seltool itself failed"}});
   command
       ->add_option("--listen", options->listen,
                    "HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH; repeatable "

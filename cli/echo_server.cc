@@ -251,10 +251,8 @@ bool EchoServer::read_and_echo(Connection& connection) {
 bool EchoServer::write_pending(Connection& connection) {
   if (connection.pending_size() == 0) return true;
   constexpr int kMaxParts = 16;
-  iovec parts[kMaxParts];
-  const int count = connection.pending.gather(parts, kMaxParts);
   ConstBuffer buffers[kMaxParts];
-  for (int i = 0; i < count; ++i) buffers[i] = {parts[i].iov_base, parts[i].iov_len};
+  const int count = connection.pending.gather(buffers, kMaxParts);
   const std::ptrdiff_t written = send_some(connection.fd.get(), buffers, std::size_t(count));
   if (written < 0) {
     const int error = errno;

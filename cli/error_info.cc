@@ -7,7 +7,7 @@
 namespace seltool::cli {
 
 ErrorInfo ErrorInfo::from_errno(int errnum) {
-  return ErrorInfo{errnum, errno_name(errnum), std::strerror(errnum)};
+  return ErrorInfo{errnum, errno_name(errnum), error_text(errnum)};
 }
 
 // The ones seltool's targets and servers can meet; others get "E<number>".
@@ -50,7 +50,9 @@ std::string errno_name(int errnum) {
     SELTOOL_ERRNO(ENOTCONN)
     SELTOOL_ERRNO(ETIMEDOUT)
     SELTOOL_ERRNO(ECONNREFUSED)
+#ifdef EHOSTDOWN  // not in Windows' C runtime
     SELTOOL_ERRNO(EHOSTDOWN)
+#endif
     SELTOOL_ERRNO(EHOSTUNREACH)
     SELTOOL_ERRNO(EALREADY)
     SELTOOL_ERRNO(EINPROGRESS)

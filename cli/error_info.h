@@ -14,6 +14,10 @@ struct ErrorInfo {
   static ErrorInfo from_errno(int errnum);
 };
 
+// strerror(): "Connection refused". Per OS (error_text_{posix,windows}.cc): Windows' C runtime
+// has no text for the socket errors (ECONNREFUSED...), which seltool's Winsock calls report.
+std::string error_text(int errnum);
+
 // The symbolic name of an errno value ("ECONNREFUSED"), "E<number>" for the rare ones.
 std::string errno_name(int errnum);
 

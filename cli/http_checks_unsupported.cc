@@ -6,8 +6,8 @@ namespace seltool::cli {
 
 std::unique_ptr<HttpChecks> make_http_checks(Selector&, HttpCheckOptions, HttpChecks::Finished,
                                              const std::string& target) {
-  throw UsageError("target '" + target +
-                   "': http:// and https:// targets are not supported in this build of seltool "
+  throw UsageError("target " + quote_input(target) +
+                   ": http:// and https:// targets are not supported in this build of seltool "
                    "(it has no libcurl); wait for the port instead (tcp://HOST:PORT)");
 }
 

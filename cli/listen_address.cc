@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "cli/created_files.h"
+#include "cli/error_info.h"
 #include "cli/socket_address.h"
 #include "cli/socket_ops.h"
 #include "cli/usage_error.h"
@@ -14,18 +15,20 @@
 namespace seltool::cli {
 namespace {
 
-UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
+// A listening socket on `address`, or empty with `errnum` set.
+UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack, int& errnum) {
   UniqueFd fd(open_stream_socket(address.family()));
   if (fd && address.family() != AF_UNIX) {
     set_socket_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
     if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
-  const int errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
-  if (errnum != 0) {
-    throw listen_failed("cannot listen on " + quote_input(format_address(address)) + ": " +
-                        strerror(errnum));
-  }
+  errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
+  if (errnum != 0) fd.reset();
   return fd;
+}
+
+[[noreturn]] void cannot_listen(const SocketAddress& address, int errnum) {
+  throw_open_failure("cannot listen on " + quote_input(format_address(address)), errnum);
 }
 
 }  // namespace
@@ -51,7 +54,10 @@ Listener open_listener(std::string_view text, int backlog) {
   const ListenAddress parsed = parse_listen_address(text);
   if (!parsed.unix_path.empty()) {
     const std::string& path = parsed.unix_path;
-    UniqueFd fd = listen_on(unix_socket_address(path, argument), backlog, false);
+    const SocketAddress address = unix_socket_address(path, argument);
+    int errnum = 0;
+    UniqueFd fd = listen_on(address, backlog, false, errnum);
+    if (!fd) cannot_listen(address, errnum);
     note_created_file(path);
     return {std::move(fd), path};
   }
@@ -66,15 +72,15 @@ Listener open_listener(std::string_view text, int backlog) {
     std::stable_partition(resolved.addresses.begin(), resolved.addresses.end(),
                           [](const SocketAddress& a) { return a.family() == AF_INET6; });
   }
-  std::string first_error;
+  int first_error = 0;
   for (const SocketAddress& address : resolved.addresses) {
-    try {
-      return {listen_on(address, backlog, every_address && address.family() == AF_INET6), ""};
-    } catch (const listen_failed& error) {
-      if (first_error.empty()) first_error = error.what();
-    }
+    int errnum = 0;
+    UniqueFd fd =
+        listen_on(address, backlog, every_address && address.family() == AF_INET6, errnum);
+    if (fd) return {std::move(fd), ""};
+    if (!first_error) first_error = errnum;
   }
-  throw listen_failed(first_error);
+  cannot_listen(resolved.addresses.front(), first_error);
 }
 
 }  // namespace seltool::cli

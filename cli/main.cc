@@ -4,10 +4,13 @@
 #include <CLI/CLI.hpp>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/help_formatter.h"
+#include "cli/help_model.h"
 #include "cli/process_start.h"
 #include "cli/usage_error.h"
 
@@ -46,17 +49,21 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, ch
 int main(int argc, char** argv) {
   using namespace seltool::cli;
   prepare_process();  // before anything opens a descriptor
-  CLI::App app(
-      "Readiness of descriptors, sockets and pipes, as JSON Lines (see 'seltool "
-      "COMMAND --help').",
-      "seltool");
-  app.set_version_flag("--version", std::string("seltool ") + kVersion);
+  CLI::App app("Readiness of descriptors, sockets and pipes, as JSON Lines.", "seltool");
+  app.formatter(std::make_shared<HelpFormatter>());  // before the commands: they copy it
+  app.set_version_flag("-V,--version", std::string("seltool ") + kVersion,
+                       "Print the version and exit");
   app.require_subcommand(1);
   app.footer(
       "Output: JSON Lines on stdout (one event per line, flushed), diagnostics on stderr.\n"
-      "Exit codes: 0 condition met or stopped by SIGINT/SIGTERM; 1 a target failed; 2 usage\n"
-      "error; 124 timeout; 125 seltool failed; 126/127 COMMAND not executable/not found.\n"
-      "Documentation: docs/cli.md");
+      "'seltool help COMMAND' shows a command's options and exit codes; 'man seltool' shows\n"
+      "them all.");
+  document_exit_codes(app, {{kExitOk, "the condition was met, or stopped by SIGINT/SIGTERM"},
+                            {kExitFailed, "a target failed"},
+                            {kExitUsage, "usage error: bad command line or input"},
+                            {kExitTimeout, "the timeout passed first"},
+                            {kExitInternal, "seltool itself failed"},
+                            {"126/127", "wait's COMMAND cannot be run / was not found"}});
 
   Invocation invocation;
   add_selectors_command(app, invocation);
@@ -64,6 +71,8 @@ int main(int argc, char** argv) {
   add_wait_command(app, invocation);
   add_echo_command(app, invocation);
   add_inspect_command(app, invocation);
+  add_completion_command(app, invocation);
+  add_help_command(app, invocation);
 
   // CLI11 would fold the words after "--" into the positional targets: split them off first.
   int parsed_argc = argc;

@@ -1,9 +1,6 @@
 #include "cli/observation.h"
 
 #include <errno.h>
-#include <poll.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli/socket_address.h"
 #include "cli/socket_ops.h"
@@ -19,23 +16,13 @@ std::optional<int> pending_socket_error(int fd) {
   return error;
 }
 
-// Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
-// with EPIPE. poll() says so with POLLERR, whichever backend reported the readiness (select
-// cannot tell).
-bool pipe_without_reader(int fd) {
-  struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return false;
-  pollfd probe{fd, POLLOUT, 0};
-  return ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
-}
-
 // Reads at most `available` (or kConsumeLimit when unknown) bytes with one read().
 void consume(int fd, Observation& seen, ConsumeMode mode) {
   std::string buffer(
       seen.bytes ? std::min<std::uint64_t>(*seen.bytes, kConsumeLimit) : kConsumeLimit, '\0');
-  ssize_t n;
+  std::ptrdiff_t n;
   do {
-    n = ::read(fd, buffer.data(), buffer.size());
+    n = read_some(fd, buffer.data(), buffer.size());
   } while (n == -1 && errno == EINTR);
   if (n == 0) {
     seen.hup = true;

@@ -49,6 +49,8 @@ class Process {
   virtual const std::string& command() const = 0;
   // A descriptor that becomes readable when the process exits (its pidfd).
   virtual int exit_fd() const = 0;
+  // Whether it has exited (exit_fd() is readable).
+  virtual bool exited() const = 0;
   // A close-on-exec copy of the process's descriptor `fd`. Throws std::system_error with
   // the errno: EPERM (no ptrace access), EBADF (not open), ESRCH (exited), EMFILE...
   virtual UniqueFd borrow(int fd) const = 0;

@@ -127,6 +127,10 @@ class LinuxProcess : public Process {
   int pid() const override { return pid_; }
   const std::string& command() const override { return command_; }
   int exit_fd() const override { return pidfd_.get(); }
+  bool exited() const override {
+    pollfd exit{pidfd_.get(), POLLIN, 0};
+    return ::poll(&exit, 1, 0) == 1;
+  }
 
   UniqueFd borrow(int fd) const override {
     UniqueFd copy(int(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));  // close-on-exec

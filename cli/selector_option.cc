@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "cli/help_model.h"
 #include "cli/usage_error.h"
 
 namespace seltool::cli {
@@ -16,6 +17,15 @@ std::string usable_names() {
   std::string names = "default";
   for (const BackendInfo& backend : backends()) {
     if (backend.usable) names += ", " + backend.name;
+  }
+  return names;
+}
+
+// "default" and the backends built into this binary: the values completions offer.
+std::vector<std::string> compiled_names() {
+  std::vector<std::string> names = {"default"};
+  for (const BackendInfo& backend : backends()) {
+    if (backend.compiled) names.push_back(backend.name);
   }
   return names;
 }
@@ -35,7 +45,8 @@ CLI::Option* add_selector_option(CLI::App& command, std::string& name) {
                   std::string("backend: default, select, poll, epoll, kqueue or devpoll "
                               "(default: $") +
                       kEnvironment + " or 'default')")
-      ->type_name("NAME");
+      ->type_name("NAME")
+      ->check(documented_choices(compiled_names()));
 }
 
 std::unique_ptr<Selector> open_selector(const std::string& name) {

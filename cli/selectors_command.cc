@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "lib/selectors.h"
 
@@ -43,6 +44,9 @@ int run_selectors() {
 void add_selectors_command(CLI::App& app, Invocation& invocation) {
   CLI::App* command = app.add_subcommand(
       "selectors", "Print which selector backends exist here and which is the default (JSON)");
+  document_exit_codes(*command, {{kExitOk, "the list was written"},
+                                 {kExitUsage, "usage error: unexpected argument"},
+                                 {kExitInternal, "seltool itself failed (e.g. stdout closed)"}});
   command->callback([&invocation] { invocation.run = run_selectors; });
 }
 

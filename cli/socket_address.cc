@@ -31,8 +31,10 @@ std::string gai_error_name(int status) {
       return "EAI_NONAME";
     case EAI_SERVICE:
       return "EAI_SERVICE";
+#ifdef EAI_SYSTEM  // not on Windows
     case EAI_SYSTEM:
       return "EAI_SYSTEM";
+#endif
     default:
       return "EAI_" + std::to_string(status);
   }
@@ -99,20 +101,6 @@ Resolution resolve_tcp(const HostPort& endpoint, bool passive) {
   return result;
 }
 
-SocketAddress unix_socket_address(std::string_view path, std::string_view argument) {
-  sockaddr_un un{};
-  if (path.empty() || path.size() >= sizeof un.sun_path) {
-    throw UsageError("invalid Unix socket path in " + quote_input(argument) + ": expected 1 to " +
-                     std::to_string(sizeof un.sun_path - 1) + " bytes");
-  }
-  un.sun_family = AF_UNIX;
-  std::memcpy(un.sun_path, path.data(), path.size());
-  SocketAddress address;
-  std::memcpy(&address.storage, &un, sizeof un);
-  address.length = socklen_t(offsetof(sockaddr_un, sun_path) + path.size() + 1);
-  return address;
-}
-
 std::string format_address(const SocketAddress& address) {
   char host[INET6_ADDRSTRLEN] = "";
   switch (address.family()) {
@@ -127,10 +115,8 @@ std::string format_address(const SocketAddress& address) {
       return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6->sin6_port));
     }
     case AF_UNIX: {
-      const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
-      const std::size_t offset = offsetof(sockaddr_un, sun_path);
-      if (address.length <= offset || un->sun_path[0] == '\0') return {};  // unnamed
-      return "unix:" + std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
+      const std::string path = unix_socket_path(address);
+      return path.empty() ? "" : "unix:" + path;  // "" for an unnamed socket
     }
     default:
       return {};

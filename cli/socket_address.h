@@ -39,8 +39,11 @@ struct Resolution {
 Resolution resolve_tcp(const HostPort& endpoint, bool passive);
 
 // The address of a Unix socket at `path`. Throws UsageError naming `argument` when the path is
-// empty or too long for sockaddr_un.
+// empty or too long for sockaddr_un, or on Windows, which seltool offers no Unix sockets on.
+// Defined per OS in unix_address_{posix,windows}.cc, with unix_socket_path().
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument);
+// The path of a Unix socket address ("" for an unnamed socket).
+std::string unix_socket_path(const SocketAddress& address);
 
 // "127.0.0.1:8080", "[::1]:8080", "unix:/run/app.sock" (each a valid TARGET), or "" for an
 // unnamed socket.

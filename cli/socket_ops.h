@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "cli/const_buffer.h"
 #include "cli/socket_address.h"
 
 namespace seltool::cli {
@@ -46,11 +47,6 @@ int take_socket_error(int fd);
 // cannot tell.
 std::optional<std::uint64_t> bytes_available(int fd);
 
-struct ConstBuffer {
-  const void* data;
-  std::size_t size;
-};
-
 // Sends from `buffers` in order (one system call), never raising SIGPIPE: a peer that is gone
 // is EPIPE or ECONNRESET. The bytes sent, or -1 and errno.
 std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count);
@@ -58,6 +54,10 @@ inline std::ptrdiff_t send_some(int fd, const void* data, std::size_t size) {
   const ConstBuffer buffer{data, size};
   return send_some(fd, &buffer, 1);
 }
+
+// send_some() that does not block even on a blocking socket (MSG_DONTWAIT): for stdout when
+// it is a socket, whose blocking mode seltool must not change (other processes share it).
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count);
 
 // recv() of at most `size` bytes: the bytes read, 0 at the end of stream, or -1 and errno.
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size);

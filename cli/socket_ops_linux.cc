@@ -20,4 +20,8 @@ std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) 
   return send_message(fd, buffers, count, MSG_NOSIGNAL);
 }
 
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_message(fd, buffers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 }  // namespace seltool::cli

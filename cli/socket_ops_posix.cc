@@ -35,38 +35,29 @@ int nonblocking_cloexec(int fd) {
   return owned.release();
 }
 
-// SIGPIPE blocked in this thread while alive. A SIGPIPE that a send raised meanwhile is taken
-// off the pending set before the old mask returns, so it is never delivered: the caller sees
-// EPIPE instead (SO_NOSIGPIPE and MSG_NOSIGNAL are not everywhere; this is).
-class SigpipeBlocked {
- public:
-  SigpipeBlocked() {
-    sigemptyset(&sigpipe_);
-    sigaddset(&sigpipe_, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    pthread_sigmask(SIG_BLOCK, &sigpipe_, &previous_);
+// sendmsg() with SIGPIPE blocked in this thread (SO_NOSIGPIPE and MSG_NOSIGNAL are not
+// everywhere; this is). When it fails with EPIPE, the SIGPIPE it raised is taken off the
+// pending set before the old mask returns, so it is never delivered; any other SIGPIPE (one
+// sent by kill() meanwhile) stays pending and is delivered as usual.
+std::ptrdiff_t send_without_sigpipe(int fd, const ConstBuffer* buffers, std::size_t count,
+                                    int flags) {
+  sigset_t sigpipe, previous, pending;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &sigpipe, &previous);
+  const std::ptrdiff_t sent = send_message(fd, buffers, count, flags);
+  const int saved_errno = errno;
+  sigpending(&pending);
+  if (sent == -1 && saved_errno == EPIPE && !was_pending && sigismember(&pending, SIGPIPE) == 1) {
+    int taken;
+    sigwait(&sigpipe, &taken);  // pending, so it returns at once
   }
-  ~SigpipeBlocked() {
-    const int saved_errno = errno;
-    sigset_t pending;
-    sigpending(&pending);
-    if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
-      int taken;
-      sigwait(&sigpipe_, &taken);  // pending, so it returns at once
-    }
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-    errno = saved_errno;
-  }
-  SigpipeBlocked(const SigpipeBlocked&) = delete;
-  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
-
- private:
-  sigset_t sigpipe_;
-  sigset_t previous_;
-  bool was_pending_ = false;
-};
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = saved_errno;
+  return sent;
+}
 
 }  // namespace
 
@@ -80,8 +71,11 @@ int accept_connection(int listener, SocketAddress* peer) {
 }
 
 std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) {
-  const SigpipeBlocked blocked;
-  return send_message(fd, buffers, count, 0);
+  return send_without_sigpipe(fd, buffers, count, 0);
+}
+
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_without_sigpipe(fd, buffers, count, MSG_DONTWAIT);
 }
 
 }  // namespace seltool::cli

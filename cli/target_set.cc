@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <typeinfo>
 
 #include "cli/http_checks.h"
 #include "cli/observation.h"
@@ -78,14 +79,14 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
   const Target& target = *entry.target;
   if (entry.armed == 0) {
     const auto refused = [&](const std::string& why) {
-      return UsageError("target '" + target.spec().text + "': the " +
+      return UsageError("target " + quote_input(target.spec().text) + ": the " +
                         std::string(selector_->name()) + " selector cannot watch descriptor " +
                         std::to_string(target.fd()) + ": " + why);
     };
     try {
       selector_->register_file(target.fd(), events, KeyOwner{&entry});
     } catch (const already_registered&) {
-      throw UsageError("target '" + target.spec().text + "': descriptor " +
+      throw UsageError("target " + quote_input(target.spec().text) + ": descriptor " +
                        std::to_string(target.fd()) + " is already given by another target");
     } catch (const std::invalid_argument& error) {
       throw refused(error.what());
@@ -106,14 +107,19 @@ void TargetSet::drop(TargetEntry& entry) {
 }
 
 void TargetSet::check_owners() {
+  bool any_left = false;
   for (auto it = entries_.begin(); it != entries_.end();) {
     TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
     std::optional<ErrorInfo> gone = entry.target->owner_gone();
-    if (!gone) continue;
+    if (!gone) {
+      any_left |= entry.watching_exit;
+      continue;
+    }
     arm(entry, 0);  // before the borrowed copy closes
     entry.target->abandon(std::move(*gone));
     policy_->on_failed(entry);
   }
+  if (!any_left) owner_check_at_.reset();  // no more wake-ups for them
 }
 
 void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
@@ -135,7 +141,7 @@ bool TargetSet::reopen(TargetEntry& entry) {
 void TargetSet::report_backend(const TargetEntry& entry, Events ready,
                                Conditions conditions) const {
   if (!options_.verbose) return;
-  print_diagnostic("target '" + entry.target->spec().text + "' (fd " +
+  print_diagnostic("target " + quote_input(entry.target->spec().text) + " (fd " +
                    std::to_string(entry.target->fd()) + "): " + std::string(selector_->name()) +
                    " reported " + describe_backend_report(ready, conditions));
 }
@@ -251,8 +257,8 @@ int TargetSet::run(TargetPolicy& policy) {
     if (http_ && !policy.done()) http_->on_timer(Clock::now());
     now = Clock::now();
     if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
-      check_owners();
       if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
+      check_owners();
     }
     expire_attempts_and_retry(now);
   }

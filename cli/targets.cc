@@ -1,11 +1,6 @@
 #include "cli/targets.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -41,17 +36,10 @@ std::optional<int> descriptor_number(std::string_view text) {
   return int(value);
 }
 
-// Failures that are seltool's own (out of descriptors or memory), not the input's fault.
-bool is_resource_error(int errnum) {
-  return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
-}
-
 std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
-  const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
-  if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
-  throw UsageError(message);
+  throw_open_failure(quoted(spec) + ": " + what, errnum);
 }
 
 }  // namespace
@@ -91,11 +79,6 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
                      std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");
   }
-}
-
-bool path_exists(const std::string& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0;
 }
 
 }  // namespace
@@ -183,16 +166,9 @@ Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_W
 
 Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), interest_(interest) {
   switch (spec_.kind) {
-    case TargetKind::kDescriptor: {
-      if (::fcntl(spec_.fd, F_GETFD) == -1) {
-        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(spec_.fd) +
-                         " is not open (open it in the shell, e.g. exec " +
-                         std::to_string(spec_.fd) + "<file)");
-      }
-      fd_ = spec_.fd;
-      take_access_mode("descriptor " + std::to_string(fd_));
+    case TargetKind::kDescriptor:
+      open_inherited();
       return;
-    }
     case TargetKind::kPid:
       borrow();
       take_access_mode("descriptor " + std::to_string(spec_.fd) + " of process " +
@@ -250,19 +226,6 @@ Target::~Target() {
   if (unlink_path_) remove_created_file(spec_.path);
 }
 
-void Target::take_access_mode(const std::string& descriptor) {
-  struct stat status {};
-  socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
-  const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
-  if (access == O_RDONLY) possible_ = EVENT_READ;
-  if (access == O_WRONLY) possible_ = EVENT_WRITE;
-  if ((interest_ & possible_) == 0) {
-    throw UsageError(quoted(spec_) + ": " + descriptor + " is open " +
-                     (access == O_RDONLY ? "read-only" : "write-only") + ", so it can never be " +
-                     (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
-  }
-}
-
 void Target::borrow() {
   try {
     process_ = open_process(spec_.pid);
@@ -283,30 +246,12 @@ std::optional<ErrorInfo> Target::owner_gone() const {
   if (!process_ || fd_ < 0) return std::nullopt;
   const std::string owner =
       "process " + std::to_string(spec_.pid) + " (" + process_->command() + ")";
-  pollfd exited{process_->exit_fd(), POLLIN, 0};
-  if (::poll(&exited, 1, 0) == 1) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
+  if (process_->exited()) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
   if (!process_->still_holds(spec_.fd, fd_)) {
     return ErrorInfo{0, "DESCRIPTOR_CLOSED",
                      owner + " closed descriptor " + std::to_string(spec_.fd)};
   }
   return std::nullopt;
-}
-
-int Target::open_path() {
-  const int mode = interest_ == (EVENT_READ | EVENT_WRITE) ? O_RDWR
-                   : interest_ == EVENT_WRITE              ? O_WRONLY
-                                                           : O_RDONLY;
-  owned_.reset(::open(spec_.path.c_str(), mode | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-  if (!owned_) return errno;
-  struct stat status {};
-  if (::fstat(owned_.get(), &status) == 0 && S_ISDIR(status.st_mode)) {
-    owned_.reset();
-    return EISDIR;
-  }
-  fd_ = owned_.get();
-  socket_ = S_ISSOCK(status.st_mode);
-  fifo_ = S_ISFIFO(status.st_mode);
-  return 0;
 }
 
 bool Target::reopen() {

@@ -48,6 +48,15 @@ struct TargetSpec {
 // the file), so that a script's `wait db:5432` never depends on the current directory.
 TargetSpec parse_target(std::string_view text);
 
+// Whether something exists at `path` (not following a final symbolic link). Per OS, with the
+// descriptor and path targets (target_files_{posix,windows}.cc).
+bool path_exists(const std::string& path);
+// Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
+// with EPIPE (always false on Windows).
+bool pipe_without_reader(int fd);
+// read() of at most `size` bytes (recv() on Windows): the bytes read, 0 at the end, -1 and errno.
+std::ptrdiff_t read_some(int fd, void* data, std::size_t size);
+
 // Parses -e/--events ("read", "write", "read,write"); "" gives 0: each target's default.
 Events parse_events(std::string_view list);
 // What a target waits for when -e is not given: write (connected) for connect targets, else read.
@@ -115,7 +124,11 @@ class Target {
   std::string peer() const;
 
  private:
+  // Takes the inherited descriptor spec_.fd, checked to be open and usable for interest_.
+  // Throws UsageError otherwise, and on Windows, where no descriptor number can be watched.
+  void open_inherited();
   // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
+  // On Windows throws UsageError: no path can be watched there.
   int open_path();
   void borrow();
   // Which events descriptor fd_ can have (its access mode); refuses an interest it cannot.

@@ -4,7 +4,6 @@
 // --interval until the timeout. With --invert-check it is the other way round: a connect or
 // check that fails makes its target ready (gone), one that succeeds is retried.
 #include <errno.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cstring>
@@ -15,8 +14,10 @@
 #include "cli/common_options.h"
 #include "cli/event_fields.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
+#include "cli/run_command.h"
 #include "cli/stop_signals.h"
 #include "cli/target_set.h"
 #include "cli/usage_error.h"
@@ -142,7 +143,8 @@ class Wait : public TargetPolicy {
     fields["error"] = error_json(error);
     output_.event("error", fields);
     if (!failed_.empty()) failed_ += ", ";
-    failed_ += "'" + entry.target->spec().text + "' (" + error.code + ": " + error.message + ")";
+    failed_ +=
+        quote_input(entry.target->spec().text) + " (" + error.code + ": " + error.message + ")";
     targets_.drop(entry);
   }
 
@@ -169,7 +171,7 @@ class Wait : public TargetPolicy {
       if (error) fields["error"] = error_json(*error);
       pending.push_back(std::move(fields));
       if (!not_ready.empty()) not_ready += ", ";
-      not_ready += "'" + entry.target->spec().text + "' (" +
+      not_ready += quote_input(entry.target->spec().text) + " (" +
                    (error ? error->code + ": " + error->message : "not ready") + ")";
     }
     output_.event(
@@ -200,17 +202,6 @@ class Wait : public TargetPolicy {
   std::string failed_;  // the failed targets and why, for the diagnostic line
 };
 
-// Replaces seltool with `command`; returns only when that fails (126, or 127: not found).
-int exec_command(const std::vector<std::string>& command) {
-  std::vector<char*> argv;
-  for (const std::string& word : command) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  const int errnum = errno;
-  print_diagnostic("cannot run '" + command[0] + "': " + std::strerror(errnum));
-  return errnum == ENOENT || errnum == ENOTDIR ? kExitNotFound : kExitCannotExec;
-}
-
 int run_wait(const WaitOptions& options) {
   if (options.interval && *options.interval <= Duration::zero()) {
     throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
@@ -222,8 +213,8 @@ int run_wait(const WaitOptions& options) {
     if (options.invert_check) {  // checked before anything is opened
       for (const std::string& text : options.common.targets) {
         if (parse_target(text).attempted()) continue;
-        throw UsageError("target '" + text +
-                         "': --invert-check waits for connect and HTTP targets to stop "
+        throw UsageError("target " + quote_input(text) +
+                         ": --invert-check waits for connect and HTTP targets to stop "
                          "answering; a descriptor, path or listener cannot go away that way");
       }
     }
@@ -235,7 +226,7 @@ int run_wait(const WaitOptions& options) {
   }  // every descriptor seltool opened is closed (and unix-listen paths removed) before exec
   // A stop signal keeps its default effect, once the unix-listen paths are removed.
   if (stopped_by) die_of_signal(stopped_by);
-  return exec_command(options.command);
+  return run_command(options.command);
 }
 
 }  // namespace
@@ -249,6 +240,19 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
       "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
       "http[s]:// targets are ready when a GET answers a status in --http-status.\n"
       "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
+  document_runs_command(*command);
+  document_exit_codes(
+      *command,
+      {{kExitOk,
+        "every target is ready (--any: one); with -- COMMAND, COMMAND replaces seltool and "
+        "its exit status is the result"},
+       {kExitUsage,
+        "usage error: bad option, target or duration, descriptor not open, port in use"},
+       {kExitTimeout, "the timeout passed first (COMMAND is not run)"},
+       {kExitInternal, "seltool itself failed"},
+       {kExitCannotExec, "COMMAND cannot be executed"},
+       {kExitNotFound, "COMMAND was not found"},
+       {"128+N", "stopped by signal N (SIGINT, SIGTERM)"}});
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,

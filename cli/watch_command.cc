@@ -16,6 +16,7 @@
 #include "cli/data_encoding.h"
 #include "cli/event_fields.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "cli/number_option.h"
 #include "cli/observation.h"
@@ -221,7 +222,8 @@ int run_watch(const WatchOptions& options) {
   if (options.consume || options.data) {
     for (const std::string& text : options.common.targets) {
       if (parse_target(text).kind != TargetKind::kPid) continue;
-      throw UsageError("target '" + text + "': " + (options.data ? "--data" : "--consume") +
+      throw UsageError("target " + quote_input(text) + ": " +
+                       (options.data ? "--data" : "--consume") +
                        " would take data from the process it belongs to; pid targets are only "
                        "observed (\"bytes\" says what is waiting)");
     }
@@ -241,6 +243,14 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
       "Each change is reported once: new data, end of stream (\"hup\"), an error. A target at\n"
       "its end is dropped; watch ends when none is left. No default timeout; -t 0: none.\n"
       "Example: seltool watch --data 3 3<my.fifo | jq -c 'select(.event == \"ready\")'");
+  document_exit_codes(
+      *command,
+      {{kExitOk, "--count events were reported, every target ended, or SIGINT/SIGTERM stopped it"},
+       {kExitFailed, "a target failed (e.g. connection refused) and nothing is left to watch"},
+       {kExitUsage,
+        "usage error: bad option, target or duration, descriptor not open, port in use"},
+       {kExitTimeout, "the timeout passed"},
+       {kExitInternal, "seltool itself failed (e.g. stdout closed)"}});
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")

@@ -12,7 +12,9 @@ required=(
   libcurl4-openssl-dev                               # libcurl: http:// targets of watch/wait
   libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
   g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine
+  clang-format                                       # formatting; tests/platforms checks include order
   clang libclang-rt-14-dev                           # clang 14 with libFuzzer (tests/fuzz)
+  groff-base man-db zsh fish                         # tests: the manual page, shell completions
 )
 
 missing=()

@@ -399,7 +399,7 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
 TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
   const std::string list_fds = std::string(std::getenv("TEST_SRCDIR")) + "/" +
                                std::getenv("TEST_WORKSPACE") + "/tests/cli/list_fds";
-  for (const std::string& backend : kLinuxBackends) {
+  for (const std::string& backend : kBackends) {
     const TempDir dir;
     const std::string fifo = dir.file("fifo");
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
@@ -410,8 +410,16 @@ TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
     SeltoolProcess process({"wait", "-s", backend, "-t", "10", fifo,
                             "127.0.0.1:" + std::to_string(local_port(listener.get())),
                             "unix-listen:" + socket_file, "--", list_fds});
-    for (int i = 0; i < 500 && !exists(socket_file); ++i) std::this_thread::sleep_for(10ms);
-    UniqueFd client = connect_unix(socket_file);  // makes the unix-listen target ready
+    // The file appears at bind(), a moment before listen(): connect until it is accepted.
+    UniqueFd client;  // makes the unix-listen target ready
+    for (int i = 0; i < 500 && !client; ++i) {
+      try {
+        client = connect_unix(socket_file);
+      } catch (const std::system_error&) {
+        std::this_thread::sleep_for(10ms);
+      }
+    }
+    ASSERT_TRUE(client) << backend;
     std::string last;
     while (auto line = process.read_line()) last = *line;
     EXPECT_EQ(last, "0 1 2") << backend;

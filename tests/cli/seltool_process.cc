@@ -23,13 +23,38 @@ std::string seltool_path() {
          "/cli/seltool";
 }
 
-SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
+namespace {
+
+std::vector<std::string>& seltool_command() {
+  static std::vector<std::string> command{seltool_path()};
+  return command;
+}
+
+// The arguments of the command seltool_command() names, then `args`.
+std::vector<std::string> after_command(const std::vector<std::string>& args) {
+  std::vector<std::string> all(seltool_command().begin() + 1, seltool_command().end());
+  all.insert(all.end(), args.begin(), args.end());
+  return all;
+}
+
+}  // namespace
+
+void set_seltool_command(std::vector<std::string> command) {
+  seltool_command() = std::move(command);
+}
+
+SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options)
+    : SeltoolProcess(seltool_command().front(), after_command(args), options) {}
+
+SeltoolProcess::SeltoolProcess(const std::string& program, const std::vector<std::string>& args,
+                               const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  char* absolute = ::realpath(seltool_path().c_str(), nullptr);  // stays valid after chdir
-  const std::string path = absolute ? absolute : seltool_path();
+  char* absolute = ::realpath(program.c_str(), nullptr);  // stays valid after chdir
+  const std::string path = absolute ? absolute : program;
   std::free(absolute);
-  std::vector<char*> argv{const_cast<char*>("seltool")};
+  const std::string name = program.substr(program.rfind('/') + 1);  // "seltool", "bash"
+  std::vector<char*> argv{const_cast<char*>(name.c_str())};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
 
@@ -173,8 +198,13 @@ void SeltoolProcess::signal(int number) { ::kill(pid_, number); }
 
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options,
                    std::chrono::milliseconds timeout) {
+  return run_program(seltool_path(), args, options, timeout);
+}
+
+Result run_program(const std::string& program, const std::vector<std::string>& args,
+                   const SpawnOptions& options, std::chrono::milliseconds timeout) {
   const Clock::time_point start = Clock::now();
-  SeltoolProcess process(args, options);
+  SeltoolProcess process(program, args, options);
   Result result;
   result.out = process.rest_of_stdout(timeout);
   result.err = process.rest_of_stderr(timeout);

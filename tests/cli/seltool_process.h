@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/selectors.h"
 #include "lib/unique_fd.h"
 #include "tests/support/descriptors.h"
 
@@ -22,11 +23,16 @@ namespace seltool::testing {
 using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
-// The Linux backends every behaviour is checked with.
-inline const std::vector<std::string> kLinuxBackends = {"select", "poll", "epoll"};
+// The backends of this build, each of which every behaviour is checked with: epoll, poll and
+// select natively on Linux; poll and select with --config=generic_posix; kqueue (emulated),
+// poll and select with --config=kqueue_emulated.
+inline const std::vector<std::string> kBackends = compiled_backend_names();
 
 // Path of the seltool binary in the test's runfiles.
 std::string seltool_path();
+// What SeltoolProcess runs, the arguments following: {seltool_path()} unless set, e.g. to
+// {"tools/wine_run.sh", "seltool.exe"} by the Windows tests.
+void set_seltool_command(std::vector<std::string> command);
 
 struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
@@ -55,6 +61,9 @@ inline SpawnOptions passing(std::map<int, int> descriptors) {
 class SeltoolProcess {
  public:
   explicit SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options = {});
+  // Runs `program` (a path) instead, e.g. a shell loading a completion script.
+  SeltoolProcess(const std::string& program, const std::vector<std::string>& args,
+                 const SpawnOptions& options);
   ~SeltoolProcess();  // kills and reaps the child if it still runs
   SeltoolProcess(const SeltoolProcess&) = delete;
   SeltoolProcess& operator=(const SeltoolProcess&) = delete;
@@ -100,6 +109,10 @@ struct Result {
 };
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options = {},
                    std::chrono::milliseconds timeout = 20s);
+
+// The same for another `program` (a path), e.g. a shell loading a completion script.
+Result run_program(const std::string& program, const std::vector<std::string>& args,
+                   const SpawnOptions& options = {}, std::chrono::milliseconds timeout = 20s);
 
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);

@@ -226,7 +226,7 @@ TEST_P(Wait, SignalKillsAfterRemovingTheUnixListenSocketFile) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(LinuxBackends, Wait, ::testing::ValuesIn(kLinuxBackends),
+INSTANTIATE_TEST_SUITE_P(Backends, Wait, ::testing::ValuesIn(kBackends),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
