@@ -228,8 +228,11 @@ class CurlChecks final : public HttpChecks {
       curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
       ended.emplace_back(transfer, message->data.result);
     }
-    for (const auto& [transfer, result] : ended) {
-      // The report of an earlier one may have dropped (cancelled) this one.
+    for (const auto& [transfer_ended, result] : ended) {
+      // The report of an earlier one may have dropped (cancelled) this one. (A plain variable
+      // for the lambda: C++17 does not let a lambda capture a structured binding; clang
+      // refuses it.)
+      Transfer* const transfer = transfer_ended;
       const bool current = std::any_of(transfers_.begin(), transfers_.end(), [&](const auto& item) {
         return item.second.get() == transfer;
       });

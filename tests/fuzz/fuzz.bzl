@@ -26,26 +26,16 @@ def fuzz_target(name, srcs, deps):
         }),
     )
     corpus = native.glob(["corpus/%s/*" % name])
-    args = ["$(rootpath :%s)" % fuzzer, "tests/fuzz/corpus/" + name]
-    native.sh_test(
-        name = name + "_corpus_test",
-        size = "small",
-        srcs = ["run_fuzzer.sh"],
-        args = args,
-        data = [":" + fuzzer] + corpus,
-        target_compatible_with = select({
-            ":libfuzzer": ["@platforms//:incompatible"],
-            "//conditions:default": [],
-        }),
-    )
-    native.sh_test(
-        name = name + "_fuzz_test",
-        size = "medium",
-        srcs = ["run_fuzzer.sh"],
-        args = args,
-        data = [":" + fuzzer] + corpus,
-        target_compatible_with = select({
-            ":libfuzzer": [],
-            "//conditions:default": ["@platforms//:incompatible"],
-        }),
-    )
+    incompatible = ["@platforms//:incompatible"]
+    for suffix, size, when_fuzzing in [("_corpus_test", "small", False), ("_fuzz_test", "medium", True)]:
+        native.sh_test(
+            name = name + suffix,
+            size = size,
+            srcs = ["run_fuzzer.sh"],
+            args = ["$(rootpath :%s)" % fuzzer, "tests/fuzz/corpus/" + name],
+            data = [":" + fuzzer] + corpus,
+            target_compatible_with = select({
+                ":libfuzzer": [] if when_fuzzing else incompatible,
+                "//conditions:default": incompatible if when_fuzzing else [],
+            }),
+        )
