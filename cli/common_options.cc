@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/selector_option.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 
@@ -19,9 +20,26 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       ->type_name("LIST");
   add_duration_option(command, "-t,--timeout", options.timeout,
                       "give up after DURATION (1.5, 250ms, 2s, 1m, 1h)");
+  add_duration_option(command, "--connect-timeout", options.connect_timeout,
+                      "give up a connect attempt to one address after DURATION (default: the "
+                      "OS's, often minutes)");
   add_selector_option(command, options.selector);
   command.add_flag("-q,--quiet", options.quiet, "write no event lines");
   command.add_flag("-v,--verbose", options.verbose, "diagnostics on stderr");
+}
+
+TargetSetOptions target_set_options(const CommonOptions& options) {
+  if (options.connect_timeout && *options.connect_timeout <= Duration::zero()) {
+    throw UsageError("invalid --connect-timeout: expected a duration above 0 (e.g. 2s, 500ms)");
+  }
+  TargetSetOptions set;
+  set.targets = options.targets;
+  set.events = parse_events(options.events);
+  set.selector = options.selector;
+  set.timeout = options.timeout;
+  set.connect_timeout = options.connect_timeout;
+  set.verbose = options.verbose;
+  return set;
 }
 
 }  // namespace seltool::cli

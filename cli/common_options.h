@@ -1,4 +1,4 @@
-// The options `watch` and `wait` share: targets, events, timeout, selector, quiet, verbose.
+// The options `watch` and `wait` share: targets, events, timeouts, selector, quiet, verbose.
 #pragma once
 
 #include <optional>
@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/duration.h"
+#include "cli/target_set.h"
 
 namespace CLI {
 class App;
@@ -17,12 +18,16 @@ struct CommonOptions {
   std::vector<std::string> targets;  // exactly as given (they are echoed in events)
   std::string events;                // "", "read", "write" or "read,write" ("": per target)
   std::optional<Duration> timeout;   // unset: the command's default
+  std::optional<Duration> connect_timeout;
   std::string selector;
   bool quiet = false;
   bool verbose = false;
 };
 
-// Adds TARGET... and -e, -t, -s, -q, -v to `command`.
+// Adds TARGET... and -e, -t, --connect-timeout, -s, -q, -v to `command`.
 void add_common_options(CLI::App& command, CommonOptions& options);
+
+// The TargetSet's options from the command line's.
+TargetSetOptions target_set_options(const CommonOptions& options);
 
 }  // namespace seltool::cli

@@ -46,54 +46,6 @@ std::string rfc3339_now() {
   throw std::system_error(errnum, std::generic_category(), "cannot write events to stdout");
 }
 
-// The symbolic name of an errno value ("ECONNREFUSED"); the ones seltool's targets can meet.
-std::string errno_name(int errnum) {
-  switch (errnum) {
-#define SELTOOL_ERRNO(name) \
-  case name:                \
-    return #name;
-    SELTOOL_ERRNO(EPERM)
-    SELTOOL_ERRNO(ENOENT)
-    SELTOOL_ERRNO(EINTR)
-    SELTOOL_ERRNO(EIO)
-    SELTOOL_ERRNO(ENXIO)
-    SELTOOL_ERRNO(EBADF)
-    SELTOOL_ERRNO(EAGAIN)
-    SELTOOL_ERRNO(ENOMEM)
-    SELTOOL_ERRNO(EACCES)
-    SELTOOL_ERRNO(EEXIST)
-    SELTOOL_ERRNO(ENOTDIR)
-    SELTOOL_ERRNO(EISDIR)
-    SELTOOL_ERRNO(EINVAL)
-    SELTOOL_ERRNO(ENFILE)
-    SELTOOL_ERRNO(EMFILE)
-    SELTOOL_ERRNO(ENOSPC)
-    SELTOOL_ERRNO(EPIPE)
-    SELTOOL_ERRNO(ENAMETOOLONG)
-    SELTOOL_ERRNO(ELOOP)
-    SELTOOL_ERRNO(ENOTSOCK)
-    SELTOOL_ERRNO(EPROTOTYPE)
-    SELTOOL_ERRNO(EAFNOSUPPORT)
-    SELTOOL_ERRNO(EADDRINUSE)
-    SELTOOL_ERRNO(EADDRNOTAVAIL)
-    SELTOOL_ERRNO(ENETDOWN)
-    SELTOOL_ERRNO(ENETUNREACH)
-    SELTOOL_ERRNO(ECONNABORTED)
-    SELTOOL_ERRNO(ECONNRESET)
-    SELTOOL_ERRNO(ENOBUFS)
-    SELTOOL_ERRNO(ENOTCONN)
-    SELTOOL_ERRNO(ETIMEDOUT)
-    SELTOOL_ERRNO(ECONNREFUSED)
-    SELTOOL_ERRNO(EHOSTDOWN)
-    SELTOOL_ERRNO(EHOSTUNREACH)
-    SELTOOL_ERRNO(EALREADY)
-    SELTOOL_ERRNO(EINPROGRESS)
-#undef SELTOOL_ERRNO
-    default:
-      return "E" + std::to_string(errnum);
-  }
-}
-
 }  // namespace
 
 double seconds_since_start() {
@@ -213,8 +165,10 @@ void QueuedLines::write_some() {
   }
 }
 
-Json error_json(int errnum) {
-  return Json{{"errno", errnum}, {"code", errno_name(errnum)}, {"message", std::strerror(errnum)}};
+Json error_json(const ErrorInfo& error) {
+  return Json{{"errno", error.errnum}, {"code", error.code}, {"message", error.message}};
 }
+
+Json error_json(int errnum) { return error_json(ErrorInfo::from_errno(errnum)); }
 
 }  // namespace seltool::cli

@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "cli/byte_queue.h"
+#include "cli/error_info.h"
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
@@ -88,6 +89,7 @@ class QueuedLines {
 };
 
 // The "error" object of an event: {"errno": 111, "code": "ECONNREFUSED", "message": "..."}.
+Json error_json(const ErrorInfo& error);
 Json error_json(int errnum);
 
 }  // namespace seltool::cli

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/data_encoding.h"
 #include "cli/socket_address.h"
 #include "lib/unique_fd.h"
 
@@ -87,27 +86,6 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
     consume(fd, seen, mode);
   }
   return seen;
-}
-
-void Observation::add_fields(Json& fields) const {
-  fields["events"] = event_names(events, hup, error.has_value());
-  if (bytes) fields["bytes"] = *bytes;
-  if (!data.empty()) {
-    const bool text = is_valid_utf8(data);
-    fields["data"] = text ? data : base64(data);
-    fields["encoding"] = text ? "utf-8" : "base64";
-  }
-  if (!accepted_peer.empty()) fields["accepted_peer"] = accepted_peer;
-  if (error) fields["error"] = error_json(*error);
-}
-
-Json event_names(Events events, bool hup, bool error) {
-  Json names = Json::array();
-  if (events & EVENT_READ) names.push_back("read");
-  if (events & EVENT_WRITE) names.push_back("write");
-  if (hup) names.push_back("hup");
-  if (error) names.push_back("error");
-  return names;
 }
 
 std::string describe_backend_report(Events events, Conditions conditions) {

@@ -17,7 +17,6 @@
 #include <optional>
 #include <string>
 
-#include "cli/json_lines.h"
 #include "cli/targets.h"
 
 namespace seltool::cli {
@@ -32,9 +31,6 @@ struct Observation {
 
   // At its end or failed: what `watch` drops after reporting.
   bool is_final() const { return hup || error.has_value(); }
-
-  // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error".
-  void add_fields(Json& fields) const;
 };
 
 enum class ConsumeMode { kPeek, kDiscard, kKeepData };
@@ -46,9 +42,6 @@ inline constexpr std::size_t kConsumeLimit = 64 * 1024;
 // kDiscard/kKeepData read what is available (never blocking, also on an inherited blocking
 // descriptor: at most the FIONREAD count is read) and accept a listener's pending connection.
 Observation observe(const Target& target, Events ready, ConsumeMode mode);
-
-// The "events" array of a line, in this order: "read", "write", "hup", "error".
-Json event_names(Events events, bool hup = false, bool error = false);
 
 // "read,write,hangup" for -v: what the backend itself said.
 std::string describe_backend_report(Events events, Conditions conditions);

@@ -7,9 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <climits>
 #include <cstring>
 #include <system_error>
+#include <utility>
 
 #include "cli/created_files.h"
 #include "cli/usage_error.h"
@@ -18,8 +20,9 @@ namespace seltool::cli {
 namespace {
 
 constexpr std::string_view kForms =
-    "expected N, fd:N, -, stdin, HOST:PORT, [V6]:PORT, tcp:HOST:PORT, tcp-listen:[HOST:]PORT, "
-    "unix:PATH, unix-listen:PATH, file:PATH or a PATH containing '/'";
+    "expected N, fd:N, -, stdin, HOST:PORT, [V6]:PORT, tcp:HOST:PORT, tcp://HOST:PORT, "
+    "tcp-listen:[HOST:]PORT, unix:PATH, unix:///PATH, unix-listen:PATH, http://URL, https://URL, "
+    "file:PATH or an existing PATH";
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -41,14 +44,60 @@ bool is_resource_error(int errnum) {
   return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
 }
 
+std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"; }
+
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
-  const std::string message = "target '" + spec.text + "': " + what + ": " + std::strerror(errnum);
+  const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
   if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
   throw UsageError(message);
 }
 
 int new_socket(int family) {
   return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+}  // namespace
+
+namespace {
+
+// "SCHEME://REST" -> ("SCHEME", "REST"); nullopt when `text` has no "://" after a scheme name.
+std::optional<std::pair<std::string_view, std::string_view>> split_url(std::string_view text) {
+  const std::size_t separator = text.find("://");
+  if (separator == 0 || separator == std::string_view::npos) return std::nullopt;
+  const std::string_view scheme = text.substr(0, separator);
+  for (char c : scheme) {
+    const bool scheme_char =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    if (!scheme_char) return std::nullopt;
+  }
+  return std::pair{scheme, text.substr(separator + 3)};
+}
+
+void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
+  if (scheme == "tcp") {
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
+    spec.kind = TargetKind::kTcpConnect;
+    spec.endpoint = split_host_port(rest, spec.text);
+  } else if (scheme == "unix") {
+    spec.kind = TargetKind::kUnixConnect;  // unix:///run/app.sock is the path /run/app.sock
+    spec.path = std::string(rest);
+    unix_socket_address(spec.path, spec.text);
+  } else if (scheme == "http" || scheme == "https") {
+    spec.kind = TargetKind::kHttp;
+    if (rest.empty() || rest.front() == '/') {
+      throw UsageError("invalid " + quoted(spec) + ": expected " + std::string(scheme) +
+                       "://HOST[:PORT][/PATH]");
+    }
+    spec.url = spec.text;
+  } else {
+    throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
+                     std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");
+  }
+}
+
+bool path_exists(const std::string& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0;
 }
 
 }  // namespace
@@ -61,17 +110,20 @@ TargetSpec parse_target(std::string_view text) {
     spec.fd = 0;
   } else if (auto fd = descriptor_number(text)) {
     spec.fd = *fd;
+  } else if (auto url = split_url(text)) {
+    parse_url(spec, url->first, url->second);
   } else if (starts_with(text, "fd:")) {
     const auto number = descriptor_number(rest_after("fd:"));
     if (!number) {
-      throw UsageError("invalid target '" + spec.text +
-                       "': fd:N needs a descriptor number from 0 to " + std::to_string(INT_MAX));
+      throw UsageError("invalid " + quoted(spec) + ": fd:N needs a descriptor number from 0 to " +
+                       std::to_string(INT_MAX));
     }
     spec.fd = *number;
   } else if (starts_with(text, "tcp-listen:")) {
     spec.kind = TargetKind::kTcpListen;
     std::string address(rest_after("tcp-listen:"));
-    if (address.find(':') == std::string::npos) address.insert(0, ":");  // PORT alone: any host
+    // PORT alone listens on loopback, as `seltool echo` does; ":PORT" on every address.
+    if (address.find(':') == std::string::npos) address.insert(0, "127.0.0.1:");
     spec.endpoint = split_host_port(address, text);
   } else if (starts_with(text, "tcp:")) {
     spec.kind = TargetKind::kTcpConnect;
@@ -84,12 +136,25 @@ TargetSpec parse_target(std::string_view text) {
   } else if (starts_with(text, "file:") || text.find('/') != std::string_view::npos) {
     spec.kind = TargetKind::kPath;
     spec.path = std::string(starts_with(text, "file:") ? rest_after("file:") : text);
-    if (spec.path.empty()) throw UsageError("invalid target '" + spec.text + "': empty path");
+    if (spec.path.empty()) throw UsageError("invalid " + quoted(spec) + ": empty path");
   } else if (text.find(':') != std::string_view::npos) {
-    spec.kind = TargetKind::kTcpConnect;
-    spec.endpoint = split_host_port(text, text);
+    try {
+      spec.kind = TargetKind::kTcpConnect;
+      spec.endpoint = split_host_port(text, text);
+    } catch (const UsageError&) {
+      if (!path_exists(spec.text)) throw;
+      spec.kind = TargetKind::kPath;  // "a:b", an existing file that is not HOST:PORT
+      spec.path = spec.text;
+    }
+  } else if (path_exists(spec.text)) {
+    spec.kind = TargetKind::kPath;
+    spec.path = spec.text;
   } else {
-    throw UsageError("invalid target '" + spec.text + "': " + std::string(kForms));
+    throw UsageError("invalid " + quoted(spec) + ": no such file, and not HOST:PORT (" +
+                     std::string(kForms) + ")");
+  }
+  if (spec.kind == TargetKind::kTcpConnect && spec.endpoint.port == "0") {
+    throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
   }
   return spec;
 }
@@ -109,7 +174,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
   switch (spec_.kind) {
     case TargetKind::kDescriptor: {
       if (::fcntl(spec_.fd, F_GETFD) == -1) {
-        throw UsageError("target '" + spec_.text + "': descriptor " + std::to_string(spec_.fd) +
+        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(spec_.fd) +
                          " is not open (open it in the shell, e.g. exec " +
                          std::to_string(spec_.fd) + "<file)");
       }
@@ -120,27 +185,21 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       if (access == O_RDONLY) possible_ = EVENT_READ;
       if (access == O_WRONLY) possible_ = EVENT_WRITE;
       if ((interest_ & possible_) == 0) {
-        throw UsageError("target '" + spec_.text + "': descriptor " + std::to_string(fd_) +
-                         " is open " + (access == O_RDONLY ? "read-only" : "write-only") +
+        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(fd_) + " is open " +
+                         (access == O_RDONLY ? "read-only" : "write-only") +
                          ", so it can never be " +
                          (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
       }
       return;
     }
     case TargetKind::kPath: {
-      const int mode = interest_ == (EVENT_READ | EVENT_WRITE) ? O_RDWR
-                       : interest_ == EVENT_WRITE              ? O_WRONLY
-                                                               : O_RDONLY;
-      owned_.reset(::open(spec_.path.c_str(), mode | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-      if (!owned_) {
-        const int errnum = errno;
-        open_failed(spec_,
-                    errnum == ENXIO ? "cannot open FIFO for writing (no reader)" : "cannot open",
-                    errnum);
+      const int errnum = open_path();
+      if (errnum == EISDIR) {
+        throw UsageError(quoted(spec_) + ": is a directory (seltool watches files, FIFOs, " +
+                         "devices and sockets, not what a directory contains)");
       }
-      fd_ = owned_.get();
-      struct stat status {};
-      socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
+      if (errnum == ENXIO) open_failed(spec_, "cannot open FIFO for writing (no reader)", errnum);
+      if (errnum != 0) open_failed(spec_, "cannot open", errnum);
       return;
     }
     case TargetKind::kTcpListen:
@@ -150,8 +209,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
         candidates.push_back(unix_socket_address(spec_.path, spec_.text));
       } else {
         Resolution resolved = resolve_tcp(spec_.endpoint, /*passive=*/true);
-        if (resolved.addresses.empty())
-          throw UsageError("target '" + spec_.text + "': " + resolved.error);
+        if (resolved.addresses.empty()) throw UsageError(quoted(spec_) + ": " + resolved.error);
         candidates = std::move(resolved.addresses);
       }
       int errnum = 0;
@@ -179,6 +237,8 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
     case TargetKind::kUnixConnect:
       socket_ = true;
       return;
+    case TargetKind::kHttp:
+      return;  // driven by the HTTP checker, not by a descriptor of its own
   }
 }
 
@@ -186,7 +246,34 @@ Target::~Target() {
   if (unlink_path_) remove_created_file(spec_.path);
 }
 
-void Target::fail(Json error) {
+int Target::open_path() {
+  const int mode = interest_ == (EVENT_READ | EVENT_WRITE) ? O_RDWR
+                   : interest_ == EVENT_WRITE              ? O_WRONLY
+                                                           : O_RDONLY;
+  owned_.reset(::open(spec_.path.c_str(), mode | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!owned_) return errno;
+  struct stat status {};
+  if (::fstat(owned_.get(), &status) == 0 && S_ISDIR(status.st_mode)) {
+    owned_.reset();
+    return EISDIR;
+  }
+  fd_ = owned_.get();
+  socket_ = S_ISSOCK(status.st_mode);
+  fifo_ = S_ISFIFO(status.st_mode);
+  return 0;
+}
+
+bool Target::reopen() {
+  owned_.reset();
+  fd_ = -1;
+  if (const int errnum = open_path()) {
+    last_error_ = ErrorInfo::from_errno(errnum);
+    return false;
+  }
+  return true;
+}
+
+void Target::fail(ErrorInfo error) {
   owned_.reset();
   fd_ = -1;
   last_error_ = std::move(error);
@@ -200,7 +287,7 @@ Target::Connect Target::begin_connect() {
   } else {
     Resolution resolved = resolve_tcp(spec_.endpoint, /*passive=*/false);
     if (resolved.addresses.empty()) {
-      fail(Json{{"errno", 0}, {"code", resolved.error_code}, {"message", resolved.error}});
+      fail(ErrorInfo{0, resolved.error_code, resolved.error});
       return Connect::kFailed;
     }
     addresses_ = std::move(resolved.addresses);
@@ -214,75 +301,30 @@ Target::Connect Target::connect_from(std::size_t index) {
     owned_.reset(new_socket(address.family()));
     if (!owned_) {
       const int errnum = errno;
-      throw std::system_error(errnum, std::generic_category(),
-                              "target '" + spec_.text + "': socket");
+      throw std::system_error(errnum, std::generic_category(), quoted(spec_) + ": socket");
     }
     fd_ = owned_.get();
     if (::connect(fd_, address.get(), address.length) == 0 || errno == EINPROGRESS) {
       return Connect::kInProgress;
     }
-    fail(error_json(errno));
+    fail(ErrorInfo::from_errno(errno));
   }
   return Connect::kFailed;
 }
 
-Target::Connect Target::connect_writable() {
+int Target::connect_error() const {
   int error = 0;
   socklen_t length = sizeof error;
   if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) == -1) error = errno;
-  if (error == 0) return Connect::kConnected;
-  fail(error_json(error));
+  return error;
+}
+
+Target::Connect Target::next_address(int errnum) {
+  fail(ErrorInfo::from_errno(errnum));
   return connect_from(next_address_ + 1);
 }
 
-std::vector<std::unique_ptr<Target>> open_targets(const std::vector<std::string>& texts,
-                                                  Events events) {
-  std::vector<TargetSpec> specs;
-  for (const std::string& text : texts) specs.push_back(parse_target(text));
-  // Inherited descriptors first: a number that is not open must be refused before a file or
-  // socket seltool opens takes it. The order of the targets stays the command line's.
-  std::vector<std::unique_ptr<Target>> targets(specs.size());
-  for (bool inherited : {true, false}) {
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      if ((specs[i].kind == TargetKind::kDescriptor) != inherited) continue;
-      const Events interest = events ? events : default_events(specs[i]);
-      targets[i] = std::make_unique<Target>(std::move(specs[i]), interest);
-    }
-  }
-  return targets;
-}
-
-void register_target(Selector& selector, const Target& target, Events events, std::any data) {
-  const auto refused = [&](const std::string& why) {
-    return UsageError("target '" + target.spec().text + "': the " + std::string(selector.name()) +
-                      " selector cannot watch descriptor " + std::to_string(target.fd()) + ": " +
-                      why);
-  };
-  try {
-    selector.register_file(target.fd(), events, std::move(data));
-  } catch (const already_registered&) {
-    throw UsageError("target '" + target.spec().text + "': descriptor " +
-                     std::to_string(target.fd()) + " is already given by another target");
-  } catch (const std::invalid_argument& error) {
-    throw refused(error.what());
-  } catch (const std::system_error& error) {
-    if (error.code().value() != EPERM) throw;
-    throw refused(std::string(error.what()) +
-                  " (regular files and some devices are always ready; try --selector poll)");
-  }
-}
-
-Json Target::fields() const {
-  Json fields{{"target", spec_.text}};
-  if (fd_ < 0) return fields;  // a connect target between attempts
-  fields["fd"] = fd_;
-  if (socket_) {
-    const std::string local = local_address(fd_);
-    const std::string peer = peer_address(fd_);
-    if (!local.empty()) fields["local"] = local;
-    if (!peer.empty()) fields["peer"] = peer;
-  }
-  return fields;
-}
+std::string Target::local() const { return socket_ && fd_ >= 0 ? local_address(fd_) : ""; }
+std::string Target::peer() const { return socket_ && fd_ >= 0 ? peer_address(fd_) : ""; }
 
 }  // namespace seltool::cli

@@ -2,21 +2,27 @@
 // it (Target). The grammar is documented in docs/cli.md.
 #pragma once
 
-#include <any>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "cli/json_lines.h"
+#include "cli/error_info.h"
 #include "cli/socket_address.h"
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
 
-enum class TargetKind { kDescriptor, kTcpConnect, kTcpListen, kUnixConnect, kUnixListen, kPath };
+enum class TargetKind {
+  kDescriptor,
+  kTcpConnect,
+  kTcpListen,
+  kUnixConnect,
+  kUnixListen,
+  kPath,
+  kHttp,
+};
 
 struct TargetSpec {
   std::string text;  // exactly as given on the command line
@@ -24,6 +30,7 @@ struct TargetSpec {
   int fd = -1;        // kDescriptor
   HostPort endpoint;  // kTcpConnect, kTcpListen
   std::string path;   // kUnixConnect, kUnixListen, kPath
+  std::string url;    // kHttp: http://... or https://...
 
   bool connects() const {
     return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
@@ -31,6 +38,8 @@ struct TargetSpec {
 };
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.
+// A word that is both HOST:PORT and an existing file is HOST:PORT (`./NAME` or `file:NAME` for
+// the file), so that a script's `wait db:5432` never depends on the current directory.
 TargetSpec parse_target(std::string_view text);
 
 // Parses -e/--events ("read", "write", "read,write"); "" gives 0: each target's default.
@@ -46,7 +55,8 @@ class Target {
 
   // Checks an inherited descriptor is open; opens a path; binds and listens. Connect targets
   // get their socket from begin_connect(). Throws UsageError when the input is at fault (no
-  // such file, port in use, descriptor not open), std::system_error when seltool is (EMFILE).
+  // such file, a directory, port in use, descriptor not open), std::system_error when seltool
+  // is (EMFILE).
   Target(TargetSpec spec, Events interest);
   ~Target();
   Target(const Target&) = delete;
@@ -62,22 +72,31 @@ class Target {
   bool is_listener() const {
     return spec_.kind == TargetKind::kTcpListen || spec_.kind == TargetKind::kUnixListen;
   }
+  // A FIFO opened by path: at its end of stream it can be opened again for the next writer.
+  bool can_reopen() const { return fifo_ && spec_.kind == TargetKind::kPath; }
+  // Closes the FIFO and opens it again (fd() may change). False when that failed (the FIFO was
+  // removed, ...): last_error() says why and the target has no descriptor any more.
+  bool reopen();
 
   // Connect targets. begin_connect() resolves the address and starts a non-blocking connect
-  // on a new socket. Once that socket is writable, connect_writable() reads SO_ERROR; a failed
-  // address is followed by the next one the name resolved to, on a new socket (kInProgress
-  // again, fd() changed). kFailed: no address left, fd() is -1 and last_error() says why.
+  // on a new socket. Once that socket is writable, connect_error() reads its SO_ERROR; when it
+  // is not 0 the caller stops watching the socket and calls next_address(error), which closes
+  // it and connects to the next address the name resolved to (kInProgress, fd() changed) or
+  // gives up (kFailed: fd() is -1 and last_error() says why).
   Connect begin_connect();
-  Connect connect_writable();
-  const Json& last_error() const { return last_error_; }
+  int connect_error() const;
+  Connect next_address(int errnum);
+  const std::optional<ErrorInfo>& last_error() const { return last_error_; }
 
-  // {"target": ..., "fd": ..., "local": ..., "peer": ...}: the fields every line about this
-  // target starts with ("fd" only while it has one, addresses where the socket has them).
-  Json fields() const;
+  // The local and peer addresses of a socket target ("" where it has none).
+  std::string local() const;
+  std::string peer() const;
 
  private:
+  // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
+  int open_path();
   Connect connect_from(std::size_t index);
-  void fail(Json error);
+  void fail(ErrorInfo error);
 
   TargetSpec spec_;
   Events interest_;
@@ -85,19 +104,11 @@ class Target {
   UniqueFd owned_;  // empty for inherited descriptors
   int fd_ = -1;
   bool socket_ = false;
+  bool fifo_ = false;
   bool unlink_path_ = false;  // a unix-listen socket file seltool created
   std::vector<SocketAddress> addresses_;
   std::size_t next_address_ = 0;
-  Json last_error_;
+  std::optional<ErrorInfo> last_error_;
 };
-
-// Parses and opens every TARGET, with -e/--events `events` (0: each target's default).
-std::vector<std::unique_ptr<Target>> open_targets(const std::vector<std::string>& texts,
-                                                  Events events);
-
-// Registers `target`'s descriptor for `events`. What is refused because of the input (the same
-// descriptor twice; select: a descriptor >= FD_SETSIZE; epoll: a regular file) is a UsageError
-// naming the target.
-void register_target(Selector& selector, const Target& target, Events events, std::any data);
 
 }  // namespace seltool::cli

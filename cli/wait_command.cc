@@ -6,23 +6,22 @@
 
 #include <CLI/CLI.hpp>
 #include <cstring>
-#include <list>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/event_fields.h"
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
 #include "cli/observation.h"
-#include "cli/selector_option.h"
 #include "cli/stop_signals.h"
-#include "cli/targets.h"
+#include "cli/target_set.h"
 #include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr Duration kDefaultTimeout = std::chrono::seconds(30);
 constexpr Duration kDefaultInterval = std::chrono::milliseconds(500);
 
@@ -33,142 +32,105 @@ struct WaitOptions {
   std::vector<std::string> command;
 };
 
-// One target not ready yet.
-struct Pending {
-  std::unique_ptr<Target> target;
-  std::list<Pending>::iterator self;
-  bool connecting = false;
-  int attempts = 0;
-  std::optional<Clock::time_point> retry_at;  // a failed connect waiting for its next attempt
-};
+std::string seconds_text(Duration duration) {
+  std::ostringstream text;
+  text << std::chrono::duration<double>(duration).count() << 's';
+  return text.str();
+}
 
-class Wait {
+class Wait : public TargetPolicy {
  public:
-  Wait(const WaitOptions& options, std::vector<std::unique_ptr<Target>> targets,
-       std::unique_ptr<Selector> selector)
+  Wait(const WaitOptions& options, TargetSet& targets)
       : options_(options),
         interval_(options.interval.value_or(kDefaultInterval)),
-        output_(options.common.quiet),
-        selector_(std::move(selector)) {
-    for (auto& target : targets) {
-      pending_.emplace_back();
-      pending_.back().target = std::move(target);
-      pending_.back().self = std::prev(pending_.end());
-    }
-    // Registered before the first line: what the backend refuses is still a usage error.
-    for (Pending& p : pending_) {
-      if (!p.target->spec().connects()) {
-        register_target(*selector_, *p.target, p.target->interest(), &p);
-      }
-    }
-  }
+        // With -- COMMAND, stdout is the command's: no event lines (the failure line on
+        // stderr stays, unless -q).
+        output_(options.common.quiet || !options.command.empty()),
+        targets_(targets) {}
 
-  // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after
-  // SIGINT/SIGTERM stopped_by() names the signal.
+  // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after a stop
+  // signal stopped_by() names it.
   int run() {
-    const StopSignals stop(*selector_);
-    Json targets = Json::array();
-    for (const Pending& p : pending_) targets.push_back(p.target->spec().text);
+    Json listed = Json::array();
+    for (const TargetEntry& entry : targets_.entries()) {
+      Json fields = target_fields(*entry.target);
+      fields["events"] = event_names(entry.target->interest());
+      listed.push_back(std::move(fields));
+    }
     output_.event("start", Json{{"command", "wait"},
-                                {"selector", std::string(selector_->name())},
+                                {"selector", std::string(targets_.selector().name())},
                                 {"mode", options_.any ? "any" : "all"},
-                                {"targets", std::move(targets)}});
-    const Duration timeout = options_.common.timeout.value_or(kDefaultTimeout);
-    std::optional<Clock::time_point> deadline;
-    if (timeout > Duration::zero() && timeout < Selector::max_timeout) {
-      deadline = Clock::now() + timeout;
-    }
-    for (auto it = pending_.begin(); it != pending_.end();) {
-      Pending& p = *it++;  // advanced first: an immediate failure may be retried, never erased
-      if (p.target->spec().connects()) attempt(p);
-    }
-
-    for (;;) {
-      if (done()) return kExitOk;
-      if (stop.requested()) {
-        stopped_by_ = stop.last();
-        return kExitFailed;
-      }
-      Clock::time_point now = Clock::now();
-      if (deadline && now >= *deadline) return timed_out();
-      std::optional<Clock::time_point> wake = deadline;
-      for (const Pending& p : pending_) {
-        if (p.retry_at && (!wake || *p.retry_at < *wake)) wake = p.retry_at;
-      }
-      const ReadyList ready =
-          wake ? selector_->select(std::max(*wake - now, Clock::duration{})) : selector_->select();
-      for (const Ready& entry : ready) {
-        handle(*std::any_cast<Pending*>(entry.key.data), entry.events, entry.conditions);
-        if (done()) return kExitOk;
-      }
-      now = Clock::now();
-      for (Pending& p : pending_) {
-        if (p.retry_at && *p.retry_at <= now) attempt(p);
-      }
-    }
+                                {"targets", std::move(listed)}});
+    return targets_.run(*this);
   }
 
   int stopped_by() const { return stopped_by_; }
 
  private:
-  bool done() const { return pending_.empty() || (options_.any && ready_count_ > 0); }
+  bool done() const override { return targets_.empty() || (options_.any && ready_count_ > 0); }
+  int finish() override { return summary("ready", kExitOk); }
 
-  void attempt(Pending& p) {
-    p.retry_at.reset();
-    ++p.attempts;
-    p.connecting = true;
-    after_connect_step(p, p.target->begin_connect());
-  }
-
-  void handle(Pending& p, Events ready, Conditions conditions) {
-    if (options_.common.verbose) {
-      print_diagnostic("target '" + p.target->spec().text + "' (fd " +
-                       std::to_string(p.target->fd()) + "): " + std::string(selector_->name()) +
-                       " reported " + describe_backend_report(ready, conditions));
-    }
-    selector_->unregister(p.target->fd());
-    if (p.connecting) return after_connect_step(p, p.target->connect_writable());
-    Json fields = p.target->fields();
-    observe(*p.target, ready, ConsumeMode::kPeek).add_fields(fields);
+  void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
+    targets_.report_backend(entry, ready, conditions);
+    Json fields = target_fields(*entry.target);
+    add_observation(fields, observe(*entry.target, ready, ConsumeMode::kPeek));
     output_.event("ready", fields);
     ++ready_count_;
-    pending_.erase(p.self);
+    targets_.drop(entry);
   }
 
-  void after_connect_step(Pending& p, Target::Connect state) {
-    switch (state) {
-      case Target::Connect::kInProgress:
-        register_target(*selector_, *p.target, EVENT_WRITE, &p);
-        return;
-      case Target::Connect::kConnected:
-        // Now wait for what was asked: writable (connected) is reported at the next select().
-        p.connecting = false;
-        register_target(*selector_, *p.target, p.target->interest(), &p);
-        return;
-      case Target::Connect::kFailed: {
-        Json fields = p.target->fields();
-        fields["attempt"] = p.attempts;
-        fields["error"] = p.target->last_error();
-        fields["retry_in"] = std::chrono::duration<double>(interval_).count();
-        output_.event("attempt_failed", fields);
-        p.retry_at = Clock::now() + interval_;
-        return;
-      }
+  void on_attempt_failed(TargetEntry& entry) override {
+    Json fields = target_fields(*entry.target);
+    fields["attempt"] = entry.attempts;
+    fields["error"] = error_json(*entry.target->last_error());
+    fields["retry_in"] = std::chrono::duration<double>(interval_).count();
+    output_.event("attempt_failed", fields);
+    targets_.retry_after(entry, interval_);
+  }
+
+  int on_signal(int number) override {
+    stopped_by_ = number;
+    return summary("signal", kExitFailed);
+  }
+
+  int on_timeout() override {
+    Json pending = Json::array();
+    for (const TargetEntry& entry : targets_.entries())
+      pending.push_back(entry.target->spec().text);
+    output_.event("timeout", Json{{"pending", std::move(pending)}});
+    return summary("timeout", kExitTimeout);
+  }
+
+  // The summary line, and for anything but success one line on stderr for a person.
+  int summary(const char* reason, int exit_code) {
+    Json pending = Json::array();
+    std::string not_ready;
+    for (const TargetEntry& entry : targets_.entries()) {
+      Json fields{{"target", entry.target->spec().text}};
+      const std::optional<ErrorInfo>& error = entry.target->last_error();
+      if (error) fields["error"] = error_json(*error);
+      pending.push_back(std::move(fields));
+      if (!not_ready.empty()) not_ready += ", ";
+      not_ready += "'" + entry.target->spec().text + "' (" +
+                   (error ? error->code + ": " + error->message : "not ready") + ")";
     }
-  }
-
-  int timed_out() {
-    Json targets = Json::array();
-    for (const Pending& p : pending_) targets.push_back(p.target->spec().text);
-    output_.event("timeout", Json{{"pending", std::move(targets)}});
-    return kExitTimeout;
+    output_.event(
+        "summary",
+        Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", std::move(pending)}});
+    if (exit_code != kExitOk && !options_.common.quiet) {
+      const std::string why =
+          stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
+                      : "timed out after " +
+                            seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
+      print_diagnostic(why + "; not ready: " + not_ready);
+    }
+    return exit_code;
   }
 
   const WaitOptions& options_;
   const Duration interval_;
   const JsonLines output_;
-  std::unique_ptr<Selector> selector_;
-  std::list<Pending> pending_;  // stable: selector keys hold pointers to their entry
+  TargetSet& targets_;
   int ready_count_ = 0;
   int stopped_by_ = 0;  // the signal that ended run(), 0 if none
 };
@@ -190,17 +152,15 @@ int run_wait(const WaitOptions& options) {
   }
   int stopped_by = 0;
   {
-    auto targets = open_targets(options.common.targets, parse_events(options.common.events));
-    auto selector = open_selector(options.common.selector);
-    if (options.common.verbose) {
-      print_diagnostic("using the " + std::string(selector->name()) + " selector");
-    }
-    Wait wait(options, std::move(targets), std::move(selector));
+    TargetSetOptions set_options = target_set_options(options.common);
+    if (!set_options.timeout) set_options.timeout = kDefaultTimeout;
+    TargetSet targets(set_options);
+    Wait wait(options, targets);
     const int status = wait.run();
     stopped_by = wait.stopped_by();
     if (!stopped_by && (status != kExitOk || options.command.empty())) return status;
   }  // every descriptor seltool opened is closed (and unix-listen paths removed) before exec
-  // SIGINT/SIGTERM keep their default effect, once the unix-listen paths are removed.
+  // A stop signal keeps its default effect, once the unix-listen paths are removed.
   if (stopped_by) die_of_signal(stopped_by);
   return exec_command(options.command);
 }

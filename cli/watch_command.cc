@@ -8,24 +8,21 @@
 // (more bytes, end of stream, an error: see is_news) is reported; not ready any more means the
 // next readiness will be reported. Between rechecks seltool sleeps in select().
 #include <CLI/CLI.hpp>
-#include <list>
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/event_fields.h"
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
 #include "cli/number_option.h"
 #include "cli/observation.h"
-#include "cli/selector_option.h"
-#include "cli/stop_signals.h"
-#include "cli/targets.h"
-#include "cli/usage_error.h"
+#include "cli/target_set.h"
 
 namespace seltool::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr Duration kRecheckInterval = std::chrono::milliseconds(100);
 
 struct WatchOptions {
@@ -34,17 +31,7 @@ struct WatchOptions {
   bool once = false;
   bool consume = false;
   bool data = false;
-};
-
-// One target being watched.
-struct Watched {
-  std::unique_ptr<Target> target;
-  std::list<Watched>::iterator self;  // its place in the list, to drop it
-  bool connecting = false;
-  Events armed = 0;                 // registered with the selector now
-  Events parked = 0;                // reported, and left out of the selector until a recheck
-  Events rechecking = 0;            // parked interests re-armed for this recheck round
-  std::optional<Observation> last;  // the readiness seen last; nullopt: not ready
+  bool no_reopen = false;
 };
 
 // Whether `seen` tells more than `last` did: a new kind of readiness, a different byte count,
@@ -56,181 +43,138 @@ bool is_news(const Observation& seen, const std::optional<Observation>& last) {
   return (seen.events & EVENT_READ) != 0 && seen.bytes != last->bytes;
 }
 
-class Watch {
+class Watch : public TargetPolicy {
  public:
-  Watch(const WatchOptions& options, std::vector<std::unique_ptr<Target>> targets,
-        std::unique_ptr<Selector> selector)
+  Watch(const WatchOptions& options, TargetSet& targets)
       : options_(options),
         mode_(options.data      ? ConsumeMode::kKeepData
               : options.consume ? ConsumeMode::kDiscard
                                 : ConsumeMode::kPeek),
         count_(options.once ? 1 : options.count.value_or(0)),
         output_(options.common.quiet),
-        selector_(std::move(selector)) {
-    for (auto& target : targets) {
-      watched_.emplace_back();
-      watched_.back().target = std::move(target);
-      watched_.back().self = std::prev(watched_.end());
-    }
-    // Descriptors are registered before the first line: what the backend refuses is still a
-    // usage error with nothing on stdout.
-    for (Watched& w : watched_) {
-      if (!w.target->spec().connects()) arm(w, w.target->interest());
-    }
-  }
+        targets_(targets) {}
 
   int run() {
-    StopSignals stop(*selector_);
-    Json targets = Json::array();
-    for (const Watched& w : watched_) {
-      Json fields = w.target->fields();  // listeners add "local": where to connect
-      fields["events"] = event_names(w.target->interest());
-      targets.push_back(std::move(fields));
+    Json listed = Json::array();
+    for (const TargetEntry& entry : targets_.entries()) {
+      Json fields = target_fields(*entry.target);  // listeners add "local": where to connect
+      fields["events"] = event_names(entry.target->interest());
+      listed.push_back(std::move(fields));
     }
     output_.event("start", Json{{"command", "watch"},
-                                {"selector", std::string(selector_->name())},
-                                {"targets", std::move(targets)}});
-    for (auto it = watched_.begin(); it != watched_.end();) {
-      Watched& w = *it++;  // advanced first: a failed connect drops w
-      if (w.target->spec().connects()) {
-        w.connecting = true;
-        after_connect_step(w, w.target->begin_connect());
-      }
-    }
-
-    std::optional<Clock::time_point> deadline;
-    const std::optional<Duration>& timeout = options_.common.timeout;
-    if (timeout && *timeout > Duration::zero() && *timeout < Selector::max_timeout) {
-      deadline = Clock::now() + *timeout;
-    }
-    for (;;) {
-      if (count_ > 0 && ready_events_ >= count_) return finish("count", kExitOk);
-      if (watched_.empty()) {
-        return failed_ ? finish("failed", kExitFailed) : finish("closed", kExitOk);
-      }
-      if (stop.requested()) return finish("signal", kExitOk);
-      const Clock::time_point now = Clock::now();
-      if (deadline && now >= *deadline) return finish("timeout", kExitTimeout);
-
-      const bool recheck = next_recheck_ && now >= *next_recheck_;
-      if (recheck) start_recheck();
-      std::optional<Clock::time_point> wake = deadline;
-      if (next_recheck_ && (!wake || *next_recheck_ < *wake)) wake = next_recheck_;
-      const ReadyList ready = recheck ? selector_->select(0)
-                              : wake  ? selector_->select(*wake - now)
-                                      : selector_->select();
-      for (const Ready& entry : ready) {
-        handle(*std::any_cast<Watched*>(entry.key.data), entry.events, entry.conditions);
-        if (count_ > 0 && ready_events_ >= count_) break;
-      }
-      if (recheck) end_recheck();
-    }
+                                {"selector", std::string(targets_.selector().name())},
+                                {"targets", std::move(listed)}});
+    return targets_.run(*this);
   }
 
  private:
-  // Makes the selector watch `events` of `w` (none: unregistered).
-  void arm(Watched& w, Events events) {
-    if (events == w.armed) return;
-    const int fd = w.target->fd();
-    if (w.armed == 0) {
-      register_target(*selector_, *w.target, events, &w);
-    } else if (events == 0) {
-      selector_->unregister(fd);
-    } else {
-      selector_->modify(fd, events, &w);
-    }
-    w.armed = events;
-  }
+  // What watch remembers of a target between events.
+  struct Seen {
+    Events parked = 0;                // reported, and left out of the selector until a recheck
+    Events rechecking = 0;            // parked interests re-armed for this recheck round
+    std::optional<Observation> last;  // the readiness seen last; nullopt: not ready
+  };
 
-  void handle(Watched& w, Events ready, Conditions conditions) {
-    if (w.connecting) {
-      report_backend(w, ready, conditions);
-      arm(w, 0);  // a failed address is followed by the next on a new socket
-      after_connect_step(w, w.target->connect_writable());
-      return;
-    }
-    const Observation seen = observe(*w.target, ready | w.parked, mode_);
-    w.rechecking &= ~ready;
+  bool done() const override { return count_reached() || targets_.empty(); }
+  int finish() override {
+    if (count_reached()) return summary("count", kExitOk);
+    return failed_ ? summary("failed", kExitFailed) : summary("closed", kExitOk);
+  }
+  bool count_reached() const { return count_ > 0 && ready_events_ >= count_; }
+
+  int on_signal(int) override { return summary("signal", kExitOk); }
+  int on_timeout() override { return summary("timeout", kExitTimeout); }
+
+  void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
+    Seen& state = seen_[&entry];
+    const Observation seen = observe(*entry.target, ready | state.parked, mode_);
+    state.rechecking &= ~ready;
     const bool consumed =
         (seen.bytes.value_or(0) > 0 && mode_ != ConsumeMode::kPeek) || !seen.accepted_peer.empty();
-    if (consumed || is_news(seen, w.last)) {
-      report_backend(w, ready, conditions);
-      Json fields = w.target->fields();
-      seen.add_fields(fields);
+    if (consumed || is_news(seen, state.last)) {
+      targets_.report_backend(entry, ready, conditions);
+      Json fields = target_fields(*entry.target);
+      add_observation(fields, seen);
       output_.event("ready", fields);
       ++ready_events_;
     }
-    w.last = seen;
-    if (seen.is_final()) return drop(w);
+    state.last = seen;
+    if (seen.is_final()) return end_of(entry);
     Events park = ready;
     if (mode_ != ConsumeMode::kPeek) park &= ~EVENT_READ;  // reading changes the readiness
     if (park) {
-      w.parked |= park;
-      arm(w, w.target->interest() & ~w.parked);
+      state.parked |= park;
+      targets_.arm(entry, entry.target->interest() & ~state.parked);
       if (!next_recheck_) next_recheck_ = Clock::now() + kRecheckInterval;
     }
   }
 
-  // With -v: what the backend said, hangup/error/priority included (only with news, so that
-  // rechecks do not repeat it).
-  void report_backend(const Watched& w, Events ready, Conditions conditions) const {
-    if (!options_.common.verbose) return;
-    print_diagnostic("target '" + w.target->spec().text + "' (fd " +
-                     std::to_string(w.target->fd()) + "): " + std::string(selector_->name()) +
-                     " reported " + describe_backend_report(ready, conditions));
-  }
-
-  void after_connect_step(Watched& w, Target::Connect state) {
-    switch (state) {
-      case Target::Connect::kInProgress:
-        arm(w, EVENT_WRITE);
-        return;
-      case Target::Connect::kConnected:
-        w.connecting = false;
-        // With write interest the next select() reports the connection as writable.
-        if (!(w.target->interest() & EVENT_WRITE)) output_.event("connected", w.target->fields());
-        arm(w, w.target->interest());
-        return;
-      case Target::Connect::kFailed: {
-        Json fields = w.target->fields();
-        fields["error"] = w.target->last_error();
-        output_.event("error", fields);
-        failed_ = true;
-        drop(w);
-        return;
-      }
+  // With write interest the next select() reports the connection as writable.
+  void on_connected(TargetEntry& entry) override {
+    if (!(entry.target->interest() & EVENT_WRITE)) {
+      output_.event("connected", target_fields(*entry.target));
     }
   }
 
-  void start_recheck() {
+  void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
+
+  // A FIFO at its end waits for its next writer (as tail -F does), unless --no-reopen; any
+  // other target at its end, or failed, is dropped.
+  void end_of(TargetEntry& entry) {
+    const bool at_end = !seen_[&entry].last->error;
+    if (at_end && entry.target->can_reopen() && !options_.no_reopen) {
+      seen_.erase(&entry);
+      if (!targets_.reopen(entry)) fail(entry);
+      return;
+    }
+    drop(entry);
+  }
+
+  void fail(TargetEntry& entry) {
+    Json fields = target_fields(*entry.target);
+    fields["error"] = error_json(*entry.target->last_error());
+    output_.event("error", fields);
+    failed_ = true;
+    drop(entry);
+  }
+
+  void drop(TargetEntry& entry) {
+    seen_.erase(&entry);
+    targets_.drop(entry);
+  }
+
+  std::optional<Clock::time_point> next_timer() const override { return next_recheck_; }
+
+  // Re-arms the parked interests for one non-blocking select().
+  bool before_select(Clock::time_point now) override {
+    if (!next_recheck_ || now < *next_recheck_) return false;
     next_recheck_.reset();
-    for (Watched& w : watched_) {
-      if (!w.parked) continue;
-      w.rechecking = w.parked;
-      w.parked = 0;
-      arm(w, w.target->interest());
+    for (auto& [entry, state] : seen_) {
+      if (!state.parked) continue;
+      state.rechecking = state.parked;
+      state.parked = 0;
+      targets_.arm(*entry, entry->target->interest());
     }
+    rechecking_ = true;
+    return true;
   }
 
   // Interests re-armed for the recheck and not reported ready are not ready any more.
-  void end_recheck() {
-    for (Watched& w : watched_) {
-      if (!w.rechecking) continue;
-      if (w.last) {
-        w.last->events &= ~w.rechecking;
-        if (w.rechecking & EVENT_READ) w.last->bytes.reset();
-        if (!w.last->events) w.last.reset();
+  void after_select() override {
+    if (!rechecking_) return;
+    rechecking_ = false;
+    for (auto& [entry, state] : seen_) {
+      if (!state.rechecking) continue;
+      if (state.last) {
+        state.last->events &= ~state.rechecking;
+        if (state.rechecking & EVENT_READ) state.last->bytes.reset();
+        if (!state.last->events) state.last.reset();
       }
-      w.rechecking = 0;
+      state.rechecking = 0;
     }
   }
 
-  void drop(Watched& w) {
-    arm(w, 0);
-    watched_.erase(w.self);
-  }
-
-  int finish(const char* reason, int exit_code) {
+  int summary(const char* reason, int exit_code) {
     output_.event("summary", Json{{"reason", reason}, {"ready_events", ready_events_}});
     return exit_code;
   }
@@ -239,19 +183,18 @@ class Watch {
   const ConsumeMode mode_;
   const long count_;  // 0: no limit
   const JsonLines output_;
-  std::unique_ptr<Selector> selector_;
-  std::list<Watched> watched_;  // stable: selector keys hold pointers to their entry
+  TargetSet& targets_;
+  std::map<TargetEntry*, Seen> seen_;
   std::optional<Clock::time_point> next_recheck_;
+  bool rechecking_ = false;
   long ready_events_ = 0;
   bool failed_ = false;
 };
 
 int run_watch(const WatchOptions& options) {
-  auto targets = open_targets(options.common.targets, parse_events(options.common.events));
-  auto selector = open_selector(options.common.selector);
-  if (options.common.verbose)
-    print_diagnostic("using the " + std::string(selector->name()) + " selector");
-  return Watch(options, std::move(targets), std::move(selector)).run();
+  const TargetSetOptions set_options = target_set_options(options.common);
+  TargetSet targets(set_options);
+  return Watch(options, targets).run();
 }
 
 }  // namespace
@@ -272,6 +215,9 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   command->add_flag("--consume", options->consume,
                     "read and discard available data of readable stream targets, report bytes");
   command->add_flag("--data", options->data, "like --consume, and put the data into the event");
+  command->add_flag("--no-reopen", options->no_reopen,
+                    "end a FIFO target at its first end of stream (default: wait for the next "
+                    "writer, like tail -F)");
   command->callback(
       [options, &invocation] { invocation.run = [options] { return run_watch(*options); }; });
 }

@@ -54,6 +54,10 @@ class EpollSelector final : public Selector {
     ::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
   }
 
+  // EPERM: the file has no poll support in the kernel, so it never blocks (regular files,
+  // /dev/null, ...).
+  bool refuses_never_blocking(int error) const noexcept override { return error == EPERM; }
+
   void wait(std::optional<std::chrono::nanoseconds> timeout) override {
     // Room for every registered descriptor and the wakeup channel: one call returns all.
     if (events_.size() < registered_count() + 1) events_.resize(registered_count() + 1);

@@ -96,6 +96,11 @@ class KqueueSelector final : public Selector {
     remove_filters(fd, events);
   }
 
+  // The files refused at registration (see the top of this file) never block.
+  bool refuses_never_blocking(int error) const noexcept override {
+    return error == EINVAL || error == ENODEV;
+  }
+
   void wait(std::optional<std::chrono::nanoseconds> timeout) override {
     // Room for both filters of every descriptor and the wakeup channel. Never 0 events:
     // kevent() would then ignore the timeout and return at once (bpo-29255).

@@ -2,7 +2,9 @@
 // table, resolving file objects, the contract's checks and their order, the select() timeout
 // loop, and the result buffer. Backends only talk to their kernel object.
 #include <cmath>
+#include <cstdint>
 #include <string>
+#include <system_error>
 
 #include "lib/selectors.h"
 #include "lib/waker.h"
@@ -15,6 +17,10 @@ struct Selector::Slot {
   std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
   std::uint32_t ready_round = 0;     // the select() round that last reported this descriptor
   std::uint32_t ready_index = 0;     // and where its entry is in ready_
+  // Where the descriptor is in always_ready_fds_, or kNotAlwaysReady when the kernel watches it.
+  std::uint32_t always_ready_index = kNotAlwaysReady;
+  static constexpr std::uint32_t kNotAlwaysReady = UINT32_MAX;
+  bool always_ready() const noexcept { return always_ready_index != kNotAlwaysReady; }
 };
 
 selector_closed::selector_closed() : std::logic_error("Selector is closed") {}
@@ -94,17 +100,23 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   // The backend first: it refuses descriptor numbers that cannot be open (EBADF, FD_SETSIZE)
   // before the descriptor-indexed table grows to their size.
   const bool grows = std::size_t(fd) >= slots_.size();
-  add_to_kernel(fd, events, token_of(fd, grows ? 0 : slots_[fd].generation));
-  if (grows) {
-    try {
-      slots_.resize(std::size_t(fd) + 1);
-    } catch (...) {
-      remove_from_kernel(fd, events);
-      throw;
-    }
+  bool always_ready = false;
+  try {
+    add_to_kernel(fd, events, token_of(fd, grows ? 0 : slots_[fd].generation));
+  } catch (const std::system_error& error) {
+    if (!accept_always_ready_ || !refuses_never_blocking(error.code().value())) throw;
+    always_ready = true;
+  }
+  try {
+    if (grows) slots_.resize(std::size_t(fd) + 1);
+    if (always_ready) always_ready_fds_.push_back(fd);
+  } catch (...) {
+    if (!always_ready) remove_from_kernel(fd, events);
+    throw;
   }
   Slot& slot = slots_[fd];
   slot.key = std::move(key);
+  if (always_ready) slot.always_ready_index = std::uint32_t(always_ready_fds_.size() - 1);
   ++registered_;
   return *slot.key;
 }
@@ -118,7 +130,11 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_keys_.reserve(retired_keys_.size() + 1);
   SelectorKey removed = in_use ? SelectorKey(*slot.key) : SelectorKey(std::move(*slot.key));
-  remove_from_kernel(removed.fd, removed.events);
+  if (slot.always_ready()) {
+    forget_always_ready(slot);
+  } else {
+    remove_from_kernel(removed.fd, removed.events);
+  }
   if (in_use) {
     retired_keys_.push_back(std::move(slot.key));
   } else {
@@ -137,7 +153,8 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_data_.reserve(retired_data_.size() + 1);  // may throw: before any change
   if (events != key.events) {
-    modify_in_kernel(key.fd, key.events, events, token_of(key.fd, slot.generation));
+    if (!slot.always_ready())
+      modify_in_kernel(key.fd, key.events, events, token_of(key.fd, slot.generation));
     key.events = events;
   }
   if (in_use) retired_data_.push_back(std::move(key.data));  // may be the running callback
@@ -160,6 +177,19 @@ std::optional<int> Selector::fileno() const {
   return kernel_fd();
 }
 
+void Selector::accept_always_ready_files(bool enable) {
+  check_open();
+  accept_always_ready_ = enable;
+}
+
+void Selector::forget_always_ready(Slot& slot) noexcept {
+  const std::uint32_t at = slot.always_ready_index;
+  always_ready_fds_[at] = always_ready_fds_.back();
+  slots_[always_ready_fds_[at]].always_ready_index = at;
+  always_ready_fds_.pop_back();
+  slot.always_ready_index = Slot::kNotAlwaysReady;
+}
+
 std::uint64_t Selector::registration_token(int fd) const noexcept {
   return token_of(fd, slots_[fd].generation);
 }
@@ -178,6 +208,7 @@ void Selector::close() noexcept {
   slots_.clear();
   slots_.shrink_to_fit();
   registered_ = 0;
+  always_ready_fds_ = {};
   ready_.clear();
   // The wakeup channel lives until destruction: another thread may still call wakeup().
 }
@@ -210,6 +241,11 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
 
   constexpr std::chrono::nanoseconds zero(0);
   if (timeout && *timeout < zero) *timeout = zero;
+  // Descriptors that are always ready are ready now: the kernel is only polled.
+  if (!always_ready_fds_.empty()) {
+    timeout = zero;
+    for (const int fd : always_ready_fds_) record(slots_[fd], fd, slots_[fd].key->events, 0);
+  }
   may_block_ = !timeout || *timeout > zero;
   // The clock is read only for a positive timeout, and after that only when a wait comes
   // back with nothing: select(0) and a wait that finds events cost no clock reads.

@@ -372,6 +372,18 @@ class Selector {
   void close() noexcept;
   bool closed() const noexcept { return closed_; }
 
+  // Deviation (opt-in; Python's behaviour stays the default): descriptors that can never
+  // block are accepted even where the backend's kernel refuses them (epoll: EPERM for regular
+  // files, /dev/null and other files without readiness notification; kqueue: EINVAL/ENODEV
+  // for such files). POSIX says they are always ready, and select and poll report them so;
+  // with this policy every backend does: each select() reports such a key ready for all its
+  // events with conditions 0, and then does not block. The keys behave like any other
+  // (get_key, modify, unregister, get_map). Affects later registrations only; keys accepted
+  // this way stay so until unregistered. kqueue watches regular files itself (readable until
+  // the end of the file), so only the files it refuses are always ready there.
+  // Throws selector_closed.
+  void accept_always_ready_files(bool enable = true);
+
   // Python's get_key(). Throws selector_closed; not_registered; std::invalid_argument.
   const SelectorKey& get_key(FileObject fileobj) const;
 
@@ -402,6 +414,9 @@ class Selector {
   virtual void wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
   // Closes the kernel object, if any.
   virtual void close_kernel() noexcept {}
+  // True when add_to_kernel() failing with `error` means the descriptor has no readiness
+  // notification because it can never block (see accept_always_ready_files()).
+  virtual bool refuses_never_blocking(int /*error*/) const noexcept { return false; }
   virtual std::optional<int> kernel_fd() const noexcept { return std::nullopt; }
 
   // ---- What the shared part offers backends ----
@@ -438,9 +453,14 @@ class Selector {
   bool note_wakeup(int fd) noexcept;
   // Adds `fd`'s readiness to this select()'s result, merging reports of one descriptor.
   void record(Slot& slot, int fd, Events events, Conditions conditions);
+  // Takes an always-ready key's descriptor out of always_ready_fds_.
+  void forget_always_ready(Slot& slot) noexcept;
 
   std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
   std::size_t registered_ = 0;
+  // Keys accepted by accept_always_ready_files() that the kernel does not watch.
+  std::vector<int> always_ready_fds_;
+  bool accept_always_ready_ = false;
   std::vector<ReadyList::Entry> ready_;
   std::uint32_t round_ = 0;  // numbers select() calls, to merge reports per descriptor
   bool woken_ = false;

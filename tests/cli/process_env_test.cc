@@ -88,7 +88,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
     subject.traffic = [path = subject.files[0]] {
       try {
         UniqueFd client = connect_unix(path);
-        send_all(client.get(), "x");
+        write_all(client.get(), "x");
         recv_exact(client.get(), 1, 2s);
       } catch (const std::exception&) {
         std::this_thread::sleep_for(10ms);  // not listening yet, or already stopped
@@ -267,7 +267,7 @@ TEST(ProcessEnv, EchoServesWhileItsLogReaderStalls) {
   // About 150 bytes per line, two lines per client: well past the pipe and the log buffer.
   for (int i = 0; i < 600; ++i) {
     UniqueFd client = connect_unix(subject.files[0]);
-    send_all(client.get(), "ping");
+    write_all(client.get(), "ping");
     ASSERT_EQ(recv_exact(client.get(), 4, 5s), "ping") << "client " << i << " not served";
   }
   EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.6 * seconds_since(started) + 0.5);

@@ -1,12 +1,9 @@
 #include "tests/cli/seltool_process.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,12 +20,6 @@ using Clock = std::chrono::steady_clock;
 std::string seltool_path() {
   return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
          "/cli/seltool";
-}
-
-Pipe make_pipe() {
-  int ends[2];
-  if (::pipe2(ends, O_CLOEXEC) != 0) ADD_FAILURE() << "pipe2 failed";
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
 }
 
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
@@ -189,28 +180,6 @@ std::vector<Json> parse_lines(const std::string& out) {
   }
   return lines;
 }
-
-UniqueFd listen_tcp(int port) {
-  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  const int on = 1;
-  ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(std::uint16_t(port));
-  EXPECT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  EXPECT_EQ(::listen(listener.get(), 16), 0);
-  return listener;
-}
-
-int local_port(int fd) {
-  sockaddr_in address{};
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(address.sin_port);
-}
-
-int free_tcp_port() { return local_port(listen_tcp(0).get()); }
 
 TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {
   EXPECT_NE(::mkdtemp(path_.data()), nullptr);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "lib/unique_fd.h"
+#include "tests/support/descriptors.h"
 
 namespace seltool::testing {
 
@@ -26,13 +27,6 @@ inline const std::vector<std::string> kLinuxBackends = {"select", "poll", "epoll
 
 // Path of the seltool binary in the test's runfiles.
 std::string seltool_path();
-
-// A pipe whose ends are close-on-exec (so only the descriptors passed on purpose reach seltool).
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-Pipe make_pipe();
 
 struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
@@ -101,11 +95,6 @@ Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& opt
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
 
-// A loopback TCP port that was free a moment ago.
-int free_tcp_port();
-// A listening TCP socket on 127.0.0.1:port (port 0: any), and its port.
-UniqueFd listen_tcp(int port);
-int local_port(int fd);
 // A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
 // with what it contains when the test ends.
 class TempDir {

@@ -28,12 +28,17 @@ TEST_P(Wait, ReadyDescriptorExitsZeroAtOnce) {
   const Result result = run_seltool(wait({"3"}), passing({{3, pipe.read_end.get()}}));
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const std::vector<Json> lines = parse_lines(result.out);
-  ASSERT_EQ(lines.size(), 2u) << result.out;
+  ASSERT_EQ(lines.size(), 3u) << result.out;
   EXPECT_EQ(lines[0]["event"], "start");
   EXPECT_EQ(lines[0]["mode"], "all");
+  EXPECT_EQ(lines[0]["targets"], Json::parse(R"([{"target":"3","fd":3,"events":["read"]}])"));
   EXPECT_EQ(lines[1]["event"], "ready");
   EXPECT_EQ(lines[1]["events"], Json({"read"}));
   EXPECT_EQ(lines[1]["bytes"], 1);
+  EXPECT_EQ(lines[2]["event"], "summary");
+  EXPECT_EQ(lines[2]["reason"], "ready");
+  EXPECT_EQ(lines[2]["ready_targets"], 1);
+  EXPECT_EQ(lines[2]["pending"], Json::array());
 }
 
 TEST_P(Wait, PipeBecomingReadableLaterEndsTheWait) {
@@ -49,14 +54,28 @@ TEST_P(Wait, RetriesRefusedConnectsUntilTheListenerAppears) {
   const int port = free_tcp_port();
   const std::string target = "127.0.0.1:" + std::to_string(port);
   SeltoolProcess seltool(wait({"-i", "100ms", "-t", "20", target}));
-  std::this_thread::sleep_for(500ms);
+  // "t" counts from seltool's start, which is before its "start" line: the listener appears
+  // at least 500 ms after that line is read, and after two refused attempts.
+  const std::optional<Json> start = seltool.read_event();
+  ASSERT_TRUE(start);
+  EXPECT_EQ((*start)["event"], "start");
+  const auto start_read = std::chrono::steady_clock::now();
+  std::vector<Json> lines;
+  while (lines.size() < 2) {
+    const std::optional<Json> line = seltool.read_event();
+    ASSERT_TRUE(line) << "no refused attempt reported";
+    lines.push_back(*line);
+  }
+  std::this_thread::sleep_until(start_read + 500ms);
   UniqueFd listener = listen_tcp(port);
   ASSERT_EQ(seltool.wait_exit(), 0);
 
-  const std::vector<Json> lines = parse_lines(seltool.rest_of_stdout());
-  ASSERT_GE(lines.size(), 4u) << "start, at least two failed attempts, ready";
+  for (Json& line : parse_lines(seltool.rest_of_stdout())) lines.push_back(std::move(line));
+  ASSERT_GE(lines.size(), 4u) << "at least two failed attempts, ready, summary";
+  EXPECT_EQ(lines.back()["event"], "summary");
+  lines.pop_back();
   int attempt = 0;
-  for (std::size_t i = 1; i + 1 < lines.size(); ++i) {
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i) {
     EXPECT_EQ(lines[i]["event"], "attempt_failed");
     EXPECT_EQ(lines[i]["target"], target);
     EXPECT_EQ(lines[i]["attempt"], ++attempt);
@@ -66,7 +85,7 @@ TEST_P(Wait, RetriesRefusedConnectsUntilTheListenerAppears) {
   EXPECT_EQ(ready["event"], "ready");
   EXPECT_EQ(ready["events"], Json({"write"}));
   EXPECT_EQ(ready["peer"], target);
-  EXPECT_GE(ready["t"].get<double>(), 0.5);
+  EXPECT_GE(ready["t"].get<double>() - (*start)["t"].get<double>(), 0.5);
 }
 
 TEST_P(Wait, UnixSocketAppearingLaterEndsTheWait) {
@@ -120,10 +139,47 @@ TEST_P(Wait, TimeoutExits124AndDoesNotRunTheCommand) {
   EXPECT_GE(result.seconds, 0.4);
   EXPECT_LT(result.seconds, 10.0);
   EXPECT_NE(::access(marker.c_str(), F_OK), 0) << "the command must not run after a timeout";
+  EXPECT_EQ(result.out, "") << "with -- COMMAND, stdout is the command's";
+  EXPECT_EQ(result.err, "seltool: timed out after 0.4s; not ready: '" + target +
+                            "' (ECONNREFUSED: Connection refused)\n");
+}
+
+TEST_P(Wait, TimeoutEndsWithTimeoutAndSummaryLines) {
+  const std::string target = "127.0.0.1:" + std::to_string(free_tcp_port());
+  const Result result = run_seltool(wait({"-t", "300ms", "-i", "100ms", target}));
+  EXPECT_EQ(result.exit_code, 124) << result.err;
   const std::vector<Json> lines = parse_lines(result.out);
-  ASSERT_FALSE(lines.empty());
-  EXPECT_EQ(lines.back()["event"], "timeout");
-  EXPECT_EQ(lines.back()["pending"], Json({target}));
+  ASSERT_GE(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[lines.size() - 2]["event"], "timeout");
+  EXPECT_EQ(lines[lines.size() - 2]["pending"], Json({target}));
+  const Json& summary = lines.back();
+  EXPECT_EQ(summary["event"], "summary");
+  EXPECT_EQ(summary["reason"], "timeout");
+  EXPECT_EQ(summary["ready_targets"], 0);
+  ASSERT_EQ(summary["pending"].size(), 1u);
+  EXPECT_EQ(summary["pending"][0]["target"], target);
+  EXPECT_EQ(summary["pending"][0]["error"]["code"], "ECONNREFUSED");
+  EXPECT_NE(result.err.find("timed out after 0.3s; not ready: '" + target + "'"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_P(Wait, QuietSilencesTheFailureLine) {
+  const std::string target = "127.0.0.1:" + std::to_string(free_tcp_port());
+  const Result result = run_seltool(wait({"-q", "-t", "200ms", target}));
+  EXPECT_EQ(result.exit_code, 124);
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, "");
+}
+
+TEST_P(Wait, NothingOfSeltoolReachesTheCommandsStdout) {
+  Pipe pipe = make_pipe();
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
+  const Result result =
+      run_seltool(wait({"3", "--", "echo", "app"}), passing({{3, pipe.read_end.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "app\n");
+  EXPECT_EQ(result.err, "");
 }
 
 TEST_P(Wait, AnyNeedsOneTargetAllNeedsEvery) {
@@ -136,9 +192,11 @@ TEST_P(Wait, AnyNeedsOneTargetAllNeedsEvery) {
   const Result all = run_seltool(wait({"-t", "300ms", "3", "4"}), both);
   EXPECT_EQ(all.exit_code, 124) << all.err;
   const std::vector<Json> lines = parse_lines(all.out);
-  ASSERT_EQ(lines.size(), 3u) << all.out;
+  ASSERT_EQ(lines.size(), 4u) << all.out;
   EXPECT_EQ(lines[1]["target"], "3");
   EXPECT_EQ(lines[2]["pending"], Json({"4"}));
+  EXPECT_EQ(lines[3]["pending"], Json::parse(R"([{"target":"4"}])"));
+  EXPECT_EQ(all.err, "seltool: timed out after 0.3s; not ready: '4' (not ready)\n");
 }
 
 // A duration with more digits than a double can hold is "no limit", not a crash (it aborted

@@ -16,24 +16,10 @@
 namespace seltool::testing {
 namespace {
 
-void write_all(int fd, const std::string& bytes) {
-  ASSERT_EQ(::write(fd, bytes.data(), bytes.size()), ssize_t(bytes.size()));
-}
-
 std::string drain(int fd, std::size_t count) {
   std::string bytes(count, '\0');
   EXPECT_EQ(::read(fd, bytes.data(), count), ssize_t(count));
   return bytes;
-}
-
-UniqueFd connect_tcp(int port) {
-  UniqueFd client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(std::uint16_t(port));
-  EXPECT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  return client;
 }
 
 class Watch : public ::testing::TestWithParam<std::string> {
@@ -317,11 +303,7 @@ TEST_P(Watch, FifoWithAnEscapedNameAndUnixListener) {
   EXPECT_EQ((*from_fifo)["target"], fifo);
   EXPECT_EQ((*from_fifo)["bytes"], 2);
 
-  UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  socket_path.copy(address.sun_path, sizeof address.sun_path - 1);
-  ASSERT_EQ(::connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  UniqueFd client = connect_unix(socket_path);
   const std::optional<Json> from_listener = seltool.read_event();
   ASSERT_TRUE(from_listener);
   EXPECT_EQ((*from_listener)["target"], "unix-listen:" + socket_path);

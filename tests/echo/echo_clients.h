@@ -27,11 +27,7 @@ double cpu_seconds_of(pid_t pid);
 // Resident memory of a running process, from /proc/PID/status.
 long rss_kib_of(pid_t pid);
 
-// A blocking TCP connection to 127.0.0.1:port (close-on-exec, TCP_NODELAY).
-UniqueFd connect_to(int port);
-UniqueFd connect_unix(const std::string& path);
 void set_nonblocking(int fd);
-void send_all(int fd, const std::string& data);
 // Reads exactly `size` bytes unless EOF or `timeout` comes first.
 std::string recv_exact(int fd, std::size_t size, std::chrono::milliseconds timeout = 10s);
 // Reads until EOF (or `timeout`); `eof` tells which.

@@ -1,6 +1,4 @@
 // Runs the README's example server and checks that it echoes, as the Python original does.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -11,6 +9,7 @@
 
 #include "gtest/gtest.h"
 #include "lib/unique_fd.h"
+#include "tests/support/descriptors.h"
 
 namespace {
 
@@ -21,20 +20,8 @@ std::string example_path() {
          "/examples/echo_example";
 }
 
-// A loopback port that was free a moment ago.
-int free_port() {
-  UniqueFd probe(socket(AF_INET, SOCK_STREAM, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(probe.get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address), &length);
-  return ntohs(address.sin_port);
-}
-
 TEST(EchoExample, EchoesWhatAClientSends) {
-  const int port = free_port();
+  const int port = seltool::testing::free_tcp_port();
   int output[2];
   ASSERT_EQ(pipe(output), 0);
   const pid_t child = fork();
@@ -56,13 +43,8 @@ TEST(EchoExample, EchoesWhatAClientSends) {
   // Two clients one after the other: the first one's close runs the example's unregister
   // path (its callback unregisters its own key), and the server must still serve the second.
   for (const std::string message : {"hello, selectors", "and again"}) {
-    UniqueFd client(socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(port);
-    ASSERT_EQ(connect(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(send(client.get(), message.data(), message.size(), 0), ssize_t(message.size()));
+    UniqueFd client = seltool::testing::connect_tcp(port);
+    seltool::testing::write_all(client.get(), message);
     std::string echoed(message.size(), '\0');
     size_t received = 0;
     while (received < echoed.size()) {

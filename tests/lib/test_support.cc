@@ -13,15 +13,6 @@
 
 namespace seltool::testing {
 
-void write_all(int fd, std::string_view bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n == -1 && errno == EINTR) continue;
-    ASSERT_GT(n, 0) << "write to descriptor " << fd << ": " << std::strerror(errno);
-    bytes.remove_prefix(std::size_t(n));
-  }
-}
-
 void Socket::send(std::string_view bytes) const { write_all(fileno(), bytes); }
 
 std::string Socket::recv(std::size_t max_bytes) const {
@@ -41,12 +32,6 @@ SocketPair make_socketpair() {
     throw std::system_error(errno, std::generic_category(), "socketpair");
   }
   return SocketPair{Socket(ends[0]), Socket(ends[1])};
-}
-
-Pipe make_pipe() {
-  int ends[2];
-  if (::pipe(ends) == -1) throw std::system_error(errno, std::generic_category(), "pipe");
-  return Pipe{UniqueFd(ends[0]), UniqueFd(ends[1])};
 }
 
 UniqueFd make_temp_file() {

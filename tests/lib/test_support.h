@@ -17,6 +17,7 @@
 
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
+#include "tests/support/descriptors.h"
 
 namespace seltool::testing {
 
@@ -42,16 +43,6 @@ struct SocketPair {
   Socket second;
 };
 SocketPair make_socketpair();
-
-// A pipe(2): read_end becomes readable when something is written into write_end.
-struct Pipe {
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-Pipe make_pipe();
-
-// Writes all of `bytes` to `fd`; fails the test on error.
-void write_all(int fd, std::string_view bytes);
 
 // A regular file, already unlinked (mkstemp in TMPDIR), open for reading and writing.
 UniqueFd make_temp_file();

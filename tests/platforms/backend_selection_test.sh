@@ -1,74 +1,130 @@
 #!/bin/bash
-# Proves which selector sources each OS compiles: for every platform() in //platforms it runs
-# `bazel cquery --config=xplat_<os>` on //lib:selectors (analysis only, nothing is compiled)
-# and compares the backend sources chosen with what the OS must get. One JUnit test case per
-# OS goes to $XML_OUTPUT_FILE.
+# Proves which selector sources each OS compiles, and that the OS mapping itself is Bazel's:
+#  - one case per OS: `bazel cquery --config=xplat_<os>` on //lib:selectors (analysis only,
+#    nothing is compiled) must choose exactly the backend sources that OS must get;
+#  - "host": the same with no flag at all, i.e. the platform Bazel detected for this machine;
+#  - "generic_posix" and "kqueue_emulated": the Linux configurations of the same names;
+#  - "bazel_host_detection": for every OS Bazel 4 detects, //platforms:<os> and
+#    //platforms:is_<os> must use the very constraint value Bazel's host detection gives that
+#    OS (read from the running Bazel's server jar by BazelHostOs.java), so that a wrong
+#    mapping (macOS as @platforms//os:ios, say) fails here even if lib/BUILD agrees with it.
+# One JUnit test case each goes to $XML_OUTPUT_FILE.
 #
 # It runs a nested Bazel on the source workspace (found through this script's runfiles
 # symlink), with its own output root under $TEST_TMPDIR so it never touches the outer
 # server's lock or output base, and shuts it down at the end.
 set -uo pipefail
 
+_POSIX="poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc"
 # The backend-specific sources of lib/ (shared files such as selector.cc are left out).
 expected() {
   case $1 in
-    linux) echo "compiled_backends_linux.cc epoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
-    macos | freebsd | openbsd | netbsd | dragonfly)
-      echo "compiled_backends_bsd.cc kqueue_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
-    solaris | illumos)
-      echo "compiled_backends_solaris.cc devpoll_selector.cc poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc" ;;
+    host | linux | android) echo "compiled_backends_linux.cc epoll_selector.cc $_POSIX" ;;
+    macos | ios | freebsd | openbsd | netbsd | dragonfly | kqueue_emulated)
+      echo "compiled_backends_bsd.cc kqueue_selector.cc $_POSIX" ;;
+    solaris | illumos) echo "compiled_backends_solaris.cc devpoll_selector.cc $_POSIX" ;;
+    qnx | unknown_posix | generic_posix) echo "compiled_backends_posix.cc $_POSIX" ;;
     windows)
       echo "compiled_backends_windows.cc select_selector_windows.cc unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
   esac
 }
-OSES=(linux macos freebsd openbsd netbsd dragonfly solaris illumos windows)
+flags_for() {
+  case $1 in
+    host) ;;
+    generic_posix | kqueue_emulated) echo "--config=$1" ;;
+    *) echo "--config=xplat_$1" ;;
+  esac
+}
+CASES=(host linux android macos ios freebsd openbsd netbsd dragonfly solaris illumos qnx
+  unknown_posix windows generic_posix kqueue_emulated)
 SHARED_SOURCES=" registry.cc selector.cc "
+# Our platform names for the OS names of Bazel's host detection (com.google...util.OS).
+declare -A OUR_NAME=([linux]=linux [osx]=macos [freebsd]=freebsd [openbsd]=openbsd [windows]=windows)
 
 script=$(readlink -f "${BASH_SOURCE[0]}")
-workspace=$(cd "$(dirname "$script")/../.." && pwd)
+here=$(dirname "$script")
+workspace=$(cd "$here/../.." && pwd)
 if [[ ! -f $workspace/WORKSPACE || ! -f $workspace/platforms/BUILD ]]; then
   echo "cannot find the source workspace (resolved $script)" >&2
   exit 1
 fi
 
 root=${TEST_TMPDIR:-$(mktemp -d)}/bazel_root
+logs=${TEST_TMPDIR:-/tmp}
 bazel_cmd=(bazel "--output_user_root=$root" --max_idle_secs=120)
 trap '(cd "$workspace" && "${bazel_cmd[@]}" shutdown) >/dev/null 2>&1' EXIT
+nested() { (cd "$workspace" && "${bazel_cmd[@]}" "$@"); }
 
 xml_cases=""
 failures=0
-for os in "${OSES[@]}"; do
-  log="${TEST_TMPDIR:-/tmp}/cquery_$os.log"
+count=0
+record() { # record NAME MESSAGE (empty message: passed)
+  count=$((count + 1))
+  if [[ -z $2 ]]; then
+    xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$1\"/>"$'\n'
+    return
+  fi
+  echo "FAIL $1: $2"
+  failures=$((failures + 1))
+  local escaped
+  escaped=$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$2")
+  xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$1\"><failure message=\"$escaped\"/></testcase>"$'\n'
+}
+
+for case in "${CASES[@]}"; do
+  log="$logs/cquery_$case.log"
   # --symlink_prefix=/ : create no convenience links in the source tree.
-  labels=$(cd "$workspace" && "${bazel_cmd[@]}" cquery --config="xplat_$os" --symlink_prefix=/ \
-    --output=label 'kind("source file", deps(//lib:selectors))' 2>"$log")
+  # shellcheck disable=SC2046  # flags_for prints zero or one word
+  labels=$(nested cquery $(flags_for "$case") --symlink_prefix=/ --output=label \
+    'kind("source file", deps(//lib:selectors))' 2>"$log")
   rc=$?
   got=$(sed -n 's#^//lib:\([^ ]*\.cc\) .*#\1#p' <<<"$labels" | sort |
     while read -r file; do [[ $SHARED_SOURCES == *" $file "* ]] || echo "$file"; done | xargs)
-  want=$(expected "$os")
+  want=$(xargs -n1 <<<"$(expected "$case")" | sort | xargs)
+  message=""
   if ((rc != 0)); then
-    message="bazel cquery --config=xplat_$os failed (exit $rc): $(tail -5 "$log")"
+    message="bazel cquery $(flags_for "$case") failed (exit $rc): $(tail -5 "$log")"
   elif [[ $got != "$want" ]]; then
-    message="$os compiles [$got], expected [$want]"
+    message="compiles [$got], expected [$want]"
   else
-    message=""
+    echo "PASS $case: $got"
   fi
-  if [[ -z $message ]]; then
-    echo "PASS $os: $got"
-    xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$os\"/>"$'\n'
-  else
-    echo "FAIL $message"
-    failures=$((failures + 1))
-    escaped=$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$message")
-    xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$os\"><failure message=\"$escaped\"/></testcase>"$'\n'
-  fi
+  record "$case" "$message"
 done
+
+# Bazel's host detection against //platforms.
+message=""
+install_base=$(nested info install_base 2>"$logs/info.log")
+detected=$(java -cp "$install_base/A-server.jar" "$here/BazelHostOs.java" 2>"$logs/java.log")
+if [[ -z $detected ]]; then
+  message="could not read Bazel's host detection table: $(tail -3 "$logs/java.log" "$logs/info.log")"
+else
+  definitions=$(nested query --output=build 'kind("platform|config_setting", //platforms:all)' \
+    2>"$logs/query.log")
+  while read -r bazel_os constraint; do
+    ours=${OUR_NAME[$bazel_os]:-}
+    if [[ -z $ours ]]; then
+      message+="Bazel detects '$bazel_os', which this test does not map to a platform; "
+      continue
+    fi
+    for target in "$ours" "is_$ours"; do
+      # The constraint_values line of that rule in `bazel query --output=build`.
+      values=$(awk -v name="  name = \"$target\"," '$0 == name {found = 1}
+        found && /constraint_values/ {print; exit}' <<<"$definitions")
+      if [[ $values != *"\"$constraint\""* ]]; then
+        message+="//platforms:$target has [${values#*= }], but Bazel's host detection gives $bazel_os hosts $constraint; "
+      fi
+    done
+  done <<<"$detected"
+  [[ -z $message ]] && echo "PASS bazel_host_detection: $(xargs <<<"$detected")"
+fi
+record bazel_host_detection "$message"
 
 if [[ -n ${XML_OUTPUT_FILE:-} ]]; then
   cat >"$XML_OUTPUT_FILE" <<XML
 <?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="${#OSES[@]}" failures="$failures">
-  <testsuite name="BackendSelection" tests="${#OSES[@]}" failures="$failures">
+<testsuites tests="$count" failures="$failures">
+  <testsuite name="BackendSelection" tests="$count" failures="$failures">
 $xml_cases  </testsuite>
 </testsuites>
 XML

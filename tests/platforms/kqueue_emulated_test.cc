@@ -126,6 +126,30 @@ TEST(KqueueEmulated, RefusedDescriptorFailsAtRegisterWithNothingRegistered) {
   EXPECT_EQ(knotes(*selector), 0);
 }
 
+TEST(KqueueEmulated, RefusedDescriptorIsAlwaysReadyWhenThePolicyIsOn) {
+  auto selector = make_kqueue_selector();
+  selector->accept_always_ready_files();
+  UniqueFd dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  ASSERT_TRUE(dev_null);
+  Pipe idle = make_pipe();
+  selector->register_file(idle.read, EVENT_READ);
+  selector->register_file(dev_null, EVENT_READ | EVENT_WRITE);
+  EXPECT_EQ(knotes(*selector), 1) << "the kernel does not watch /dev/null";
+  const auto start = Clock::now();
+  auto ready = selector->select(60);
+  EXPECT_LT(seconds_since(start), 30.0);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).key.fd, dev_null.get());
+  EXPECT_EQ((*ready.begin()).events, EVENT_READ | EVENT_WRITE);
+  EXPECT_EQ((*ready.begin()).conditions, 0u);
+  selector->modify(dev_null, EVENT_WRITE);
+  ASSERT_EQ(selector->select(0).size(), 1u);
+  EXPECT_EQ((*selector->select(0).begin()).events, EVENT_WRITE);
+  selector->unregister(dev_null);
+  EXPECT_TRUE(selector->select(0).empty());
+  EXPECT_EQ(knotes(*selector), 2) << "the idle pipe and the wakeup channel";
+}
+
 TEST(KqueueEmulated, RefusedWriteFilterTakesTheReadFilterBack) {
   // EVFILT_WRITE on a pipe whose other end is closed is refused (EPIPE) after EVFILT_READ
   // was accepted: the read filter must not stay behind (CPython leaks it).

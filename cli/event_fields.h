@@ -1,0 +1,21 @@
+// The fields of the lines `watch` and `wait` write about a target, built from the target's data
+// (Target, Observation, ErrorInfo): the one place where they become JSON.
+#pragma once
+
+#include "cli/json_lines.h"
+#include "cli/observation.h"
+#include "cli/targets.h"
+
+namespace seltool::cli {
+
+// {"target": ..., "fd": ..., "local": ..., "peer": ...}: the fields every line about a target
+// starts with ("fd" only while it has one, addresses where the socket has them).
+Json target_fields(const Target& target);
+
+// Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error".
+void add_observation(Json& fields, const Observation& seen);
+
+// The "events" array of a line, in this order: "read", "write", "hup", "error".
+Json event_names(Events events, bool hup = false, bool error = false);
+
+}  // namespace seltool::cli

@@ -1,0 +1,202 @@
+#include "cli/target_set.h"
+
+#include <errno.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include "cli/observation.h"
+#include "cli/selector_option.h"
+#include "cli/usage_error.h"
+
+namespace seltool::cli {
+namespace {
+
+std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& options) {
+  std::vector<TargetSpec> specs;
+  for (const std::string& text : options.targets) specs.push_back(parse_target(text));
+  // Inherited descriptors first: a number that is not open must be refused before a file or
+  // socket seltool opens takes it. The order of the targets stays the command line's.
+  std::vector<std::unique_ptr<Target>> targets(specs.size());
+  for (bool inherited : {true, false}) {
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if ((specs[i].kind == TargetKind::kDescriptor) != inherited) continue;
+      const Events interest = options.events ? options.events : default_events(specs[i]);
+      targets[i] = std::make_unique<Target>(std::move(specs[i]), interest);
+    }
+  }
+  return targets;
+}
+
+void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_point> other) {
+  if (other && (!wake || *other < *wake)) wake = other;
+}
+
+}  // namespace
+
+TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
+  std::vector<std::unique_ptr<Target>> targets = open_targets(options);
+  selector_ = open_selector(options.selector);
+  stop_ = std::make_unique<StopSignals>(*selector_);
+  if (options.verbose)
+    print_diagnostic("using the " + std::string(selector_->name()) + " selector");
+  for (auto& target : targets) {
+    entries_.emplace_back(std::move(target));
+    entries_.back().self = std::prev(entries_.end());
+  }
+  for (TargetEntry& entry : entries_) {
+    if (!entry.target->spec().connects()) arm(entry, entry.target->interest());
+  }
+}
+
+TargetSet::~TargetSet() = default;
+
+void TargetSet::arm(TargetEntry& entry, Events events) {
+  if (events == entry.armed) return;
+  const Target& target = *entry.target;
+  if (entry.armed == 0) {
+    const auto refused = [&](const std::string& why) {
+      return UsageError("target '" + target.spec().text + "': the " +
+                        std::string(selector_->name()) + " selector cannot watch descriptor " +
+                        std::to_string(target.fd()) + ": " + why);
+    };
+    try {
+      selector_->register_file(target.fd(), events, &entry);
+    } catch (const already_registered&) {
+      throw UsageError("target '" + target.spec().text + "': descriptor " +
+                       std::to_string(target.fd()) + " is already given by another target");
+    } catch (const std::invalid_argument& error) {
+      throw refused(error.what());
+    } catch (const std::system_error& error) {
+      if (error.code().value() != EPERM) throw;
+      throw refused(std::string(error.what()) +
+                    " (regular files and some devices are always ready; try --selector poll)");
+    }
+  } else if (events == 0) {
+    selector_->unregister(target.fd());
+  } else {
+    selector_->modify(target.fd(), events, &entry);
+  }
+  entry.armed = events;
+}
+
+void TargetSet::drop(TargetEntry& entry) {
+  arm(entry, 0);
+  entries_.erase(entry.self);
+}
+
+void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
+  entry.retry_at = Clock::now() + delay;
+}
+
+bool TargetSet::reopen(TargetEntry& entry) {
+  arm(entry, 0);  // before the descriptor closes
+  if (!entry.target->reopen()) return false;
+  arm(entry, entry.target->interest());
+  return true;
+}
+
+void TargetSet::report_backend(const TargetEntry& entry, Events ready,
+                               Conditions conditions) const {
+  if (!options_.verbose) return;
+  print_diagnostic("target '" + entry.target->spec().text + "' (fd " +
+                   std::to_string(entry.target->fd()) + "): " + std::string(selector_->name()) +
+                   " reported " + describe_backend_report(ready, conditions));
+}
+
+void TargetSet::start_attempt(TargetEntry& entry) {
+  entry.retry_at.reset();
+  ++entry.attempts;
+  entry.connecting = true;
+  after_connect_step(entry, entry.target->begin_connect());
+}
+
+void TargetSet::after_connect_step(TargetEntry& entry, Target::Connect state) {
+  entry.attempt_deadline.reset();
+  switch (state) {
+    case Target::Connect::kInProgress:
+      arm(entry, EVENT_WRITE);  // writable: the connect finished, one way or the other
+      if (options_.connect_timeout)
+        entry.attempt_deadline = Clock::now() + *options_.connect_timeout;
+      return;
+    case Target::Connect::kConnected:
+      entry.connecting = false;
+      arm(entry, entry.target->interest());  // the same registration, now for the interest
+      policy_->on_connected(entry);
+      return;
+    case Target::Connect::kFailed:
+      entry.connecting = false;
+      policy_->on_attempt_failed(entry);
+      return;
+  }
+}
+
+void TargetSet::connect_finished(TargetEntry& entry, Events ready, Conditions conditions) {
+  report_backend(entry, ready, conditions);
+  const int error = entry.target->connect_error();
+  if (error == 0) return after_connect_step(entry, Target::Connect::kConnected);
+  arm(entry, 0);  // before the socket closes: the next address gets a new one
+  after_connect_step(entry, entry.target->next_address(error));
+}
+
+void TargetSet::expire_attempts_and_retry(Clock::time_point now) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy may drop the entry
+    if (entry.connecting && entry.attempt_deadline && *entry.attempt_deadline <= now) {
+      arm(entry, 0);
+      after_connect_step(entry, entry.target->next_address(ETIMEDOUT));
+    } else if (entry.retry_at && *entry.retry_at <= now) {
+      start_attempt(entry);
+    }
+  }
+}
+
+std::optional<Clock::time_point> TargetSet::next_wake(
+    std::optional<Clock::time_point> deadline) const {
+  std::optional<Clock::time_point> wake = deadline;
+  earliest(wake, policy_->next_timer());
+  for (const TargetEntry& entry : entries_) {
+    earliest(wake, entry.retry_at);
+    earliest(wake, entry.attempt_deadline);
+  }
+  return wake;
+}
+
+int TargetSet::run(TargetPolicy& policy) {
+  policy_ = &policy;
+  std::optional<Clock::time_point> deadline;
+  const std::optional<Duration>& timeout = options_.timeout;
+  if (timeout && *timeout > Duration::zero() && *timeout < Selector::max_timeout) {
+    deadline = Clock::now() + *timeout;
+  }
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: a failed connect may be dropped
+    if (entry.target->spec().connects()) start_attempt(entry);
+  }
+
+  for (;;) {
+    if (policy.done()) return policy.finish();
+    if (stop_->requested()) return policy.on_signal(stop_->last());
+    Clock::time_point now = Clock::now();
+    if (deadline && now >= *deadline) return policy.on_timeout();
+
+    const bool poll_only = policy.before_select(now);
+    const std::optional<Clock::time_point> wake = next_wake(deadline);
+    const ReadyList ready = poll_only ? selector_->select(0)
+                            : wake    ? selector_->select(std::max(*wake - now, Duration::zero()))
+                                      : selector_->select();
+    for (const Ready& item : ready) {
+      TargetEntry& entry = *std::any_cast<TargetEntry*>(item.key.data);
+      if (entry.connecting) {
+        connect_finished(entry, item.events, item.conditions);
+      } else {
+        policy.on_ready(entry, item.events, item.conditions);
+      }
+      if (policy.done()) break;
+    }
+    policy.after_select();
+    expire_attempts_and_retry(Clock::now());
+  }
+}
+
+}  // namespace seltool::cli
