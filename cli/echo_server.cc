@@ -256,12 +256,7 @@ bool EchoServer::read_and_echo(Connection& connection) {
 
 bool EchoServer::write_pending(Connection& connection) {
   if (connection.pending_size() == 0) return true;
-  constexpr int kMaxParts = 16;
-  iovec parts[kMaxParts];
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = std::size_t(connection.pending.gather(parts, kMaxParts));
-  const ssize_t written = ::sendmsg(connection.fd.get(), &message, MSG_NOSIGNAL);
+  const ssize_t written = connection.pending.send_to(connection.fd.get(), MSG_NOSIGNAL);
   if (written < 0) {
     const int error = errno;
     if (would_block(error)) return true;

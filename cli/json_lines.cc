@@ -10,7 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -131,27 +130,19 @@ void QueuedLines::queue(std::string_view name, const Json& fields, bool whatever
 }
 
 void QueuedLines::write_some() {
-  constexpr int kMaxParts = 16;
   while (pending()) {
-    iovec parts[kMaxParts];
-    const int count = queue_.gather(parts, kMaxParts);
     ssize_t written = -1;
     switch (mode_) {
-      case Mode::kSocket: {
-        msghdr message{};
-        message.msg_iov = parts;
-        message.msg_iovlen = std::size_t(count);
-        written = ::sendmsg(STDOUT_FILENO, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+      case Mode::kSocket:
+        written = queue_.send_to(STDOUT_FILENO, MSG_DONTWAIT | MSG_NOSIGNAL);
         break;
-      }
       case Mode::kReopened:
-        written = ::writev(reopened_.get(), parts, count);
+        written = queue_.write_to(reopened_.get());
         break;
       case Mode::kPolled: {
         pollfd writable{STDOUT_FILENO, POLLOUT, 0};
         if (::poll(&writable, 1, 0) != 1) return;
-        written = ::write(STDOUT_FILENO, parts[0].iov_base,
-                          std::min(parts[0].iov_len, std::size_t(PIPE_BUF)));
+        written = queue_.write_to(STDOUT_FILENO, PIPE_BUF);
         break;
       }
     }
