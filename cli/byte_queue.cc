@@ -1,7 +1,5 @@
 #include "cli/byte_queue.h"
 
-#include <sys/socket.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -22,29 +20,14 @@ void ByteQueue::append(const char* data, std::size_t size) {
   }
 }
 
-int ByteQueue::gather(iovec (&out)[kMaxParts], std::size_t max_bytes) const {
+int ByteQueue::gather(iovec* out, int max) const {
   int filled = 0;
-  for (std::size_t i = 0; i < chunks_.size() && filled < kMaxParts && max_bytes > 0; ++i) {
+  for (std::size_t i = 0; i < chunks_.size() && filled < max; ++i) {
     const std::size_t begin = i == 0 ? head_ : 0;
     const std::size_t end = i + 1 == chunks_.size() ? tail_ : kChunkSize;
-    const std::size_t part = std::min(end - begin, max_bytes);
-    if (part > 0) out[filled++] = {chunks_[i].get() + begin, part};
-    max_bytes -= part;
+    if (end > begin) out[filled++] = {chunks_[i].get() + begin, end - begin};
   }
   return filled;
-}
-
-ssize_t ByteQueue::send_to(int fd, int flags) const {
-  iovec parts[kMaxParts];
-  msghdr message{};
-  message.msg_iov = parts;
-  message.msg_iovlen = std::size_t(gather(parts));
-  return ::sendmsg(fd, &message, flags);
-}
-
-ssize_t ByteQueue::write_to(int fd, std::size_t max_bytes) const {
-  iovec parts[kMaxParts];
-  return ::writev(fd, parts, gather(parts, max_bytes));
 }
 
 void ByteQueue::consume(std::size_t size) {

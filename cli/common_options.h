@@ -20,11 +20,12 @@ struct CommonOptions {
   std::optional<Duration> timeout;   // unset: the command's default
   std::optional<Duration> connect_timeout;
   std::string selector;
+  std::string format = "json";  // --format json|text
   bool quiet = false;
   bool verbose = false;
 };
 
-// Adds TARGET... and -e, -t, --connect-timeout, -s, -q, -v to `command`.
+// Adds TARGET... and -e, -t, --connect-timeout, -s, --format, -q, -v to `command`.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
 // The TargetSet's options from the command line's.

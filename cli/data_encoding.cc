@@ -1,8 +1,19 @@
 #include "cli/data_encoding.h"
 
 #include <cstdint>
+#include <string>
+
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
+
+DataEncoding parse_data_encoding(std::string_view name) {
+  if (name == "auto") return DataEncoding::kAuto;
+  if (name == "utf-8") return DataEncoding::kUtf8;
+  if (name == "base64") return DataEncoding::kBase64;
+  throw UsageError("invalid --encoding '" + std::string(name) +
+                   "': expected auto, utf-8 or base64");
+}
 
 bool is_valid_utf8(std::string_view bytes) {
   std::size_t i = 0;
@@ -54,6 +65,19 @@ std::string base64(std::string_view bytes) {
     out += left > 2 ? kAlphabet[group & 63] : '=';
   }
   return out;
+}
+
+std::size_t incomplete_utf8_tail(std::string_view bytes) {
+  for (std::size_t back = 1; back <= 3 && back <= bytes.size(); ++back) {
+    const auto byte = std::uint8_t(bytes[bytes.size() - back]);
+    if ((byte & 0xC0) == 0x80) continue;  // a continuation byte: look further back
+    const std::size_t length = (byte & 0xE0) == 0xC0   ? 2
+                               : (byte & 0xF0) == 0xE0 ? 3
+                               : (byte & 0xF8) == 0xF0 ? 4
+                                                       : 1;
+    return length > back ? back : 0;
+  }
+  return 0;
 }
 
 }  // namespace seltool::cli

@@ -1,15 +1,13 @@
 #include "cli/echo_server.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <iterator>
 
 #include "cli/socket_address.h"
+#include "cli/socket_ops.h"
 
 namespace seltool::cli {
 namespace {
@@ -60,9 +58,8 @@ void EchoServer::log_error(const char* action, int error) {
 void EchoServer::run(const StopSignals& stop) {
   started_ = now_ = Clock::now();
   for (const Listener& listener : listeners_) {
-    const std::string address = local_address(listener.fd.get());
-    log_.event("listening", {{"address", listener.unix_path.empty() ? address : "unix:" + address},
-                             {"selector", selector_.name()}});
+    log_.event("listening",
+               {{"address", local_address(listener.fd.get())}, {"selector", selector_.name()}});
   }
   resume_accepting();
   write_log();
@@ -156,9 +153,7 @@ void EchoServer::resume_accepting() {
 void EchoServer::on_accept(int listener) {
   for (int i = 0; i < kAcceptsPerWakeup && accepting_; ++i) {
     SocketAddress peer;
-    peer.length = sizeof peer.storage;
-    UniqueFd fd(::accept4(listener, reinterpret_cast<sockaddr*>(&peer.storage), &peer.length,
-                          SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd fd(accept_connection(listener, &peer));
     if (!fd) {
       const int error = errno;
       if (would_block(error)) return;
@@ -176,8 +171,7 @@ void EchoServer::on_accept(int listener) {
     }
     accept_error_logged_ = false;
     if (peer.family() == AF_INET || peer.family() == AF_INET6) {
-      const int on = 1;
-      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      set_socket_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1);
     }
     const int fd_number = fd.get();
     Connection& connection = connections_.emplace_back();
@@ -218,7 +212,7 @@ void EchoServer::on_connection(Connection& connection, Events events) {
 
 bool EchoServer::read_and_echo(Connection& connection) {
   const int fd = connection.fd.get();
-  const ssize_t n = ::recv(fd, scratch_.data(), scratch_.size(), 0);
+  const std::ptrdiff_t n = receive_some(fd, scratch_.data(), scratch_.size());
   if (n == 0) {
     connection.eof = true;
     if (connection.pending_size() == 0) {
@@ -241,7 +235,7 @@ bool EchoServer::read_and_echo(Connection& connection) {
   }
   std::size_t sent = 0;
   if (connection.pending_size() == 0) {
-    const ssize_t written = ::send(fd, scratch_.data(), std::size_t(n), MSG_NOSIGNAL);
+    const std::ptrdiff_t written = send_some(fd, scratch_.data(), std::size_t(n));
     if (written < 0 && !would_block(errno)) {
       close_on_error(connection, errno);
       return false;
@@ -256,7 +250,12 @@ bool EchoServer::read_and_echo(Connection& connection) {
 
 bool EchoServer::write_pending(Connection& connection) {
   if (connection.pending_size() == 0) return true;
-  const ssize_t written = connection.pending.send_to(connection.fd.get(), MSG_NOSIGNAL);
+  constexpr int kMaxParts = 16;
+  iovec parts[kMaxParts];
+  const int count = connection.pending.gather(parts, kMaxParts);
+  ConstBuffer buffers[kMaxParts];
+  for (int i = 0; i < count; ++i) buffers[i] = {parts[i].iov_base, parts[i].iov_len};
+  const std::ptrdiff_t written = send_some(connection.fd.get(), buffers, std::size_t(count));
   if (written < 0) {
     const int error = errno;
     if (would_block(error)) return true;

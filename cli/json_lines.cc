@@ -1,7 +1,6 @@
 #include "cli/json_lines.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -17,7 +17,10 @@
 #include <string>
 #include <system_error>
 
+#include "cli/reopen.h"
 #include "cli/stop_signals.h"
+#include "cli/text_lines.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -77,8 +80,15 @@ void write_stdout(std::string_view text) {
   }
 }
 
+OutputFormat parse_output_format(std::string_view name) {
+  if (name == "json") return OutputFormat::kJson;
+  if (name == "text") return OutputFormat::kText;
+  throw UsageError("invalid --format " + quote_input(name) + ": expected json or text");
+}
+
 void JsonLines::event(std::string_view name, const Json& fields) const {
-  if (!quiet_) write_stdout(event_line(name, fields));
+  if (quiet_) return;
+  write_stdout(format_ == OutputFormat::kText ? text_line(name, fields) : event_line(name, fields));
 }
 
 void JsonLines::write_line(const Json& value) {
@@ -87,18 +97,19 @@ void JsonLines::write_line(const Json& value) {
 
 // How stdout is written without blocking, while O_NONBLOCK on descriptor 1 itself would change
 // the open file description seltool shares with the shell and other processes:
-// - a socket: send() with MSG_DONTWAIT, for this call only;
-// - a pipe, FIFO or terminal: a second open file description of the same object, through
-//   /proc/self/fd/1 (Linux), made non-blocking;
-// - else (a regular file, which never blocks, or no /proc): write only when poll() says
-//   writable, at most PIPE_BUF bytes, which a pipe then takes without blocking (POSIX).
+// - a socket: sendmsg() with MSG_DONTWAIT, for this call only (a SIGPIPE it raises is the
+//   broken-stdout rule of json_lines.h, so MSG_NOSIGNAL is not wanted);
+// - a pipe, FIFO or terminal: a non-blocking second open file description of the same object
+//   (reopen.h: Linux);
+// - else (a regular file, which never blocks, or no reopen): write only when poll() says
+//   writable, at most PIPE_BUF bytes (a pipe with room for a write takes PIPE_BUF at once).
 QueuedLines::QueuedLines(std::size_t bound) : bound_(bound), mode_(Mode::kPolled) {
   struct stat status {};
   if (::fstat(STDOUT_FILENO, &status) != 0) return;
   if (S_ISSOCK(status.st_mode)) {
     mode_ = Mode::kSocket;
   } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode)) {
-    reopened_.reset(::open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+    reopened_ = reopen_nonblocking(STDOUT_FILENO);
     if (reopened_) mode_ = Mode::kReopened;
   }
 }
@@ -130,19 +141,27 @@ void QueuedLines::queue(std::string_view name, const Json& fields, bool whatever
 }
 
 void QueuedLines::write_some() {
+  constexpr int kMaxParts = 16;
   while (pending()) {
+    iovec parts[kMaxParts];
+    const int count = queue_.gather(parts, kMaxParts);
     ssize_t written = -1;
     switch (mode_) {
-      case Mode::kSocket:
-        written = queue_.send_to(STDOUT_FILENO, MSG_DONTWAIT | MSG_NOSIGNAL);
+      case Mode::kSocket: {
+        msghdr message{};
+        message.msg_iov = parts;
+        message.msg_iovlen = std::size_t(count);
+        written = ::sendmsg(STDOUT_FILENO, &message, MSG_DONTWAIT);
         break;
+      }
       case Mode::kReopened:
-        written = queue_.write_to(reopened_.get());
+        written = ::writev(reopened_.get(), parts, count);
         break;
       case Mode::kPolled: {
         pollfd writable{STDOUT_FILENO, POLLOUT, 0};
         if (::poll(&writable, 1, 0) != 1) return;
-        written = queue_.write_to(STDOUT_FILENO, PIPE_BUF);
+        written = ::write(STDOUT_FILENO, parts[0].iov_base,
+                          std::min(parts[0].iov_len, std::size_t(PIPE_BUF)));
         break;
       }
     }

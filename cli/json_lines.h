@@ -35,12 +35,19 @@ std::string event_line(std::string_view name, const Json& fields = Json::object(
 // Writes `text` whole to stdout, blocking until the reader takes it (see above for errors).
 void write_stdout(std::string_view text);
 
+// --format: JSON Lines (the contract for programs) or one aligned line of text per event for
+// a person (cli/text_lines.h).
+enum class OutputFormat { kJson, kText };
+// Parses "json" or "text"; throws UsageError otherwise.
+OutputFormat parse_output_format(std::string_view name);
+
 // Events written at once, blocking while stdout's reader is slow: for `watch` and `wait`,
 // whose events are their product.
 class JsonLines {
  public:
   // A quiet writer (-q) writes no events at all.
-  explicit JsonLines(bool quiet = false) : quiet_(quiet) {}
+  explicit JsonLines(bool quiet = false, OutputFormat format = OutputFormat::kJson)
+      : quiet_(quiet), format_(format) {}
 
   void event(std::string_view name, const Json& fields = Json::object()) const;
 
@@ -50,6 +57,7 @@ class JsonLines {
 
  private:
   bool quiet_;
+  OutputFormat format_;
 };
 
 // Events queued in a bounded buffer and written only when stdout takes them without blocking:

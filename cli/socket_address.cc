@@ -1,10 +1,5 @@
 #include "cli/socket_address.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/un.h>
-
 #include <cstring>
 
 #include "cli/usage_error.h"
@@ -134,8 +129,8 @@ std::string format_address(const SocketAddress& address) {
     case AF_UNIX: {
       const auto* un = reinterpret_cast<const sockaddr_un*>(&address.storage);
       const std::size_t offset = offsetof(sockaddr_un, sun_path);
-      if (address.length <= offset) return {};
-      return std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
+      if (address.length <= offset || un->sun_path[0] == '\0') return {};  // unnamed
+      return "unix:" + std::string(un->sun_path, strnlen(un->sun_path, address.length - offset));
     }
     default:
       return {};

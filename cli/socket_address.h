@@ -2,11 +2,11 @@
 // seltool prints them ("127.0.0.1:8080", "[::1]:8080", "/run/app.sock").
 #pragma once
 
-#include <sys/socket.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cli/socket_system.h"
 
 namespace seltool::cli {
 
@@ -42,7 +42,8 @@ Resolution resolve_tcp(const HostPort& endpoint, bool passive);
 // empty or too long for sockaddr_un.
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument);
 
-// "127.0.0.1:8080", "[::1]:8080", a Unix socket's path, or "" for an unnamed socket.
+// "127.0.0.1:8080", "[::1]:8080", "unix:/run/app.sock" (each a valid TARGET), or "" for an
+// unnamed socket.
 std::string format_address(const SocketAddress& address);
 // The socket's own address (getsockname) or its peer's (getpeername); "" when there is none
 // (not a socket, not connected, unnamed).

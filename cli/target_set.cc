@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include <algorithm>
-#include <system_error>
+#include <typeinfo>
 
 #include "cli/observation.h"
 #include "cli/selector_option.h"
@@ -28,6 +28,11 @@ std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& option
   return targets;
 }
 
+constexpr Duration kOwnerCheckInterval = std::chrono::milliseconds(250);
+
+// The selector key of a pid target's process exit (the key of its descriptor is the entry).
+struct ProcessExit {};
+
 void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_point> other) {
   if (other && (!wake || *other < *wake)) wake = other;
 }
@@ -37,6 +42,8 @@ void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_
 TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
   std::vector<std::unique_ptr<Target>> targets = open_targets(options);
   selector_ = open_selector(options.selector);
+  // Regular files and /dev/null are always ready (POSIX), also where epoll refuses them.
+  selector_->accept_always_ready_files();
   stop_ = std::make_unique<StopSignals>(*selector_);
   if (options.verbose)
     print_diagnostic("using the " + std::string(selector_->name()) + " selector");
@@ -46,6 +53,11 @@ TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
   }
   for (TargetEntry& entry : entries_) {
     if (!entry.target->spec().connects()) arm(entry, entry.target->interest());
+    if (const Process* process = entry.target->process()) {
+      selector_->register_file(process->exit_fd(), EVENT_READ, ProcessExit{});
+      entry.watching_exit = true;
+      owner_check_at_ = Clock::now() + kOwnerCheckInterval;
+    }
   }
 }
 
@@ -67,10 +79,6 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
                        std::to_string(target.fd()) + " is already given by another target");
     } catch (const std::invalid_argument& error) {
       throw refused(error.what());
-    } catch (const std::system_error& error) {
-      if (error.code().value() != EPERM) throw;
-      throw refused(std::string(error.what()) +
-                    " (regular files and some devices are always ready; try --selector poll)");
     }
   } else if (events == 0) {
     selector_->unregister(target.fd());
@@ -82,7 +90,19 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
 
 void TargetSet::drop(TargetEntry& entry) {
   arm(entry, 0);
+  if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
   entries_.erase(entry.self);
+}
+
+void TargetSet::check_owners() {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
+    std::optional<ErrorInfo> gone = entry.target->owner_gone();
+    if (!gone) continue;
+    arm(entry, 0);  // before the borrowed copy closes
+    entry.target->abandon(std::move(*gone));
+    policy_->on_failed(entry);
+  }
 }
 
 void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
@@ -155,6 +175,7 @@ std::optional<Clock::time_point> TargetSet::next_wake(
     std::optional<Clock::time_point> deadline) const {
   std::optional<Clock::time_point> wake = deadline;
   earliest(wake, policy_->next_timer());
+  earliest(wake, owner_check_at_);
   for (const TargetEntry& entry : entries_) {
     earliest(wake, entry.retry_at);
     earliest(wake, entry.attempt_deadline);
@@ -185,7 +206,13 @@ int TargetSet::run(TargetPolicy& policy) {
     const ReadyList ready = poll_only ? selector_->select(0)
                             : wake    ? selector_->select(std::max(*wake - now, Duration::zero()))
                                       : selector_->select();
+    bool process_exited = false;
     for (const Ready& item : ready) {
+      // Checked after the others: the entry may be dropped by then.
+      if (item.key.data.type() == typeid(ProcessExit)) {
+        process_exited = true;
+        continue;
+      }
       TargetEntry& entry = *std::any_cast<TargetEntry*>(item.key.data);
       if (entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
@@ -195,7 +222,12 @@ int TargetSet::run(TargetPolicy& policy) {
       if (policy.done()) break;
     }
     policy.after_select();
-    expire_attempts_and_retry(Clock::now());
+    now = Clock::now();
+    if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
+      check_owners();
+      if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
+    }
+    expire_attempts_and_retry(now);
   }
 }
 

@@ -45,7 +45,8 @@ class Wait : public TargetPolicy {
         interval_(options.interval.value_or(kDefaultInterval)),
         // With -- COMMAND, stdout is the command's: no event lines (the failure line on
         // stderr stays, unless -q).
-        output_(options.common.quiet || !options.command.empty()),
+        output_(options.common.quiet || !options.command.empty(),
+                parse_output_format(options.common.format)),
         targets_(targets) {}
 
   // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after a stop
@@ -67,13 +68,22 @@ class Wait : public TargetPolicy {
   int stopped_by() const { return stopped_by_; }
 
  private:
-  bool done() const override { return targets_.empty() || (options_.any && ready_count_ > 0); }
-  int finish() override { return summary("ready", kExitOk); }
+  // Every target ready; with --any one. A failed target (a pid target whose process exited)
+  // can never be ready: without --any that ends the wait, with --any the others go on.
+  bool met() const { return options_.any ? ready_count_ > 0 : failed_.empty(); }
+  bool done() const override {
+    return targets_.empty() || (options_.any && ready_count_ > 0) ||
+           (!options_.any && !failed_.empty());
+  }
+  int finish() override {
+    return met() ? summary("ready", kExitOk) : summary("failed", kExitFailed);
+  }
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
     targets_.report_backend(entry, ready, conditions);
     Json fields = target_fields(*entry.target);
-    add_observation(fields, observe(*entry.target, ready, ConsumeMode::kPeek));
+    add_observation(fields,
+                    observe(*entry.target, ready, ConsumeMode::kPeek, options_.common.verbose));
     output_.event("ready", fields);
     ++ready_count_;
     targets_.drop(entry);
@@ -86,6 +96,16 @@ class Wait : public TargetPolicy {
     fields["retry_in"] = std::chrono::duration<double>(interval_).count();
     output_.event("attempt_failed", fields);
     targets_.retry_after(entry, interval_);
+  }
+
+  void on_failed(TargetEntry& entry) override {
+    Json fields = target_fields(*entry.target);
+    const ErrorInfo& error = *entry.target->last_error();
+    fields["error"] = error_json(error);
+    output_.event("error", fields);
+    if (!failed_.empty()) failed_ += ", ";
+    failed_ += "'" + entry.target->spec().text + "' (" + error.code + ": " + error.message + ")";
+    targets_.drop(entry);
   }
 
   int on_signal(int number) override {
@@ -120,9 +140,11 @@ class Wait : public TargetPolicy {
     if (exit_code != kExitOk && !options_.common.quiet) {
       const std::string why =
           stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
-                      : "timed out after " +
-                            seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
-      print_diagnostic(why + "; not ready: " + not_ready);
+          : std::string(reason) == "failed"
+              ? "failed: " + failed_
+              : "timed out after " +
+                    seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
+      print_diagnostic(why + (not_ready.empty() ? "" : "; not ready: " + not_ready));
     }
     return exit_code;
   }
@@ -133,6 +155,7 @@ class Wait : public TargetPolicy {
   TargetSet& targets_;
   int ready_count_ = 0;
   int stopped_by_ = 0;  // the signal that ended run(), 0 if none
+  std::string failed_;  // the failed targets and why, for the diagnostic line
 };
 
 // Replaces seltool with `command`; returns only when that fails (126, or 127: not found).

@@ -13,12 +13,14 @@
 
 #include "cli/commands.h"
 #include "cli/common_options.h"
+#include "cli/data_encoding.h"
 #include "cli/event_fields.h"
 #include "cli/exit_codes.h"
 #include "cli/json_lines.h"
 #include "cli/number_option.h"
 #include "cli/observation.h"
 #include "cli/target_set.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -32,6 +34,7 @@ struct WatchOptions {
   bool consume = false;
   bool data = false;
   bool no_reopen = false;
+  std::string encoding = "auto";
 };
 
 // Whether `seen` tells more than `last` did: a new kind of readiness, a different byte count,
@@ -51,7 +54,8 @@ class Watch : public TargetPolicy {
               : options.consume ? ConsumeMode::kDiscard
                                 : ConsumeMode::kPeek),
         count_(options.once ? 1 : options.count.value_or(0)),
-        output_(options.common.quiet),
+        encoding_(parse_data_encoding(options.encoding)),
+        output_(options.common.quiet, parse_output_format(options.common.format)),
         targets_(targets) {}
 
   int run() {
@@ -70,9 +74,10 @@ class Watch : public TargetPolicy {
  private:
   // What watch remembers of a target between events.
   struct Seen {
-    Events parked = 0;                // reported, and left out of the selector until a recheck
-    Events rechecking = 0;            // parked interests re-armed for this recheck round
-    std::optional<Observation> last;  // the readiness seen last; nullopt: not ready
+    Events parked = 0;                 // reported, and left out of the selector until a recheck
+    Events rechecking = 0;             // parked interests re-armed for this recheck round
+    std::optional<Observation> last;   // the readiness seen last; nullopt: not ready
+    std::string unfinished_character;  // --data: a UTF-8 sequence the last read cut short
   };
 
   bool done() const override { return count_reached() || targets_.empty(); }
@@ -87,14 +92,15 @@ class Watch : public TargetPolicy {
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
     Seen& state = seen_[&entry];
-    const Observation seen = observe(*entry.target, ready | state.parked, mode_);
+    Observation seen = observe(*entry.target, ready | state.parked, mode_, options_.common.verbose);
+    if (mode_ == ConsumeMode::kKeepData) keep_characters_whole(state, seen);
     state.rechecking &= ~ready;
     const bool consumed =
         (seen.bytes.value_or(0) > 0 && mode_ != ConsumeMode::kPeek) || !seen.accepted_peer.empty();
     if (consumed || is_news(seen, state.last)) {
       targets_.report_backend(entry, ready, conditions);
       Json fields = target_fields(*entry.target);
-      add_observation(fields, seen);
+      add_observation(fields, seen, encoding_);
       output_.event("ready", fields);
       ++ready_events_;
     }
@@ -109,6 +115,17 @@ class Watch : public TargetPolicy {
     }
   }
 
+  // A character split across two reads stays text: its first bytes wait for the next read
+  // (until the end of the stream, where they are written as they are).
+  void keep_characters_whole(Seen& state, Observation& seen) const {
+    seen.data.insert(0, state.unfinished_character);
+    state.unfinished_character.clear();
+    if (seen.hup || encoding_ == DataEncoding::kBase64) return;
+    const std::size_t cut = incomplete_utf8_tail(seen.data);
+    state.unfinished_character = seen.data.substr(seen.data.size() - cut);
+    seen.data.resize(seen.data.size() - cut);
+  }
+
   // With write interest the next select() reports the connection as writable.
   void on_connected(TargetEntry& entry) override {
     if (!(entry.target->interest() & EVENT_WRITE)) {
@@ -117,6 +134,7 @@ class Watch : public TargetPolicy {
   }
 
   void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
+  void on_failed(TargetEntry& entry) override { fail(entry); }
 
   // A FIFO at its end waits for its next writer (as tail -F does), unless --no-reopen; any
   // other target at its end, or failed, is dropped.
@@ -182,6 +200,7 @@ class Watch : public TargetPolicy {
   const WatchOptions& options_;
   const ConsumeMode mode_;
   const long count_;  // 0: no limit
+  const DataEncoding encoding_;
   const JsonLines output_;
   TargetSet& targets_;
   std::map<TargetEntry*, Seen> seen_;
@@ -192,6 +211,14 @@ class Watch : public TargetPolicy {
 };
 
 int run_watch(const WatchOptions& options) {
+  if (options.consume || options.data) {
+    for (const std::string& text : options.common.targets) {
+      if (parse_target(text).kind != TargetKind::kPid) continue;
+      throw UsageError("target '" + text + "': " + (options.data ? "--data" : "--consume") +
+                       " would take data from the process it belongs to; pid targets are only "
+                       "observed (\"bytes\" says what is waiting)");
+    }
+  }
   const TargetSetOptions set_options = target_set_options(options.common);
   TargetSet targets(set_options);
   return Watch(options, targets).run();
@@ -215,6 +242,12 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   command->add_flag("--consume", options->consume,
                     "read and discard available data of readable stream targets, report bytes");
   command->add_flag("--data", options->data, "like --consume, and put the data into the event");
+  command
+      ->add_option("--encoding", options->encoding,
+                   "how --data is written: auto (UTF-8 text when valid, else base64, per line), "
+                   "utf-8 or base64 for the whole run")
+      ->type_name("ENC")
+      ->check(CLI::IsMember({"auto", "utf-8", "base64"}));
   command->add_flag("--no-reopen", options->no_reopen,
                     "end a FIFO target at its first end of stream (default: wait for the next "
                     "writer, like tail -F)");

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -25,7 +26,9 @@ std::string seltool_path() {
 SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const SpawnOptions& options) {
   Pipe out = make_pipe();
   Pipe err = make_pipe();
-  const std::string path = seltool_path();
+  char* absolute = ::realpath(seltool_path().c_str(), nullptr);  // stays valid after chdir
+  const std::string path = absolute ? absolute : seltool_path();
+  std::free(absolute);
   std::vector<char*> argv{const_cast<char*>("seltool")};
   for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -59,9 +62,20 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
         ::setenv(name.c_str(), value.c_str(), 1);
       }
     }
+    if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) ::_exit(127);
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (options.user) {
+      // Opened first: the runfiles may be out of the other user's reach (/root is 0700).
+      const int binary = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (::setgroups(0, nullptr) != 0 || ::setgid(*options.user) != 0 ||
+          ::setuid(*options.user) != 0) {
+        ::_exit(126);
+      }
+      ::fexecve(binary, argv.data(), environ);
+      ::_exit(127);
     }
     ::execv(path.c_str(), argv.data());
     ::_exit(127);

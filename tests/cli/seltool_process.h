@@ -32,8 +32,10 @@ struct SpawnOptions {
   std::map<int, int> descriptors;          // child descriptor number -> the test's descriptor
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
   std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
+  std::string cwd;                         // the child's working directory ("": the test's)
   std::vector<int> closed;                 // child descriptors closed before exec (0, 1, 2...)
   std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
+  std::optional<uid_t> user;  // run seltool as this user and group id (the test must be root)
 };
 
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).

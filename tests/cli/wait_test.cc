@@ -159,8 +159,7 @@ TEST_P(Wait, TimeoutEndsWithTimeoutAndSummaryLines) {
   ASSERT_EQ(summary["pending"].size(), 1u);
   EXPECT_EQ(summary["pending"][0]["target"], target);
   EXPECT_EQ(summary["pending"][0]["error"]["code"], "ECONNREFUSED");
-  EXPECT_NE(result.err.find("timed out after 0.3s; not ready: '" + target + "'"),
-            std::string::npos)
+  EXPECT_NE(result.err.find("timed out after 0.3s; not ready: '" + target + "'"), std::string::npos)
       << result.err;
 }
 
