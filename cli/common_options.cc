@@ -11,7 +11,8 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   command
       .add_option("TARGET", options.targets,
                   "N | fd:N | - | stdin | [tcp:]HOST:PORT | tcp:[V6]:PORT | "
-                  "tcp-listen:[HOST:]PORT | unix:PATH | unix-listen:PATH | PATH | file:PATH")
+                  "tcp-listen:[HOST:]PORT | unix:PATH | unix-listen:PATH | PATH | file:PATH | "
+                  "http[s]://HOST[:PORT][/PATH]")
       ->type_name("")
       ->required();
   command
@@ -23,6 +24,11 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   add_duration_option(command, "--connect-timeout", options.connect_timeout,
                       "give up a connect attempt to one address after DURATION (default: the "
                       "OS's, often minutes)");
+  command
+      .add_option("--http-status", options.http_status,
+                  "HTTP statuses that make an http[s]:// target ready, e.g. 200-299,404 "
+                  "(default 200-399; redirects are not followed)")
+      ->type_name("LIST");
   add_selector_option(command, options.selector);
   command
       .add_option("--format", options.format,
@@ -44,6 +50,7 @@ TargetSetOptions target_set_options(const CommonOptions& options) {
   set.selector = options.selector;
   set.timeout = options.timeout;
   set.connect_timeout = options.connect_timeout;
+  if (options.http_status) set.http_statuses = HttpStatuses::parse(*options.http_status);
   set.verbose = options.verbose;
   return set;
 }

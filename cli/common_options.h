@@ -19,13 +19,15 @@ struct CommonOptions {
   std::string events;                // "", "read", "write" or "read,write" ("": per target)
   std::optional<Duration> timeout;   // unset: the command's default
   std::optional<Duration> connect_timeout;
+  std::optional<std::string> http_status;  // --http-status; unset: the default 200-399
   std::string selector;
   std::string format = "json";  // --format json|text
   bool quiet = false;
   bool verbose = false;
 };
 
-// Adds TARGET... and -e, -t, --connect-timeout, -s, --format, -q, -v to `command`.
+// Adds TARGET... and -e, -t, --connect-timeout, --http-status, -s, --format, -q, -v to
+// `command`.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
 // The TargetSet's options from the command line's.

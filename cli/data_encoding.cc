@@ -11,8 +11,7 @@ DataEncoding parse_data_encoding(std::string_view name) {
   if (name == "auto") return DataEncoding::kAuto;
   if (name == "utf-8") return DataEncoding::kUtf8;
   if (name == "base64") return DataEncoding::kBase64;
-  throw UsageError("invalid --encoding '" + std::string(name) +
-                   "': expected auto, utf-8 or base64");
+  throw UsageError("invalid --encoding " + quote_input(name) + ": expected auto, utf-8 or base64");
 }
 
 bool is_valid_utf8(std::string_view bytes) {

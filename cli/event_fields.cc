@@ -8,6 +8,7 @@ Json target_fields(const Target& target) {
     fields["pid"] = process->pid();
     fields["comm"] = process->command();
   }
+  if (target.http_status()) fields["status"] = *target.http_status();
   if (target.fd() < 0) return fields;  // a connect target between attempts
   // A pid target's "fd" is the process's number for it, not seltool's copy.
   fields["fd"] = target.process() ? target.spec().fd : target.fd();

@@ -11,7 +11,8 @@ namespace seltool::cli {
 
 // {"target": ..., "fd": ..., "local": ..., "peer": ...}: the fields every line about a target
 // starts with ("fd" only while it has one, addresses where the socket has them); a pid target
-// adds "pid" and "comm" after "target", and its "fd" is the process's number.
+// adds "pid" and "comm" after "target", and its "fd" is the process's number; an HTTP target
+// has "status" instead of addresses, once a check got one.
 Json target_fields(const Target& target);
 
 // Adds "events", and where they apply "bytes", "data"/"encoding", "accepted_peer", "error",

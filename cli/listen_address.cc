@@ -14,18 +14,20 @@
 namespace seltool::cli {
 namespace {
 
-UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
+// A listening socket on `address`, or empty with `errnum` set.
+UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack, int& errnum) {
   UniqueFd fd(open_stream_socket(address.family()));
   if (fd && address.family() != AF_UNIX) {
     set_socket_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
     if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
-  const int errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
-  if (errnum != 0) {
-    throw listen_failed("cannot listen on " + quote_input(format_address(address)) + ": " +
-                        strerror(errnum));
-  }
+  errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
+  if (errnum != 0) fd.reset();
   return fd;
+}
+
+[[noreturn]] void cannot_listen(const SocketAddress& address, int errnum) {
+  throw_open_failure("cannot listen on " + quote_input(format_address(address)), errnum);
 }
 
 }  // namespace
@@ -34,15 +36,31 @@ Listener::~Listener() {
   if (!unix_path.empty()) remove_created_file(unix_path);
 }
 
+ListenAddress parse_listen_address(std::string_view text) {
+  const std::string argument = "--listen " + std::string(text);
+  ListenAddress address;
+  if (text.substr(0, 5) == "unix:") {
+    address.unix_path = std::string(text.substr(5));
+    unix_socket_address(address.unix_path, argument);  // validates the length
+  } else {
+    address.endpoint = split_host_port(text, argument);
+  }
+  return address;
+}
+
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
-  if (text.substr(0, 5) == "unix:") {
-    const std::string path(text.substr(5));
-    UniqueFd fd = listen_on(unix_socket_address(path, argument), backlog, false);
+  const ListenAddress parsed = parse_listen_address(text);
+  if (!parsed.unix_path.empty()) {
+    const std::string& path = parsed.unix_path;
+    const SocketAddress address = unix_socket_address(path, argument);
+    int errnum = 0;
+    UniqueFd fd = listen_on(address, backlog, false, errnum);
+    if (!fd) cannot_listen(address, errnum);
     note_created_file(path);
     return {std::move(fd), path};
   }
-  const HostPort endpoint = split_host_port(text, argument);
+  const HostPort& endpoint = parsed.endpoint;
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
   if (resolved.addresses.empty()) {
     throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);
@@ -53,15 +71,15 @@ Listener open_listener(std::string_view text, int backlog) {
     std::stable_partition(resolved.addresses.begin(), resolved.addresses.end(),
                           [](const SocketAddress& a) { return a.family() == AF_INET6; });
   }
-  std::string first_error;
+  int first_error = 0;
   for (const SocketAddress& address : resolved.addresses) {
-    try {
-      return {listen_on(address, backlog, every_address && address.family() == AF_INET6), ""};
-    } catch (const listen_failed& error) {
-      if (first_error.empty()) first_error = error.what();
-    }
+    int errnum = 0;
+    UniqueFd fd =
+        listen_on(address, backlog, every_address && address.family() == AF_INET6, errnum);
+    if (fd) return {std::move(fd), ""};
+    if (!first_error) first_error = errnum;
   }
-  throw listen_failed(first_error);
+  cannot_listen(resolved.addresses.front(), first_error);
 }
 
 }  // namespace seltool::cli

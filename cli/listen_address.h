@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cli/socket_address.h"
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
@@ -26,16 +27,21 @@ struct Listener {
   std::string unix_path;  // the socket file this listener created, empty for TCP
 };
 
-// Binding or listening failed: a runtime failure (exit 125), not a usage error.
-class listen_failed : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
+// What a --listen argument names, before anything is resolved or opened: a TCP endpoint
+// (HOST:PORT, [V6]:PORT, :PORT) or, for unix:PATH, a Unix socket path (unix_path not empty).
+struct ListenAddress {
+  HostPort endpoint;
+  std::string unix_path;
 };
+
+// Parses `text` without touching the system. Throws UsageError naming "--listen TEXT" when it
+// is not one of the forms.
+ListenAddress parse_listen_address(std::string_view text);
 
 // Parses `text` and listens there with `backlog`. ":PORT" prefers the IPv6 wildcard with
 // IPV6_V6ONLY off (IPv4 and IPv6 alike). Throws UsageError for text that is not an address or
-// a host that does not resolve, listen_failed (naming the address and the reason) when the
-// kernel refuses, e.g. a port in use or a path in a directory that does not exist.
+// a host that does not resolve, and as throw_open_failure() (usage_error.h) when the kernel
+// refuses, e.g. a port in use or a path in a directory that does not exist.
 Listener open_listener(std::string_view text, int backlog);
 
 }  // namespace seltool::cli

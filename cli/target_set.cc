@@ -3,8 +3,8 @@
 #include <errno.h>
 
 #include <algorithm>
-#include <typeinfo>
 
+#include "cli/http_checks.h"
 #include "cli/observation.h"
 #include "cli/selector_option.h"
 #include "cli/usage_error.h"
@@ -31,7 +31,6 @@ std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& option
 constexpr Duration kOwnerCheckInterval = std::chrono::milliseconds(250);
 
 // The selector key of a pid target's process exit (the key of its descriptor is the entry).
-struct ProcessExit {};
 
 void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_point> other) {
   if (other && (!wake || *other < *wake)) wake = other;
@@ -52,9 +51,20 @@ TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
     entries_.back().self = std::prev(entries_.end());
   }
   for (TargetEntry& entry : entries_) {
-    if (!entry.target->spec().connects()) arm(entry, entry.target->interest());
+    const TargetSpec& spec = entry.target->spec();
+    if (spec.kind == TargetKind::kHttp) {
+      if (!http_) {
+        http_ = make_http_checks(
+            *selector_, HttpCheckOptions{options.http_statuses, options.connect_timeout},
+            [this](TargetEntry& checked, bool passed) { http_check_finished(checked, passed); },
+            spec.text);
+      }
+      http_->validate(spec);
+    } else if (!spec.attempted()) {
+      arm(entry, entry.target->interest());
+    }
     if (const Process* process = entry.target->process()) {
-      selector_->register_file(process->exit_fd(), EVENT_READ, ProcessExit{});
+      selector_->register_file(process->exit_fd(), EVENT_READ, KeyOwner{ProcessExit{}});
       entry.watching_exit = true;
       owner_check_at_ = Clock::now() + kOwnerCheckInterval;
     }
@@ -68,14 +78,14 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
   const Target& target = *entry.target;
   if (entry.armed == 0) {
     const auto refused = [&](const std::string& why) {
-      return UsageError("target '" + target.spec().text + "': the " +
+      return UsageError("target " + quote_input(target.spec().text) + ": the " +
                         std::string(selector_->name()) + " selector cannot watch descriptor " +
                         std::to_string(target.fd()) + ": " + why);
     };
     try {
-      selector_->register_file(target.fd(), events, &entry);
+      selector_->register_file(target.fd(), events, KeyOwner{&entry});
     } catch (const already_registered&) {
-      throw UsageError("target '" + target.spec().text + "': descriptor " +
+      throw UsageError("target " + quote_input(target.spec().text) + ": descriptor " +
                        std::to_string(target.fd()) + " is already given by another target");
     } catch (const std::invalid_argument& error) {
       throw refused(error.what());
@@ -83,7 +93,7 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
   } else if (events == 0) {
     selector_->unregister(target.fd());
   } else {
-    selector_->modify(target.fd(), events, &entry);
+    selector_->modify(target.fd(), events, KeyOwner{&entry});
   }
   entry.armed = events;
 }
@@ -91,6 +101,7 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
 void TargetSet::drop(TargetEntry& entry) {
   arm(entry, 0);
   if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
+  if (http_) http_->cancel(entry);
   entries_.erase(entry.self);
 }
 
@@ -109,6 +120,11 @@ void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
   entry.retry_at = Clock::now() + delay;
 }
 
+void TargetSet::disconnect(TargetEntry& entry, ErrorInfo why) {
+  arm(entry, 0);  // before the socket closes
+  entry.target->fail(std::move(why));
+}
+
 bool TargetSet::reopen(TargetEntry& entry) {
   arm(entry, 0);  // before the descriptor closes
   if (!entry.target->reopen()) return false;
@@ -119,7 +135,7 @@ bool TargetSet::reopen(TargetEntry& entry) {
 void TargetSet::report_backend(const TargetEntry& entry, Events ready,
                                Conditions conditions) const {
   if (!options_.verbose) return;
-  print_diagnostic("target '" + entry.target->spec().text + "' (fd " +
+  print_diagnostic("target " + quote_input(entry.target->spec().text) + " (fd " +
                    std::to_string(entry.target->fd()) + "): " + std::string(selector_->name()) +
                    " reported " + describe_backend_report(ready, conditions));
 }
@@ -128,7 +144,15 @@ void TargetSet::start_attempt(TargetEntry& entry) {
   entry.retry_at.reset();
   ++entry.attempts;
   entry.connecting = true;
+  if (entry.target->spec().kind == TargetKind::kHttp) return http_->start(entry);
   after_connect_step(entry, entry.target->begin_connect());
+}
+
+void TargetSet::http_check_finished(TargetEntry& entry, bool passed) {
+  entry.connecting = false;
+  if (policy_->done()) return;  // e.g. wait --any, when another check of this round passed
+  if (passed) return policy_->on_http_ready(entry);
+  policy_->on_attempt_failed(entry);
 }
 
 void TargetSet::after_connect_step(TargetEntry& entry, Target::Connect state) {
@@ -176,6 +200,7 @@ std::optional<Clock::time_point> TargetSet::next_wake(
   std::optional<Clock::time_point> wake = deadline;
   earliest(wake, policy_->next_timer());
   earliest(wake, owner_check_at_);
+  if (http_) earliest(wake, http_->next_timer());
   for (const TargetEntry& entry : entries_) {
     earliest(wake, entry.retry_at);
     earliest(wake, entry.attempt_deadline);
@@ -192,7 +217,7 @@ int TargetSet::run(TargetPolicy& policy) {
   }
   for (auto it = entries_.begin(); it != entries_.end();) {
     TargetEntry& entry = *it++;  // advanced first: a failed connect may be dropped
-    if (entry.target->spec().connects()) start_attempt(entry);
+    if (entry.target->spec().attempted()) start_attempt(entry);
   }
 
   for (;;) {
@@ -208,13 +233,14 @@ int TargetSet::run(TargetPolicy& policy) {
                                       : selector_->select();
     bool process_exited = false;
     for (const Ready& item : ready) {
-      // Checked after the others: the entry may be dropped by then.
-      if (item.key.data.type() == typeid(ProcessExit)) {
-        process_exited = true;
+      const KeyOwner& owner = std::any_cast<const KeyOwner&>(item.key.data);
+      if (std::holds_alternative<ProcessExit>(owner)) {
+        process_exited = true;  // checked after the others: the entry may be dropped by then
         continue;
       }
-      TargetEntry& entry = *std::any_cast<TargetEntry*>(item.key.data);
-      if (entry.connecting) {
+      if (HttpChecks* const* http = std::get_if<HttpChecks*>(&owner)) {
+        (*http)->on_socket_ready(item.key.fd, item.events, item.conditions);
+      } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
       } else {
         policy.on_ready(entry, item.events, item.conditions);
@@ -222,6 +248,7 @@ int TargetSet::run(TargetPolicy& policy) {
       if (policy.done()) break;
     }
     policy.after_select();
+    if (http_ && !policy.done()) http_->on_timer(Clock::now());
     now = Clock::now();
     if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
       check_owners();

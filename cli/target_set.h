@@ -10,9 +10,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "cli/duration.h"
+#include "cli/http_status.h"
 #include "cli/stop_signals.h"
 #include "cli/targets.h"
 #include "lib/selectors.h"
@@ -21,14 +23,25 @@ namespace seltool::cli {
 
 using Clock = std::chrono::steady_clock;
 
+struct TargetEntry;
+class HttpChecks;
+
+// A pid target's process descriptor: readable once the process has exited.
+struct ProcessExit {};
+
+// The data of every selector key the loop registers: the target entry a descriptor belongs
+// to, the HTTP checks that own one of libcurl's sockets, or a watched process's exit.
+// TargetSet::run() dispatches on it.
+using KeyOwner = std::variant<TargetEntry*, HttpChecks*, ProcessExit>;
+
 // One target in the loop.
 struct TargetEntry {
   explicit TargetEntry(std::unique_ptr<Target> target) : target(std::move(target)) {}
 
   std::unique_ptr<Target> target;
   Events armed = 0;                           // registered with the selector for these events now
-  bool connecting = false;                    // a connect attempt is under way
-  int attempts = 0;                           // connect attempts started
+  bool connecting = false;                    // an attempt (connect, HTTP check) is under way
+  int attempts = 0;                           // attempts started
   std::optional<Clock::time_point> retry_at;  // a failed attempt's next try
   std::optional<Clock::time_point> attempt_deadline;  // --connect-timeout of this address
   std::list<TargetEntry>::iterator self;              // its place in the set, to drop it
@@ -49,8 +62,11 @@ class TargetPolicy {
   virtual void on_ready(TargetEntry& entry, Events ready, Conditions conditions) = 0;
   // A connect target connected; it stays registered, now for its interest.
   virtual void on_connected(TargetEntry& entry) { (void)entry; }
-  // A connect attempt failed on every address (entry.target->last_error() says why). Unless the
-  // policy retries or drops the entry, it stays in the set without a descriptor.
+  // An HTTP target answered an accepted status (entry.target->http_status()).
+  virtual void on_http_ready(TargetEntry& entry) = 0;
+  // A connect attempt failed on every address, or an HTTP check got no accepted status
+  // (entry.target->last_error() says why). Unless the policy retries or drops the entry, it
+  // stays in the set without a descriptor.
   virtual void on_attempt_failed(TargetEntry& entry) = 0;
   // The target failed for good: a pid target's process exited or closed the descriptor
   // (entry.target->last_error() says which). The entry is no longer armed; the policy reports
@@ -75,6 +91,7 @@ struct TargetSetOptions {
   std::string selector;                     // -s
   std::optional<Duration> timeout;          // none, 0 or too large: no limit
   std::optional<Duration> connect_timeout;  // per address of a connect attempt; none: the OS's
+  HttpStatuses http_statuses;               // --http-status: what makes an HTTP target ready
   bool verbose = false;
 };
 
@@ -101,8 +118,11 @@ class TargetSet {
   void arm(TargetEntry& entry, Events events);
   // Stops watching `entry` and removes it from the set.
   void drop(TargetEntry& entry);
-  // Starts a new connect attempt after `delay`.
+  // Starts a new attempt (connect, HTTP check) after `delay`.
   void retry_after(TargetEntry& entry, Duration delay);
+  // Closes the socket of a connected target and keeps `why` as its last error (wait
+  // --invert-check: the target is still there).
+  void disconnect(TargetEntry& entry, ErrorInfo why);
   // Opens a FIFO target again for its next writer and re-arms it. False when that failed:
   // last_error() says why and the entry is no longer armed.
   bool reopen(TargetEntry& entry);
@@ -113,6 +133,7 @@ class TargetSet {
   void start_attempt(TargetEntry& entry);
   void after_connect_step(TargetEntry& entry, Target::Connect state);
   void connect_finished(TargetEntry& entry, Events ready, Conditions conditions);
+  void http_check_finished(TargetEntry& entry, bool passed);
   void expire_attempts_and_retry(Clock::time_point now);
   // Ends the pid targets whose process exited or closed the descriptor (on_failed).
   void check_owners();
@@ -120,7 +141,8 @@ class TargetSet {
 
   const TargetSetOptions& options_;
   std::unique_ptr<Selector> selector_;
-  std::list<TargetEntry> entries_;  // stable: selector keys hold pointers to their entry
+  std::unique_ptr<HttpChecks> http_;  // when there are HTTP targets; before selector_ goes
+  std::list<TargetEntry> entries_;    // stable: selector keys hold pointers to their entry
   // Installed before the command writes its first line, so that a signal is never lost.
   std::unique_ptr<StopSignals> stop_;
   TargetPolicy* policy_ = nullptr;  // during run()

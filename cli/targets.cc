@@ -41,17 +41,10 @@ std::optional<int> descriptor_number(std::string_view text) {
   return int(value);
 }
 
-// Failures that are seltool's own (out of descriptors or memory), not the input's fault.
-bool is_resource_error(int errnum) {
-  return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
-}
-
-std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"; }
+std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
-  const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
-  if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
-  throw UsageError(message);
+  throw_open_failure(quoted(spec) + ": " + what, errnum);
 }
 
 }  // namespace
@@ -175,8 +168,8 @@ Events parse_events(std::string_view list) {
   if (list == "read") return EVENT_READ;
   if (list == "write") return EVENT_WRITE;
   if (list == "read,write" || list == "write,read") return EVENT_READ | EVENT_WRITE;
-  throw UsageError("invalid --events '" + std::string(list) +
-                   "': expected read, write or read,write");
+  throw UsageError("invalid --events " + quote_input(list) +
+                   ": expected read, write or read,write");
 }
 
 Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_WRITE : EVENT_READ; }
@@ -242,7 +235,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       socket_ = true;
       return;
     case TargetKind::kHttp:
-      return;  // driven by the HTTP checker, not by a descriptor of its own
+      return;  // checked by the TargetSet's HttpChecks, with sockets of their own
   }
 }
 

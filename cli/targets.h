@@ -39,6 +39,8 @@ struct TargetSpec {
   bool connects() const {
     return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
   }
+  // Reached in attempts that can fail and be retried: connects and HTTP checks.
+  bool attempted() const { return connects() || kind == TargetKind::kHttp; }
 };
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.
@@ -100,6 +102,13 @@ class Target {
   int connect_error() const;
   Connect next_address(int errnum);
   const std::optional<ErrorInfo>& last_error() const { return last_error_; }
+  // Closes the descriptor seltool opened (fd() becomes -1) and keeps `error` as last_error().
+  void fail(ErrorInfo error);
+
+  // HTTP targets: the status the server answered in the last check (nullopt: none yet, or
+  // that check got no answer). The HTTP checks record it.
+  const std::optional<long>& http_status() const { return http_status_; }
+  void set_http_status(std::optional<long> status) { http_status_ = status; }
 
   // The local and peer addresses of a socket target ("" where it has none).
   std::string local() const;
@@ -112,7 +121,6 @@ class Target {
   // Which events descriptor fd_ can have (its access mode); refuses an interest it cannot.
   void take_access_mode(const std::string& descriptor);
   Connect connect_from(std::size_t index);
-  void fail(ErrorInfo error);
 
   TargetSpec spec_;
   Events interest_;
@@ -126,6 +134,7 @@ class Target {
   std::vector<SocketAddress> addresses_;
   std::size_t next_address_ = 0;
   std::optional<ErrorInfo> last_error_;
+  std::optional<long> http_status_;
 };
 
 }  // namespace seltool::cli

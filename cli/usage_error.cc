@@ -1,7 +1,11 @@
 #include "cli/usage_error.h"
 
+#include <errno.h>
+
 #include <cstdio>
+#include <cstring>
 #include <string>
+#include <system_error>
 
 #include "cli/exit_codes.h"
 
@@ -84,6 +88,16 @@ void print_diagnostic(std::string_view message) {
   const std::string line = "seltool: " + escaped(message, false) + '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
+}
+
+bool is_resource_error(int errnum) {
+  return errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM || errnum == ENOBUFS;
+}
+
+void throw_open_failure(const std::string& message, int errnum) {
+  const std::string text = message + ": " + std::strerror(errnum);
+  if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), text);
+  throw UsageError(text);
 }
 
 int report_usage_error(std::string_view message) {

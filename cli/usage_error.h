@@ -20,6 +20,14 @@ class UsageError : public std::runtime_error {
 // as `\xHH`. Valid UTF-8 text stays readable. quote_input("a\nb") == "'a\\nb'".
 std::string quote_input(std::string_view text);
 
+// Opening, binding or listening where the user asked failed with `errnum`: a UsageError (exit
+// 2: the input must change, e.g. a port in use, a missing directory), except when seltool
+// itself ran out of descriptors or memory (std::system_error, exit 125). The same failure
+// gives the same exit code in every command.
+[[noreturn]] void throw_open_failure(const std::string& message, int errnum);
+// Whether `errnum` is seltool's own failure (out of descriptors or memory), not the input's.
+bool is_resource_error(int errnum);
+
 // Prints "seltool: <message>" on stderr and returns kExitUsage.
 int report_usage_error(std::string_view message);
 

@@ -1,6 +1,8 @@
 // seltool wait: block until every target (or, with --any, one) is ready, then exit 0 or exec
 // the COMMAND given after "--". Connects that fail (refused, unreachable, timed out, a name
-// that does not resolve yet) are retried every --interval until the timeout.
+// that does not resolve yet) and HTTP checks without an accepted status are retried every
+// --interval until the timeout. With --invert-check it is the other way round: a connect or
+// check that fails makes its target ready (gone), one that succeeds is retried.
 #include <errno.h>
 #include <unistd.h>
 
@@ -28,6 +30,7 @@ constexpr Duration kDefaultInterval = std::chrono::milliseconds(500);
 struct WaitOptions {
   CommonOptions common;
   bool any = false;
+  bool invert_check = false;
   std::optional<Duration> interval;
   std::vector<std::string> command;
 };
@@ -61,6 +64,7 @@ class Wait : public TargetPolicy {
     output_.event("start", Json{{"command", "wait"},
                                 {"selector", std::string(targets_.selector().name())},
                                 {"mode", options_.any ? "any" : "all"},
+                                {"invert_check", options_.invert_check},
                                 {"targets", std::move(listed)}});
     return targets_.run(*this);
   }
@@ -84,12 +88,46 @@ class Wait : public TargetPolicy {
     Json fields = target_fields(*entry.target);
     add_observation(fields,
                     observe(*entry.target, ready, ConsumeMode::kPeek, options_.common.verbose));
+    report_ready(entry, fields);
+  }
+
+  // --invert-check: a connect that succeeds means the target is still there.
+  void on_connected(TargetEntry& entry) override {
+    if (!options_.invert_check) return;  // ready once writable (on_ready)
+    const std::string peer = entry.target->peer();
+    targets_.disconnect(entry,
+                        still_reachable(peer.empty() ? "connected" : "connected to " + peer));
+    retry(entry);
+  }
+
+  void on_http_ready(TargetEntry& entry) override {
+    if (!options_.invert_check) return report_ready(entry, target_fields(*entry.target));
+    entry.target->fail(
+        still_reachable("the server answered " + std::to_string(*entry.target->http_status())));
+    retry(entry);
+  }
+
+  void on_attempt_failed(TargetEntry& entry) override {
+    if (options_.invert_check) {  // gone: what it failed with tells how
+      Json fields = target_fields(*entry.target);
+      fields["error"] = error_json(*entry.target->last_error());
+      return report_ready(entry, fields);
+    }
+    retry(entry);
+  }
+
+  static ErrorInfo still_reachable(const std::string& how) {
+    return ErrorInfo{0, "STILL_REACHABLE", how};
+  }
+
+  void report_ready(TargetEntry& entry, const Json& fields) {
     output_.event("ready", fields);
     ++ready_count_;
     targets_.drop(entry);
   }
 
-  void on_attempt_failed(TargetEntry& entry) override {
+  // An "attempt_failed" line, and the next attempt after --interval.
+  void retry(TargetEntry& entry) {
     Json fields = target_fields(*entry.target);
     fields["attempt"] = entry.attempts;
     fields["error"] = error_json(*entry.target->last_error());
@@ -104,7 +142,8 @@ class Wait : public TargetPolicy {
     fields["error"] = error_json(error);
     output_.event("error", fields);
     if (!failed_.empty()) failed_ += ", ";
-    failed_ += "'" + entry.target->spec().text + "' (" + error.code + ": " + error.message + ")";
+    failed_ +=
+        quote_input(entry.target->spec().text) + " (" + error.code + ": " + error.message + ")";
     targets_.drop(entry);
   }
 
@@ -131,7 +170,7 @@ class Wait : public TargetPolicy {
       if (error) fields["error"] = error_json(*error);
       pending.push_back(std::move(fields));
       if (!not_ready.empty()) not_ready += ", ";
-      not_ready += "'" + entry.target->spec().text + "' (" +
+      not_ready += quote_input(entry.target->spec().text) + " (" +
                    (error ? error->code + ": " + error->message : "not ready") + ")";
     }
     output_.event(
@@ -144,7 +183,11 @@ class Wait : public TargetPolicy {
               ? "failed: " + failed_
               : "timed out after " +
                     seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
-      print_diagnostic(why + (not_ready.empty() ? "" : "; not ready: " + not_ready));
+      print_diagnostic(why +
+                       (not_ready.empty()       ? ""
+                        : options_.invert_check ? "; still reachable: "
+                                                : "; not ready: ") +
+                       not_ready);
     }
     return exit_code;
   }
@@ -177,6 +220,14 @@ int run_wait(const WaitOptions& options) {
   {
     TargetSetOptions set_options = target_set_options(options.common);
     if (!set_options.timeout) set_options.timeout = kDefaultTimeout;
+    if (options.invert_check) {  // checked before anything is opened
+      for (const std::string& text : options.common.targets) {
+        if (parse_target(text).attempted()) continue;
+        throw UsageError("target " + quote_input(text) +
+                         ": --invert-check waits for connect and HTTP targets to stop "
+                         "answering; a descriptor, path or listener cannot go away that way");
+      }
+    }
     TargetSet targets(set_options);
     Wait wait(options, targets);
     const int status = wait.run();
@@ -197,11 +248,15 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
   command->footer(
       "Default timeout 30s (-t 0: wait forever). Failed connects are retried every --interval\n"
       "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
+      "http[s]:// targets are ready when a GET answers a status in --http-status.\n"
       "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
+  command->add_flag("--invert-check", options->invert_check,
+                    "wait until connect and HTTP targets stop answering (a server has shut "
+                    "down, a port is free)");
   add_duration_option(*command, "-i,--interval", options->interval,
-                      "retry failed connects every DURATION (default 0.5s)");
+                      "retry failed connects and HTTP checks every DURATION (default 0.5s)");
   command->callback([options, &invocation] {
     if (invocation.has_command && invocation.command.empty()) {
       throw UsageError("'--' must be followed by a COMMAND to run");

@@ -136,6 +136,13 @@ class Watch : public TargetPolicy {
   void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
   void on_failed(TargetEntry& entry) override { fail(entry); }
 
+  // One check per HTTP target, reported as one line: "ready" with its status, or "error".
+  void on_http_ready(TargetEntry& entry) override {
+    output_.event("ready", target_fields(*entry.target));
+    ++ready_events_;
+    drop(entry);
+  }
+
   // A FIFO at its end waits for its next writer (as tail -F does), unless --no-reopen; any
   // other target at its end, or failed, is dropped.
   void end_of(TargetEntry& entry) {
@@ -214,7 +221,8 @@ int run_watch(const WatchOptions& options) {
   if (options.consume || options.data) {
     for (const std::string& text : options.common.targets) {
       if (parse_target(text).kind != TargetKind::kPid) continue;
-      throw UsageError("target '" + text + "': " + (options.data ? "--data" : "--consume") +
+      throw UsageError("target " + quote_input(text) + ": " +
+                       (options.data ? "--data" : "--consume") +
                        " would take data from the process it belongs to; pid targets are only "
                        "observed (\"bytes\" says what is waiting)");
     }

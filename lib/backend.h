@@ -38,12 +38,13 @@ inline constexpr Token kWakeup = make(-1, kAnyGeneration);
 
 }  // namespace token
 
-// One readiness report of a backend's wait.
-struct RawEvent {
-  Token token;  // as given to add()/modify(), or token::of_descriptor(fd)
-  Events events;
-  Conditions conditions;
-};
+// One readiness report of a backend's wait: a result entry, its descriptor and generation
+// from a token (as given to add()/modify(), or token::of_descriptor(fd)). The core turns the
+// raw events into the result in place: no second buffer, no copy.
+using RawEvent = ReadyList::Entry;
+inline RawEvent raw_event(Token token, Events events, Conditions conditions) noexcept {
+  return {token::fd(token), token::generation(token), events, conditions};
+}
 
 // One kernel object. Every operation but close() is called on an open backend only.
 class Backend {

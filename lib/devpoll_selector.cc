@@ -1,8 +1,13 @@
 // The /dev/poll backend: /dev/poll on Solaris and illumos (poll(7d)), Python's DevpollSelector.
 // Changes are written to /dev/poll as pollfd records and, as in CPython, buffered until the
-// next select(), which writes them all before DP_POLL (a short write is an error). /dev/poll
-// ORs a new mask into the one it has, so a modify writes POLLREMOVE and then the new mask.
-// Like poll, it accepts closed descriptors at registration and reports them as POLLNVAL.
+// next select(), which writes them all before DP_POLL (a short write is an error). The driver
+// refuses a write() of more records than RLIMIT_NOFILE (EINVAL, and nothing is applied), so,
+// as CPython does, a full queue (that many records, the limit when the selector was created)
+// is written out before another change is queued. /dev/poll ORs a new mask into the one it
+// has, so a modify writes POLLREMOVE and then the new mask. The driver silently skips a
+// record for a descriptor that is not open, so register_file() refuses one up front (EBADF,
+// as epoll does); a modify of a descriptor closed since makes no system call and cannot fail.
+// A descriptor closed after registration is reported as POLLNVAL until it is unregistered.
 // One DP_POLL returns at most as many descriptors as RLIMIT_NOFILE allowed when the selector
 // was created (CPython's limit); the others come in the next select().
 #include <errno.h>
@@ -29,16 +34,21 @@ namespace {
 
 class DevpollBackend final : public Backend {
  public:
-  DevpollBackend() : devpoll_(open_devpoll()), max_events_(descriptor_limit()) {}
+  DevpollBackend() : devpoll_(open_devpoll()), limit_(descriptor_limit()) {}
   std::string_view name() const noexcept override { return "devpoll"; }
 
-  // Nothing reaches the kernel before the next select(), so these cannot fail half-way.
+  // These fail only before queueing anything (a full queue that could not be written out,
+  // or memory), so a failure leaves this registration as it was.
   void add(int fd, Events events, Token) override {
-    poll_like::refuse_impossible_descriptor(fd);
+    if (::fcntl(fd, F_GETFD) == -1) {
+      throw_os_error(errno, "register: not open (/dev/poll would skip it)", fd);
+    }
+    make_room(1);
     queue(fd, flags(events));
   }
 
   void modify(int fd, Events, Events new_events, Token) override {
+    make_room(2);
     pending_.reserve(pending_.size() + 2);  // both records or neither
     queue(fd, POLLREMOVE);
     queue(fd, flags(new_events));
@@ -48,7 +58,7 @@ class DevpollBackend final : public Backend {
     // Must not fail, so must not allocate: a full queue is written out first (its error, if
     // any, is thrown by the next select()). The queue then has room: registering this
     // descriptor queued a record, so its capacity is at least one.
-    if (pending_.size() == pending_.capacity()) {
+    if (pending_.size() == pending_.capacity() || pending_.size() >= limit_) {
       const int error = flush();
       if (!flush_error_) flush_error_ = error;
     }
@@ -61,7 +71,7 @@ class DevpollBackend final : public Backend {
     if (const int now = flush(); !error) error = now;
     if (error) throw_os_error(error, "write(/dev/poll)");
 
-    const std::size_t room = std::min(watched, max_events_);
+    const std::size_t room = std::min(watched, limit_);
     if (results_.size() < room) results_.resize(room);
     dvpoll request{};
     request.dp_fds = results_.data();
@@ -74,9 +84,9 @@ class DevpollBackend final : public Backend {
     }
     for (int i = 0; i < n; ++i) {
       const unsigned revents = unsigned(results_[i].revents);
-      events.push_back({token::of_descriptor(results_[i].fd),
-                        poll_like::fold(revents, POLLIN, POLLOUT),
-                        poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)});
+      events.push_back(
+          raw_event(token::of_descriptor(results_[i].fd), poll_like::fold(revents, POLLIN, POLLOUT),
+                    poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
     }
   }
 
@@ -100,7 +110,14 @@ class DevpollBackend final : public Backend {
     if (::getrlimit(RLIMIT_NOFILE, &limit) == -1) {
       throw_os_error(errno, "getrlimit(RLIMIT_NOFILE)");
     }
-    return std::size_t(std::min<rlim_t>(limit.rlim_cur, INT_MAX));
+    // At least 2: a modify's two records must fit in one queue.
+    return std::size_t(std::clamp<rlim_t>(limit.rlim_cur, 2, INT_MAX));
+  }
+
+  // Writes the queue out if `records` more would not fit in one write(); throws its error.
+  void make_room(std::size_t records) {
+    if (pending_.size() + records <= limit_) return;
+    if (const int error = flush()) throw_os_error(error, "write(/dev/poll)");
   }
 
   void queue(int fd, short events) { pending_.push_back({fd, events, 0}); }
@@ -122,7 +139,7 @@ class DevpollBackend final : public Backend {
   }
 
   UniqueFd devpoll_;
-  std::size_t max_events_;       // RLIMIT_NOFILE when created
+  std::size_t limit_;            // RLIMIT_NOFILE when created: records per write, results
   std::vector<pollfd> pending_;  // changes not written yet
   std::vector<pollfd> results_;  // DP_POLL's output
   int flush_error_ = 0;          // of a write done by remove(), thrown by wait()

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <sys/epoll.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "lib/backend.h"
@@ -42,18 +43,28 @@ class EpollBackend final : public Backend {
 
   void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t watched,
             std::vector<RawEvent>& events) override {
-    // Room for every watched descriptor: one call returns all.
-    if (kernel_events_.size() < watched) kernel_events_.resize(watched);
-    const int n = ::epoll_wait(epoll_.get(), kernel_events_.data(), int(kernel_events_.size()),
-                               poll_like::timeout_ms(timeout));
-    if (n == -1) {
-      if (errno == EINTR) return;
-      throw_os_error(errno, "epoll_wait");
-    }
-    for (int i = 0; i < n; ++i) {
-      const unsigned flags = kernel_events_[i].events;
-      events.push_back({kernel_events_[i].data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT),
-                        poll_like::conditions(flags, EPOLLHUP, EPOLLERR, EPOLLPRI)});
+    // Room for every watched descriptor up to kMaxBatch (12 bytes each, so that a large set
+    // costs no memory per descriptor here); a full batch is followed by non-blocking calls
+    // until one comes back short, so one select() still returns everything ready. (epoll
+    // moves returned items to the end of its ready list, so the next call returns the
+    // others first; a descriptor seen twice is merged by the core.)
+    const std::size_t room = std::min(watched, kMaxBatch);
+    if (kernel_events_.size() < room) kernel_events_.resize(room);
+    int ms = poll_like::timeout_ms(timeout);
+    for (std::size_t calls = 0; calls <= watched / room; ++calls) {
+      const int n = ::epoll_wait(epoll_.get(), kernel_events_.data(), int(room), ms);
+      if (n == -1) {
+        if (errno == EINTR) return;
+        throw_os_error(errno, "epoll_wait");
+      }
+      for (int i = 0; i < n; ++i) {
+        const unsigned flags = kernel_events_[i].events;
+        events.push_back(raw_event(kernel_events_[i].data.u64,
+                                   poll_like::fold(flags, EPOLLIN, EPOLLOUT),
+                                   poll_like::conditions(flags, EPOLLHUP, EPOLLERR, EPOLLPRI)));
+      }
+      if (std::size_t(n) < room) return;
+      ms = 0;
     }
   }
 
@@ -86,6 +97,8 @@ class EpollBackend final : public Backend {
     event.data.u64 = token;
     return event;
   }
+
+  static constexpr std::size_t kMaxBatch = 1024;
 
   UniqueFd epoll_;
   std::vector<epoll_event> kernel_events_;

@@ -11,9 +11,12 @@
 // (macOS, FreeBSD, DragonFly, NetBSD 10): no descriptor of its own. Elsewhere it is the pipe.
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/event.h>
 #include <sys/time.h>
-#include <sys/types.h>  // before sys/event.h, which needs its types on the BSDs
+// OpenBSD's sys/event.h needs sys/types.h first; include sorting would swap them.
+// clang-format off
+#include <sys/types.h>
+#include <sys/event.h>
+// clang-format on
 
 #include <algorithm>
 #include <string>
@@ -136,7 +139,7 @@ class KqueueBackend final : public Backend {
       const struct kevent& event = kernel_events_[i];
 #ifdef EVFILT_USER
       if (event.filter == EVFILT_USER) {
-        events.push_back({token::kWakeup, EVENT_READ, 0});
+        events.push_back(raw_event(token::kWakeup, EVENT_READ, 0));
         continue;
       }
 #endif
@@ -146,8 +149,9 @@ class KqueueBackend final : public Backend {
       if ((event.flags & EV_ERROR) || ((event.flags & EV_EOF) && event.fflags != 0)) {
         conditions |= CONDITION_ERROR;
       }
-      events.push_back({token::of_descriptor(int(event.ident)),
-                        event.filter == EVFILT_READ ? EVENT_READ : EVENT_WRITE, conditions});
+      events.push_back(raw_event(token::of_descriptor(int(event.ident)),
+                                 event.filter == EVFILT_READ ? EVENT_READ : EVENT_WRITE,
+                                 conditions));
     }
   }
 

@@ -63,8 +63,9 @@ class PollBackend final : public Backend {
       if (entry->revents == 0) continue;
       --left;
       const unsigned revents = unsigned(entry->revents);
-      events.push_back({token::of_descriptor(entry->fd), poll_like::fold(revents, POLLIN, POLLOUT),
-                        poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)});
+      events.push_back(
+          raw_event(token::of_descriptor(entry->fd), poll_like::fold(revents, POLLIN, POLLOUT),
+                    poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
     }
   }
 

@@ -70,7 +70,7 @@ class SelectBackend final : public Backend {
       Events ready = 0;
       if (FD_ISSET(fd, &readable)) ready |= EVENT_READ, --n;
       if (FD_ISSET(fd, &writable)) ready |= EVENT_WRITE, --n;
-      if (ready) events.push_back({token::of_descriptor(fd), ready, 0});
+      if (ready) events.push_back(raw_event(token::of_descriptor(fd), ready, 0));
     }
   }
 

@@ -80,7 +80,7 @@ class SelectBackend final : public Backend {
     // Winsock returns just the ready sockets in each set; the core merges a socket's entries.
     auto add = [&](const fd_set& set, Events ready, Conditions conditions) {
       for (u_int i = 0; i < set.fd_count; ++i) {
-        events.push_back({token::of_descriptor(int(set.fd_array[i])), ready, conditions});
+        events.push_back(raw_event(token::of_descriptor(int(set.fd_array[i])), ready, conditions));
       }
     };
     add(readable, EVENT_READ, 0);

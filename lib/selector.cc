@@ -2,6 +2,7 @@
 // table, resolving file objects, the contract's checks and their order, the select() timeout
 // loop, interpreting what a backend's wait returns, the wakeup channel, and the result
 // buffer. Backends only talk to their kernel object (lib/backend.h).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -18,12 +19,12 @@ namespace seltool {
 struct Selector::Slot {
   std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
   std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
-  std::uint32_t ready_round = 0;     // the select() round that last reported this descriptor
-  std::uint32_t ready_index = 0;     // and where its entry is in ready_
-  // Where the descriptor is in always_ready_fds_, or kNotAlwaysReady when the kernel watches it.
-  std::uint32_t always_ready_index = kNotAlwaysReady;
-  static constexpr std::uint32_t kNotAlwaysReady = UINT32_MAX;
-  bool always_ready() const noexcept { return always_ready_index != kNotAlwaysReady; }
+  // Where this descriptor's entry of the last select() is in ready_, if it has one (checked
+  // against the entry there: no per-round reset is needed).
+  std::uint32_t ready_index : 31;
+  // Accepted by accept_always_ready_files(), so in always_ready_fds_ and not in the kernel.
+  std::uint32_t always_ready : 1;
+  Slot() : ready_index(0), always_ready(0) {}
 };
 
 selector_closed::selector_closed() : std::logic_error("Selector is closed") {}
@@ -59,7 +60,9 @@ void Selector::check_open() const {
 }
 
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
-  return !ready_.empty() && slot.ready_round == round_;
+  if (slot.ready_index >= ready_.size()) return false;
+  const ReadyList::Entry& entry = ready_[slot.ready_index];
+  return entry.fd == slot.key->fd && entry.generation == slot.generation;
 }
 
 // Python's _fileobj_lookup: the object's descriptor, or, when it has none any more, the
@@ -125,7 +128,7 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   }
   Slot& slot = slots_[fd];
   slot.key = std::move(key);
-  if (always_ready) slot.always_ready_index = std::uint32_t(always_ready_fds_.size() - 1);
+  slot.always_ready = always_ready;
   ++registered_;
   return *slot.key;
 }
@@ -139,7 +142,7 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_keys_.reserve(retired_keys_.size() + 1);
   SelectorKey removed = in_use ? SelectorKey(*slot.key) : SelectorKey(std::move(*slot.key));
-  if (slot.always_ready()) {
+  if (slot.always_ready) {
     forget_always_ready(slot);
   } else {
     backend_->remove(removed.fd, removed.events, token::make(removed.fd, slot.generation));
@@ -163,7 +166,7 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_data_.reserve(retired_data_.size() + 1);  // may throw: before any change
   if (events != key.events) {
-    if (!slot.always_ready()) {
+    if (!slot.always_ready) {
       backend_->modify(key.fd, key.events, events, token::make(key.fd, slot.generation));
     }
     key.events = events;
@@ -193,12 +196,13 @@ void Selector::accept_always_ready_files(bool enable) {
   accept_always_ready_ = enable;
 }
 
+// Linear in the number of always-ready keys (files and devices: a handful), which keeps
+// every slot at 16 bytes.
 void Selector::forget_always_ready(Slot& slot) noexcept {
-  const std::uint32_t at = slot.always_ready_index;
-  always_ready_fds_[at] = always_ready_fds_.back();
-  slots_[always_ready_fds_[at]].always_ready_index = at;
+  const auto at = std::find(always_ready_fds_.begin(), always_ready_fds_.end(), slot.key->fd);
+  *at = always_ready_fds_.back();
   always_ready_fds_.pop_back();
-  slot.always_ready_index = Slot::kNotAlwaysReady;
+  slot.always_ready = false;
 }
 
 // wakeup() against close() from another thread or a signal handler: each wakeup() counts
@@ -235,7 +239,6 @@ void Selector::close() noexcept {
   registered_ = 0;
   always_ready_fds_ = {};
   ready_.clear();
-  raw_events_ = {};
 }
 
 ReadyList Selector::select() { return select_until(std::nullopt); }
@@ -253,10 +256,6 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   ready_.clear();
   retired_keys_.clear();
   retired_data_.clear();
-  if (++round_ == 0) {  // wrapped: forget old rounds so none is mistaken for this one
-    for (Slot& slot : slots_) slot.ready_round = 0;
-    round_ = 1;
-  }
   woken_ = false;
 
   constexpr std::chrono::nanoseconds zero(0);
@@ -264,7 +263,10 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   // Descriptors that are always ready are ready now: the kernel is only polled.
   if (!always_ready_fds_.empty()) {
     timeout = zero;
-    for (const int fd : always_ready_fds_) record(slots_[fd], fd, slots_[fd].key->events, 0);
+    for (const int fd : always_ready_fds_) {
+      slots_[fd].ready_index = std::uint32_t(ready_.size());
+      ready_.push_back({fd, slots_[fd].generation, slots_[fd].key->events, 0});
+    }
   }
   may_block_ = !timeout || *timeout > zero;
   // The clock is read only for a positive timeout, and after that only when a wait comes
@@ -273,10 +275,10 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
       timeout && *timeout > zero ? Clock::now() + *timeout : Clock::time_point::max();
   std::optional<std::chrono::nanoseconds> remaining = timeout;
   const std::size_t watched = registered_ - always_ready_fds_.size() + (wakeup_fd_ >= 0);
+  const std::size_t first_raw = ready_.size();
   for (;;) {
-    raw_events_.clear();
-    backend_->wait(remaining, watched, raw_events_);
-    if (!interpret() && backend_->reset_after_stale_events()) add_all_again();
+    backend_->wait(remaining, watched, ready_);
+    if (!interpret(first_raw) && backend_->reset_after_stale_events()) add_all_again();
     if (!ready_.empty() || woken_ || remaining == zero) break;
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is
     // retried with what is left of the timeout (PEP 475).
@@ -289,26 +291,42 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   return ReadyList(this, ready_.data(), ready_.size());
 }
 
-bool Selector::interpret() {
+// In place: the raw events from `first` on become the result's entries, in the order the
+// backend gave them, without those of ended registrations and the wakeup channel, and with
+// the reports of one descriptor merged into its first entry.
+bool Selector::interpret(std::size_t first) {
   bool all_current = true;
-  for (const RawEvent& event : raw_events_) {
-    const int fd = token::fd(event.token);
-    Slot* slot = find(fd);
+  std::size_t kept = first;
+  for (std::size_t i = first; i < ready_.size(); ++i) {
+    const RawEvent event = ready_[i];
+    Slot* slot = find(event.fd);
     if (!slot) {
-      if (event.token == token::kWakeup || (fd == wakeup_fd_ && fd >= 0)) {
+      if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
+                                     event.generation == token::generation(token::kWakeup))) {
         note_wakeup();
       } else {
         all_current = false;  // unregistered since the backend saw it
       }
       continue;
     }
-    const std::uint32_t generation = token::generation(event.token);
-    if (generation != token::kAnyGeneration && generation != slot->generation) {
+    if (event.generation != token::kAnyGeneration && event.generation != slot->generation) {
       all_current = false;  // of an earlier registration of this descriptor
       continue;
     }
-    record(*slot, fd, event.events, event.conditions);
+    if (slot->ready_index < kept && ready_[slot->ready_index].fd == event.fd) {
+      ReadyList::Entry& merged = ready_[slot->ready_index];
+      merged.events |= event.events;
+      merged.conditions |= event.conditions;
+      continue;
+    }
+    slot->ready_index = std::uint32_t(kept);
+    ReadyList::Entry& entry = ready_[kept++];
+    entry.fd = event.fd;
+    entry.generation = slot->generation;
+    entry.events = event.events;
+    entry.conditions = event.conditions;
   }
+  ready_.resize(kept);
   return all_current;
 }
 
@@ -333,28 +351,10 @@ void Selector::add_all_again() noexcept {
   if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::kWakeup);
   for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
     const Slot& slot = slots_[fd];
-    if (slot.key && !slot.always_ready()) {
+    if (slot.key && !slot.always_ready) {
       add(int(fd), slot.key->events, token::make(int(fd), slot.generation));
     }
   }
-}
-
-void Selector::record(Slot& slot, int fd, Events events, Conditions conditions) {
-  if (slot.ready_round == round_) {
-    ReadyList::Entry& entry = ready_[slot.ready_index];
-    entry.events |= events;
-    entry.conditions |= conditions;
-    return;
-  }
-  slot.ready_round = round_;
-  slot.ready_index = std::uint32_t(ready_.size());
-  // Field by field: a braced temporary made GCC build the entry on the stack and copy it
-  // with one wide load that stalls on the narrow stores (store forwarding fails).
-  ReadyList::Entry& entry = ready_.emplace_back();
-  entry.fd = fd;
-  entry.generation = slot.generation;
-  entry.events = events;
-  entry.conditions = conditions;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -116,12 +116,12 @@ class FileObject {
       : object_(&object), descriptor_of_(&descriptor_of<T>) {}
 
   // The descriptor now: the raw int, or what the object reports (negative when closed).
-  int fileno() const { return object_ ? descriptor_of_(object_) : fd_; }
+  int fileno() const { return descriptor_of_ ? descriptor_of_(object_) : fd_; }
 
   // True when this refers to an object (not a raw int); `same_object` compares identity.
-  bool is_object() const noexcept { return object_ != nullptr; }
+  bool is_object() const noexcept { return descriptor_of_ != nullptr; }
   bool same_object(const FileObject& other) const noexcept {
-    return object_ != nullptr && object_ == other.object_;
+    return is_object() && other.is_object() && object_ == other.object_;
   }
 
  private:
@@ -135,8 +135,10 @@ class FileObject {
     }
   }
 
-  int fd_ = -1;
-  const void* object_ = nullptr;
+  union {  // which one: descriptor_of_ is set for an object (a key is 40 bytes, not 48)
+    int fd_;
+    const void* object_;
+  };
   int (*descriptor_of_)(const void*) = nullptr;
 };
 
@@ -160,9 +162,8 @@ struct Ready {
 };
 
 class Selector;
-class Backend;    // internal (lib/backend.h)
-struct RawEvent;  // internal (lib/backend.h)
-class Waker;      // internal (lib/waker.h)
+class Backend;  // internal (lib/backend.h)
+class Waker;    // internal (lib/waker.h)
 
 // The result of select(): a view over the selector's own buffer (no allocation per call),
 // valid until the next select() or close(). It protects against stale events: an entry whose
@@ -310,7 +311,9 @@ class Selector final {
   //                          (select backend) the descriptor is >= FD_SETSIZE;
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
-  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV.
+  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV,
+  //                          devpoll EBADF for closed descriptors (which its driver would
+  //                          skip), or the error of writing out a full change queue.
   //                          select and poll accept closed descriptors and report them later,
   //                          except that poll gives EBADF for a closed one at or above
   //                          RLIMIT_NOFILE (no descriptor of this process can have it).
@@ -421,14 +424,13 @@ class Selector final {
   Slot& registered_slot(const FileObject& fileobj);
   const SelectorKey* lookup(const FileObject& fileobj) const;
   bool reported_by_last_select(const Slot& slot) const noexcept;
-  // Turns the backend's raw events into the result; false when some were stale.
-  bool interpret();
+  // Turns the backend's raw events (in ready_ from `first`) into the result; false when some
+  // were stale.
+  bool interpret(std::size_t first);
   // The wakeup channel was reported ready.
   void note_wakeup() noexcept;
   // Every registration again, into a backend that started over (see Backend).
   void add_all_again() noexcept;
-  // Adds `fd`'s readiness to this select()'s result, merging reports of one descriptor.
-  void record(Slot& slot, int fd, Events events, Conditions conditions);
   // Takes an always-ready key's descriptor out of always_ready_fds_.
   void forget_always_ready(Slot& slot) noexcept;
 
@@ -438,14 +440,12 @@ class Selector final {
   std::vector<int> always_ready_fds_;
   bool accept_always_ready_ = false;
   std::vector<ReadyList::Entry> ready_;
-  std::uint32_t round_ = 0;  // numbers select() calls, to merge reports per descriptor
   bool woken_ = false;
   bool may_block_ = false;  // this select() has a timeout other than 0
   bool closed_ = false;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Waker> waker_;
   int wakeup_fd_ = -1;  // the wakeup channel's descriptor, -1 when the backend has none
-  std::vector<RawEvent> raw_events_;  // the backend's last wait
   // wakeup() calls running now, plus kClosing once close() has begun (see selector.cc).
   std::atomic<std::uint32_t> wakeups_running_{0};
   SelectorMap map_{this};

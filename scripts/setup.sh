@@ -9,8 +9,11 @@ required=(
   libgtest-dev googletest                            # GoogleTest (googletest: sources, for mingw)
   libbenchmark-dev                                   # Google Benchmark
   libcli11-dev nlohmann-json3-dev                    # CLI11, nlohmann-json
+  libcurl4-openssl-dev                               # libcurl: http:// targets of watch/wait
   libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
   g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine
+  clang-format                                       # formatting; tests/platforms checks include order
+  clang libclang-rt-14-dev                           # clang 14 with libFuzzer (tests/fuzz)
 )
 
 missing=()

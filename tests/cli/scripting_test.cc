@@ -250,20 +250,8 @@ TEST(ScriptingListen, TcpListenPortAloneBindsLoopback) {
 // A listener whose accept queue is full drops SYNs: without --connect-timeout one attempt
 // would take the whole -t budget.
 TEST(ScriptingConnect, ConnectTimeoutBoundsEachAttempt) {
-  UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener.get(), 0), 0);
-  const int port = local_port(listener.get());
-  std::vector<UniqueFd> fillers;
-  for (int i = 0; i < 4; ++i) {
-    fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-    address.sin_port = htons(std::uint16_t(port));
-    ::connect(fillers.back().get(), reinterpret_cast<sockaddr*>(&address), sizeof address);
-  }
-  std::this_thread::sleep_for(200ms);  // the handshakes that can complete have completed
+  const FullListener full = listen_tcp_full_queue();
+  const int port = full.port;
   const Result result = run_seltool({"wait", "-t", "3", "-i", "50ms", "--connect-timeout", "200ms",
                                      "127.0.0.1:" + std::to_string(port)});
   EXPECT_EQ(result.exit_code, 124) << result.err;

@@ -37,8 +37,11 @@ TEST(Selectors, EnvironmentGivesTheDefaultAndTheOptionOverridesIt) {
   const auto selector_used = [&](std::vector<std::string> args, const std::string& env) {
     args.insert(args.begin(), {"watch", "-t", "10ms"});
     args.push_back("3");
-    const Result result = run_seltool(
-        args, SpawnOptions{{{3, pipe.read_end.get()}}, {{"SELTOOL_SELECTOR", env}}, {}});
+    const Result result = run_seltool(args, [&] {
+      SpawnOptions options = passing({{3, pipe.read_end.get()}});
+      options.env = {{"SELTOOL_SELECTOR", env}};
+      return options;
+    }());
     EXPECT_EQ(result.exit_code, 124) << result.err;
     const std::vector<Json> lines = parse_lines(result.out);
     return lines.empty() ? Json() : lines[0]["selector"];

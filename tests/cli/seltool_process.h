@@ -38,6 +38,13 @@ struct SpawnOptions {
   std::optional<uid_t> user;  // run seltool as this user and group id (the test must be root)
 };
 
+// Options that only set `env` in the child ("" value: unset).
+inline SpawnOptions with_env(std::map<std::string, std::string> env) {
+  SpawnOptions options;
+  options.env = std::move(env);
+  return options;
+}
+
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).
 inline SpawnOptions passing(std::map<int, int> descriptors) {
   SpawnOptions options;

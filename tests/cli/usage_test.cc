@@ -27,7 +27,7 @@ class Usage : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(Usage, ExitsTwoWithOneLineNamingTheArgument) {
   const BadInput& input = GetParam();
-  expect_usage_error(input, run_seltool(input.args, SpawnOptions{{}, input.env, {}}));
+  expect_usage_error(input, run_seltool(input.args, with_env(input.env)));
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -361,7 +361,7 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "0"}, 2},
                       BadInput{{"--listen", "127.0.0.1:0", "--max-connections", "-1"}, 2},
                       BadInput{{"--listen", "127.0.0.1:0", "--buffer-limit", "-5"}, 2},
-                      BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 125}));
+                      BadInput{{"--listen", "unix:/nonexistent-dir/echo.sock"}, 2}));
 
 // "-1" wrapped around to the largest size_t (no cap at all), and --buffer-limit 0 said
 // "Value 0 not in range 0.000000 to 1797693134862315...".
@@ -373,15 +373,22 @@ TEST(EchoCommand, CountOptionsSayWhatTheyExpect) {
   EXPECT_NE(zero.err.find("1 or more, not '0'"), std::string::npos) << zero.err;
 }
 
-TEST(EchoCommand, PortInUseExitsWith125) {
+// The same failure as `watch tcp-listen:` and `wait tcp-listen:` meet, with the same exit code.
+TEST(EchoCommand, PortInUseIsAUsageErrorInEveryCommand) {
   EchoUnderTest first({"--listen", "127.0.0.1:0"});
   ASSERT_GT(first.port, 0);
   const Result second =
       run_seltool({"echo", "--listen", "127.0.0.1:" + std::to_string(first.port)});
-  EXPECT_EQ(second.exit_code, 125);
+  EXPECT_EQ(second.exit_code, 2);
   const std::string& error = second.err;
   EXPECT_NE(error.find("Address already in use"), std::string::npos) << error;
   EXPECT_EQ(error.find('\n'), error.size() - 1) << error;
+  for (const std::string command : {"watch", "wait"}) {
+    const Result target =
+        run_seltool({command, "tcp-listen:127.0.0.1:" + std::to_string(first.port)});
+    EXPECT_EQ(target.exit_code, 2) << command << ": " << target.err;
+    EXPECT_NE(target.err.find("Address already in use"), std::string::npos) << target.err;
+  }
 }
 
 // A Unix socket file created for one --listen was left behind when a later --listen failed,
@@ -392,7 +399,7 @@ TEST(EchoCommand, UnixSocketFileIsRemovedWhenALaterListenFails) {
   UniqueFd busy = listen_tcp(0);
   const Result result = run_seltool({"echo", "--listen", "unix:" + path, "--listen",
                                      "127.0.0.1:" + std::to_string(local_port(busy.get()))});
-  EXPECT_EQ(result.exit_code, 125) << result.err;
+  EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << path << " was left behind";
 }
 

@@ -28,12 +28,21 @@ namespace {
 
 using Knote = std::pair<uintptr_t, short>;  // (ident, filter)
 
-std::mutex mutex;
-std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
-// Triggered EVFILT_USER knotes, by kqueue descriptor. The kqueue's own eventfd counts
-// triggers, so that a wait blocked in poll() in another thread returns.
-std::map<int, std::set<uintptr_t>> triggered;
-int waits = 0;  // calls with no changes (pure waits)
+// Built on first use: a program may call kqueue() from a static initializer (the kernel's
+// kqueue() needs no initialization), before this file's globals would be constructed.
+struct State {
+  std::mutex mutex;
+  std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
+  // Triggered EVFILT_USER knotes, by kqueue descriptor. The kqueue's own eventfd counts
+  // triggers, so that a wait blocked in poll() in another thread returns.
+  std::map<int, std::set<uintptr_t>> triggered;
+  int waits = 0;  // calls with no changes (pure waits)
+};
+
+State& state() {
+  static State* const instance = new State;  // never destroyed: usable from exit handlers
+  return *instance;
+}
 
 bool is_open(uintptr_t fd) { return ::fcntl(int(fd), F_GETFD) != -1; }
 
@@ -60,13 +69,13 @@ int fail(int error) {
 int apply_user(int kq, std::set<Knote>& knotes, const struct kevent& change) {
   const Knote knote{change.ident, change.filter};
   if (change.flags & EV_DELETE) {
-    triggered[kq].erase(change.ident);
+    state().triggered[kq].erase(change.ident);
     return knotes.erase(knote) ? 0 : ENOENT;
   }
   if (change.flags & EV_ADD) knotes.insert(knote);
   if (change.fflags & NOTE_TRIGGER) {
     if (!knotes.count(knote)) return ENOENT;
-    triggered[kq].insert(change.ident);
+    state().triggered[kq].insert(change.ident);
     const std::uint64_t one = 1;
     if (::write(kq, &one, sizeof one) == -1) return errno;
   }
@@ -96,9 +105,9 @@ extern "C" int kqueue(void) {
   // A real descriptor to own and close, and to wake a wait for EVFILT_USER.
   const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd == -1) return -1;
-  std::lock_guard<std::mutex> lock(mutex);
-  queues[fd].clear();  // a reused number starts empty
-  triggered[fd].clear();
+  std::lock_guard<std::mutex> lock(state().mutex);
+  state().queues[fd].clear();  // a reused number starts empty
+  state().triggered[fd].clear();
   return fd;
 }
 
@@ -106,11 +115,11 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
                       struct kevent* eventlist, int nevents, const struct timespec* timeout) {
   std::vector<pollfd> pollfds;
   {
-    std::lock_guard<std::mutex> lock(mutex);
-    const auto queue = queues.find(kq);
-    if (queue == queues.end() || !is_open(uintptr_t(kq))) return fail(EBADF);
+    std::lock_guard<std::mutex> lock(state().mutex);
+    const auto queue = state().queues.find(kq);
+    if (queue == state().queues.end() || !is_open(uintptr_t(kq))) return fail(EBADF);
     std::set<Knote>& knotes = queue->second;
-    if (nchanges == 0) ++waits;
+    if (nchanges == 0) ++state().waits;
     for (int i = 0; i < nchanges; ++i) {
       if (const int error = apply(kq, knotes, changelist[i])) return fail(error);
     }
@@ -150,10 +159,10 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
     EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, 0, 0);
   };
   {
-    std::lock_guard<std::mutex> lock(mutex);
+    std::lock_guard<std::mutex> lock(state().mutex);
     std::uint64_t triggers;
     if (pollfds.back().revents & POLLIN) (void)::read(kq, &triggers, sizeof triggers);
-    std::set<uintptr_t>& pending = triggered[kq];
+    std::set<uintptr_t>& pending = state().triggered[kq];
     while (!pending.empty() && count < nevents) {  // EV_CLEAR: reported once
       EV_SET(&eventlist[count++], *pending.begin(), EVFILT_USER, EV_CLEAR, 0, 0, 0);
       pending.erase(pending.begin());
@@ -176,13 +185,13 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
 
 // For tests: how many knotes a queue holds (-1 for an unknown queue).
 extern "C" int kqueue_emulation_knote_count(int kq) {
-  std::lock_guard<std::mutex> lock(mutex);
-  const auto queue = queues.find(kq);
-  return queue == queues.end() ? -1 : int(queue->second.size());
+  std::lock_guard<std::mutex> lock(state().mutex);
+  const auto queue = state().queues.find(kq);
+  return queue == state().queues.end() ? -1 : int(queue->second.size());
 }
 
 // For tests: how many kevent() calls without changes were made so far.
 extern "C" int kqueue_emulation_wait_count() {
-  std::lock_guard<std::mutex> lock(mutex);
-  return waits;
+  std::lock_guard<std::mutex> lock(state().mutex);
+  return state().waits;
 }

@@ -72,6 +72,28 @@ int local_port(int fd) {
 
 int free_tcp_port() { return local_port(listen_tcp(0).get()); }
 
+FullListener listen_tcp_full_queue() {
+  FullListener full;
+  full.listener = UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!full.listener) throw_errno("socket");
+  const sockaddr_in any_port = loopback(0);
+  if (::bind(full.listener.get(), reinterpret_cast<const sockaddr*>(&any_port), sizeof any_port) ==
+          -1 ||
+      ::listen(full.listener.get(), 0) == -1) {
+    throw_errno("listen with backlog 0");
+  }
+  full.port = local_port(full.listener.get());
+  const sockaddr_in address = loopback(full.port);
+  for (int i = 0; i < 4; ++i) {  // more than a backlog of 0 admits
+    full.fillers.emplace_back(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (!full.fillers.back()) throw_errno("socket");
+    ::connect(full.fillers.back().get(), reinterpret_cast<const sockaddr*>(&address),
+              sizeof address);
+  }
+  ::usleep(200 * 1000);  // the handshakes that can complete have completed
+  return full;
+}
+
 UniqueFd connect_tcp(int port) {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) throw_errno("socket");

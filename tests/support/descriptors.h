@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/unique_fd.h"
 
@@ -29,6 +30,15 @@ UniqueFd listen_tcp(int port);
 int local_port(int fd);
 // A loopback TCP port that was free a moment ago.
 int free_tcp_port();
+// A loopback TCP listener whose accept queue is full (the connections that fill it are kept
+// here): its port drops SYNs, so a connect to it hangs, as behind a firewall that drops.
+struct FullListener {
+  UniqueFd listener;
+  std::vector<UniqueFd> fillers;
+  int port = 0;
+};
+FullListener listen_tcp_full_queue();
+
 // A blocking TCP connection to 127.0.0.1:port, with TCP_NODELAY.
 UniqueFd connect_tcp(int port);
 // A blocking connection to the Unix stream socket at `path`.

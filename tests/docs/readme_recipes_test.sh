@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every shell block between <!-- recipes --> and <!-- /recipes --> in README.md, as
+# written, each in an empty directory with the seltool under test first on PATH. A block
+# passes when it exits 0 within its time limit.
+set -uo pipefail
+readme=$1
+seltool=$2
+bin=$(mktemp -d)
+ln -s "$(cd "$(dirname "$seltool")" && pwd)/$(basename "$seltool")" "$bin/seltool"
+export PATH="$bin:$PATH"
+
+blocks=$(mktemp -d)
+awk -v dir="$blocks" '
+  /<!-- recipes -->/ { inside = 1; next }
+  /<!-- \/recipes -->/ { inside = 0 }
+  inside && /^```sh$/ { n++; file = dir "/" n ".sh"; next }
+  inside && /^```$/ { file = ""; next }
+  inside && file != "" { print > file }
+' "$readme"
+
+count=$(ls "$blocks" | wc -l)
+if ((count == 0)); then
+  echo "no recipes found in $readme"
+  exit 1
+fi
+failed=0
+for block in $(ls "$blocks" | sort -n); do
+  work=$(mktemp -d)
+  echo "=== recipe $block"
+  cat "$blocks/$block"
+  (cd "$work" && timeout 60 bash -e "$blocks/$block") </dev/null
+  status=$?
+  if ((status != 0)); then
+    echo "=== recipe $block FAILED with exit $status"
+    failed=$((failed + 1))
+  fi
+  rm -rf "$work"
+done
+echo "$((count - failed)) of $count recipes passed"
+((failed == 0))

@@ -1,0 +1,71 @@
+// TARGET arguments of watch and wait (cli/targets.h parse_target) and -e lists
+// (parse_events): only UsageError; the spec keeps the text exactly; the fields of each kind
+// are consistent (a descriptor number for descriptors, a port from 0 to 65535 for TCP and
+// never 0 to connect, a path for Unix sockets and files, a URL for http/https); parsing is
+// deterministic. Kept to invariants that survive changes to the grammar.
+#include <climits>
+#include <cstdint>
+#include <string>
+
+#include "cli/targets.h"
+#include "tests/fuzz/invariants.h"
+
+namespace {
+
+using seltool::cli::TargetKind;
+using seltool::cli::TargetSpec;
+
+bool is_port(const std::string& port) {
+  return !port.empty() && port.size() <= 5 &&
+         port.find_first_not_of("0123456789") == std::string::npos && std::stoul(port) <= 65535;
+}
+
+bool same(const TargetSpec& a, const TargetSpec& b) {
+  return a.text == b.text && a.kind == b.kind && a.fd == b.fd &&
+         a.endpoint.host == b.endpoint.host && a.endpoint.port == b.endpoint.port &&
+         a.path == b.path && a.url == b.url;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace seltool::fuzz;
+  const std::string_view text = as_text(data, size);
+
+  seltool::Events events = 0;
+  if (parses([&] { events = seltool::cli::parse_events(text); }, text)) {
+    check((events & ~(seltool::EVENT_READ | seltool::EVENT_WRITE)) == 0,
+          "parse_events gave bits other than read and write", text);
+    check(events != 0 || text.empty(), "parse_events gave nothing for a non-empty list", text);
+  }
+
+  TargetSpec spec;
+  if (!parses([&] { spec = seltool::cli::parse_target(text); }, text)) return 0;
+  check(spec.text == text, "the spec's text differs from the input", text);
+  switch (spec.kind) {
+    case TargetKind::kDescriptor:
+      check(spec.fd >= 0 && spec.fd <= INT_MAX, "descriptor target without a descriptor", text);
+      break;
+    case TargetKind::kTcpConnect:
+      check(is_port(spec.endpoint.port) && spec.endpoint.port != "0",
+            "connect target without a port from 1 to 65535", text);
+      break;
+    case TargetKind::kTcpListen:
+      check(is_port(spec.endpoint.port), "listen target without a port from 0 to 65535", text);
+      break;
+    case TargetKind::kUnixConnect:
+    case TargetKind::kUnixListen:
+    case TargetKind::kPath:
+      check(!spec.path.empty(), "path target without a path", text);
+      break;
+    case TargetKind::kHttp:
+      check(!spec.url.empty(), "http target without a URL", text);
+      break;
+  }
+  check(spec.kind == TargetKind::kDescriptor || spec.fd == -1, "a descriptor on another kind",
+        text);
+  TargetSpec again;
+  check(parses([&] { again = seltool::cli::parse_target(text); }, text) && same(spec, again),
+        "parsing twice gave different results", text);
+  return 0;
+}

@@ -1,0 +1,3 @@
+/* NOT FROM NETBSD: glibc has no <sys/null.h>; <stddef.h> defines NULL. */
+#pragma once
+#include <stddef.h>
