@@ -10,6 +10,7 @@
 #include <string>
 #include <system_error>
 
+#include "cli/reopen.h"
 #include "cli/stop_signals.h"
 #include "cli/text_lines.h"
 #include "cli/usage_error.h"

@@ -193,7 +193,7 @@ TEST(ProcessEnv, StdoutReaderExitsDuringTraffic) {
       SpawnOptions options = options_for(subject);
       if (ignored) options.ignored_signals = {SIGPIPE};
       SeltoolProcess process(subject.args, options);
-      ASSERT_TRUE(process.read_line()) << command;  // the first line, as `head -1` reads it
+      ASSERT_TRUE(process.read_line(20s)) << command;  // the first line, as `head -1` reads it
       process.close_stdout();
       const auto started = Clock::now();
       const int code = traffic_until_exit(process, subject);
@@ -240,6 +240,8 @@ TEST(ProcessEnv, StandardDescriptorsClosedAtStart) {
     options.closed = {0, 1, 2};
     SeltoolProcess process(subject.args, options);
     if (command != "selectors") {
+      // No line to read: the socket file says the command is (almost) running.
+      for (int i = 0; i < 2000 && !exists(subject.files[0]); ++i) std::this_thread::sleep_for(10ms);
       const auto started = Clock::now();
       while (seconds_since(started) < 0.5) subject.traffic();
       ASSERT_TRUE(process.running()) << command;
@@ -261,7 +263,7 @@ TEST(ProcessEnv, EchoServesWhileItsLogReaderStalls) {
   Subject subject = make_subject("echo", dir);
   subject.args.insert(subject.args.end(), {"--log-buffer", "16384"});
   SeltoolProcess process(subject.args, options_for(subject));
-  ASSERT_TRUE(process.read_line());  // "listening"; from now on nobody reads
+  ASSERT_TRUE(process.read_line(20s));  // "listening"; from now on nobody reads
   const double cpu_before = cpu_seconds_of(process.pid());
   const auto started = Clock::now();
   // About 150 bytes per line, two lines per client: well past the pipe and the log buffer.
@@ -290,7 +292,7 @@ TEST(ProcessEnv, EchoStopsWhenItsLogReaderNeverResumes) {
   const TempDir dir;
   Subject subject = make_subject("echo", dir);
   SeltoolProcess process(subject.args, options_for(subject));
-  ASSERT_TRUE(process.read_line());
+  ASSERT_TRUE(process.read_line(20s));
   for (int i = 0; i < 400; ++i) subject.traffic();
   const auto signalled = Clock::now();
   process.signal(SIGTERM);
@@ -328,6 +330,8 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     options.descriptors[1] = out.write_end.get();
     SeltoolProcess process(subject.args, options);
     out.write_end.reset();
+    pollfd started{out.read_end.get(), POLLIN, 0};  // the first line is out: it runs
+    ASSERT_EQ(::poll(&started, 1, 20000), 1) << command;
     const auto stall = Clock::now();
     while (seconds_since(stall) < 0.7) subject.traffic();  // fills the pipe; nobody reads
     const double cpu_before = cpu_seconds_of(process.pid());
@@ -364,8 +368,8 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
         SeltoolProcess process(subject.args, options_for(subject));
         const auto started = Clock::now();
         // The random moment counts from the first line: before it the command has not taken
-        // over its signals yet (on a loaded machine that can take longer than the moment).
-        const std::optional<std::string> first = process.read_line(10s);
+        // over its signals yet (a signal then ends seltool by the signal, as docs/cli.md says).
+        const std::optional<std::string> first = process.read_line(20s);
         ASSERT_TRUE(first) << command;
         std::string out = *first + "\n";
         traffic_for(process, subject, std::chrono::milliseconds(50 + random() % 300));
@@ -410,12 +414,11 @@ TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
     SeltoolProcess process({"wait", "-s", backend, "-t", "10", fifo,
                             "127.0.0.1:" + std::to_string(local_port(listener.get())),
                             "unix-listen:" + socket_file, "--", list_fds});
-    // The file appears at bind(), a moment before listen(): connect until it is accepted.
-    UniqueFd client;  // makes the unix-listen target ready
-    for (int i = 0; i < 500 && !client; ++i) {
+    UniqueFd client;  // makes the unix-listen target ready, once it listens
+    for (int i = 0; i < 1000 && !client; ++i) {
       try {
         client = connect_unix(socket_file);
-      } catch (const std::system_error&) {
+      } catch (const std::exception&) {
         std::this_thread::sleep_for(10ms);
       }
     }
@@ -434,7 +437,7 @@ TEST(ProcessEnv, ReplacedSocketFileIsLeftAlone) {
     const TempDir dir;
     Subject subject = make_subject(command, dir);
     SeltoolProcess process(subject.args, options_for(subject));
-    ASSERT_TRUE(process.read_line()) << command;
+    ASSERT_TRUE(process.read_line(20s)) << command;
     const std::string& path = subject.files[0];
     ASSERT_TRUE(exists(path)) << command;
     ASSERT_EQ(::unlink(path.c_str()), 0);
