@@ -30,6 +30,12 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
                   "(default 200-399; redirects are not followed)")
       ->type_name("LIST");
   add_selector_option(command, options.selector);
+  command
+      .add_option("--format", options.format,
+                  "json (JSON Lines, the default: for programs) or text (one aligned line per "
+                  "event, for a person)")
+      ->type_name("FORMAT")
+      ->check(CLI::IsMember({"json", "text"}));
   command.add_flag("-q,--quiet", options.quiet, "write no event lines");
   command.add_flag("-v,--verbose", options.verbose, "diagnostics on stderr");
 }

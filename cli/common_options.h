@@ -21,11 +21,13 @@ struct CommonOptions {
   std::optional<Duration> connect_timeout;
   std::optional<std::string> http_status;  // --http-status; unset: the default 200-399
   std::string selector;
+  std::string format = "json";  // --format json|text
   bool quiet = false;
   bool verbose = false;
 };
 
-// Adds TARGET... and -e, -t, --connect-timeout, --http-status, -s, -q, -v to `command`.
+// Adds TARGET... and -e, -t, --connect-timeout, --http-status, -s, --format, -q, -v to
+// `command`.
 void add_common_options(CLI::App& command, CommonOptions& options);
 
 // The TargetSet's options from the command line's.

@@ -50,7 +50,7 @@ Duration parse_duration(std::string_view text, std::string_view option) {
   const std::optional<double> number = leading_number(text, length);
   const std::optional<double> unit = number ? unit_seconds(text.substr(length)) : std::nullopt;
   if (!unit) {
-    throw UsageError("invalid duration '" + std::string(text) + "' for " + std::string(option) +
+    throw UsageError("invalid duration " + quote_input(text) + " for " + std::string(option) +
                      ": expected seconds (1.5) or a number with a unit ms, s, m, h or d "
                      "(250ms, 2s, 1m)");
   }

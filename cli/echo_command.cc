@@ -9,7 +9,6 @@
 #include "cli/duration.h"
 #include "cli/echo_server.h"
 #include "cli/exit_codes.h"
-#include "cli/json_lines.h"
 #include "cli/listen_address.h"
 #include "cli/number_option.h"
 #include "cli/selector_option.h"
@@ -23,7 +22,9 @@ struct EchoCommandOptions {
   std::string selector;
   std::size_t max_connections = 0;
   std::size_t buffer_limit = 64 * 1024;
+  std::size_t log_buffer = 1024 * 1024;
   std::optional<Duration> idle_timeout;
+  std::optional<Duration> drain_timeout;
   bool quiet = false;
   bool verbose = false;
 };
@@ -37,14 +38,15 @@ int run_echo(const EchoCommandOptions& options) {
   EchoOptions server_options;
   server_options.max_connections = options.max_connections;
   server_options.buffer_limit = options.buffer_limit;
+  server_options.log_buffer = options.log_buffer;
   if (options.idle_timeout && options.idle_timeout->count() > 0) {
     server_options.idle_timeout = options.idle_timeout;  // 0 means no idle timeout
   }
+  if (options.drain_timeout) server_options.drain_timeout = *options.drain_timeout;
   server_options.verbosity = options.quiet     ? Verbosity::kQuiet
                              : options.verbose ? Verbosity::kVerbose
                                                : Verbosity::kNormal;
-  const JsonLines out(/*quiet=*/false, /*batched=*/true);
-  EchoServer server(*selector, std::move(listeners), server_options, out);
+  EchoServer server(*selector, std::move(listeners), server_options);
   const StopSignals stop(*selector);
   server.run(stop);
   return kExitOk;
@@ -74,8 +76,17 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
                    "half of it (default 65536)")
       ->type_name("BYTES")
       ->check(whole_number(1, "a number of bytes"));
+  command
+      ->add_option("--log-buffer", options->log_buffer,
+                   "keep at most BYTES of log lines waiting for a slow stdout reader; lines "
+                   "past that are dropped and counted (default 1048576)")
+      ->type_name("BYTES")
+      ->check(whole_number(1, "a number of bytes"));
   add_duration_option(*command, "--idle-timeout", options->idle_timeout,
                       "close connections idle for DURATION (1.5, 250ms, 2s, 1m; 0: never)");
+  add_duration_option(*command, "--drain-timeout", options->drain_timeout,
+                      "on SIGINT/SIGTERM/SIGHUP, send unsent echoes for at most DURATION, then "
+                      "cut those connections off (default 5s; 0: at once)");
   auto* quiet =
       command->add_flag("-q,--quiet", options->quiet, "only listening, stopped and error lines");
   command->add_flag("-v,--verbose", options->verbose, "also one line per echo")->excludes(quiet);

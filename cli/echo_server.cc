@@ -1,15 +1,13 @@
 #include "cli/echo_server.h"
 
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <iterator>
 
 #include "cli/socket_address.h"
+#include "cli/socket_ops.h"
 
 namespace seltool::cli {
 namespace {
@@ -34,61 +32,86 @@ struct EchoServer::Connection {
   Clock::time_point accepted_at;
   Clock::time_point last_active;
   Connections::iterator self;
-  std::vector<char> pending;  // output not yet sent: pending[head, size)
-  std::size_t head = 0;
+  ByteQueue pending;  // echo not yet sent
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   Events interest = EVENT_READ;
   bool reading = true;  // false while backpressured
   bool eof = false;     // the client shut down its sending side
 
-  std::size_t pending_size() const { return pending.size() - head; }
+  std::size_t pending_size() const { return pending.size(); }
 };
 
-EchoServer::EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options,
-                       const JsonLines& out)
+EchoServer::EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options)
     : selector_(selector),
       listeners_(std::move(listeners)),
       options_(std::move(options)),
-      out_(out),
+      log_(options_.log_buffer),
       scratch_(kReadSize) {}
 
 EchoServer::~EchoServer() = default;
 
 void EchoServer::log_error(const char* action, int error) {
-  out_.event("error", {{"action", action}, {"error", error_json(error)}});
+  log_.event("error", {{"action", action}, {"error", error_json(error)}});
 }
 
 void EchoServer::run(const StopSignals& stop) {
   started_ = now_ = Clock::now();
   for (const Listener& listener : listeners_) {
-    out_.event("listening",
+    log_.event("listening",
                {{"address", local_address(listener.fd.get())}, {"selector", selector_.name()}});
   }
   resume_accepting();
-  JsonLines::flush();
+  write_log();
 
   for (;;) {
     if (stop.count() > 0 && !draining_) begin_drain();
     if (stop.count() > 1) aborted_ = true;
-    if (aborted_ || (draining_ && (connections_.empty() || now_ >= drain_deadline_))) break;
-
-    const std::optional<Clock::duration> timeout = next_timeout();
-    const ReadyList ready = timeout ? selector_.select(*timeout) : selector_.select();
-    now_ = Clock::now();
-    for (auto [key, events] : ready) std::any_cast<const Callback&>(key.data)(events);
-    if (accept_retry_at_ && now_ >= *accept_retry_at_) resume_accepting();
-    if (options_.idle_timeout) expire_idle();
-    JsonLines::flush();
+    if (draining_ && (aborted_ || connections_.empty() || now_ >= drain_deadline_)) break;
+    serve_once(next_timeout());
   }
 
-  while (!connections_.empty()) close_connection(connections_.front(), "shutdown");
-  out_.event("stopped", {{"drained", !aborted_},
-                         {"connections", total_connections_},
-                         {"bytes_in", total_bytes_in_},
-                         {"bytes_out", total_bytes_out_},
-                         {"duration", seconds(now_ - started_)}});
-  JsonLines::flush();
+  // What the drain limit (or a second signal) cut off: connections with echo still unsent.
+  while (!connections_.empty()) {
+    Connection& connection = connections_.front();
+    ++cut_off_connections_;
+    cut_off_bytes_ += connection.pending_size();
+    close_connection(connection, "cut_off");
+  }
+  log_.final_event("stopped", {{"drained", cut_off_connections_ == 0},
+                               {"cut_off_connections", cut_off_connections_},
+                               {"cut_off_bytes", cut_off_bytes_},
+                               {"connections", total_connections_},
+                               {"bytes_in", total_bytes_in_},
+                               {"bytes_out", total_bytes_out_},
+                               {"log_lines_dropped", log_.dropped()},
+                               {"duration", seconds(now_ - started_)}});
+  // The log gets what is left of the drain time; a reader that stalls longer loses the rest.
+  write_log();
+  while (log_.pending() && stop.count() < 2 && now_ < drain_deadline_) {
+    serve_once(drain_deadline_ - now_);
+  }
+}
+
+void EchoServer::serve_once(std::optional<Clock::duration> timeout) {
+  const ReadyList ready = timeout ? selector_.select(*timeout) : selector_.select();
+  now_ = Clock::now();
+  for (auto [key, events] : ready) std::any_cast<const Callback&>(key.data)(events);
+  if (accept_retry_at_ && now_ >= *accept_retry_at_) resume_accepting();
+  if (options_.idle_timeout) expire_idle();
+  write_log();
+}
+
+// Writes what stdout takes now, and watches it for writability while lines are left.
+void EchoServer::write_log() {
+  log_.write_some();
+  if (log_.pending() == watching_stdout_) return;
+  if (log_.pending()) {
+    selector_.register_file(log_.fd(), EVENT_WRITE, Callback([](Events) {}));
+  } else {
+    selector_.unregister(log_.fd());
+  }
+  watching_stdout_ = log_.pending();
 }
 
 std::optional<EchoServer::Clock::duration> EchoServer::next_timeout() const {
@@ -130,9 +153,7 @@ void EchoServer::resume_accepting() {
 void EchoServer::on_accept(int listener) {
   for (int i = 0; i < kAcceptsPerWakeup && accepting_; ++i) {
     SocketAddress peer;
-    peer.length = sizeof peer.storage;
-    UniqueFd fd(::accept4(listener, reinterpret_cast<sockaddr*>(&peer.storage), &peer.length,
-                          SOCK_NONBLOCK | SOCK_CLOEXEC));
+    UniqueFd fd(accept_connection(listener, &peer));
     if (!fd) {
       const int error = errno;
       if (would_block(error)) return;
@@ -150,8 +171,7 @@ void EchoServer::on_accept(int listener) {
     }
     accept_error_logged_ = false;
     if (peer.family() == AF_INET || peer.family() == AF_INET6) {
-      const int on = 1;
-      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      set_socket_option(fd.get(), IPPROTO_TCP, TCP_NODELAY, 1);
     }
     const int fd_number = fd.get();
     Connection& connection = connections_.emplace_back();
@@ -163,14 +183,14 @@ void EchoServer::on_accept(int listener) {
       selector_.register_file(fd_number, EVENT_READ, callback_for(connection));
     } catch (const std::exception& error) {
       // select(2) cannot watch descriptors >= FD_SETSIZE: turn this client away.
-      out_.event("error",
+      log_.event("error",
                  {{"action", "accept"}, {"peer", connection.peer}, {"message", error.what()}});
       connections_.erase(connection.self);
       continue;
     }
     ++total_connections_;
     if (options_.verbosity != Verbosity::kQuiet) {
-      out_.event("accepted", {{"peer", connection.peer}, {"fd", fd_number}});
+      log_.event("accepted", {{"peer", connection.peer}, {"fd", fd_number}});
     }
     if (!below_cap()) pause_accepting(std::nullopt);
   }
@@ -192,7 +212,7 @@ void EchoServer::on_connection(Connection& connection, Events events) {
 
 bool EchoServer::read_and_echo(Connection& connection) {
   const int fd = connection.fd.get();
-  const ssize_t n = ::recv(fd, scratch_.data(), scratch_.size(), 0);
+  const std::ptrdiff_t n = receive_some(fd, scratch_.data(), scratch_.size());
   if (n == 0) {
     connection.eof = true;
     if (connection.pending_size() == 0) {
@@ -211,11 +231,11 @@ bool EchoServer::read_and_echo(Connection& connection) {
   total_bytes_in_ += std::size_t(n);
   mark_active(connection);
   if (options_.verbosity == Verbosity::kVerbose) {
-    out_.event("echo", {{"peer", connection.peer}, {"bytes", n}});
+    log_.event("echo", {{"peer", connection.peer}, {"bytes", n}});
   }
   std::size_t sent = 0;
   if (connection.pending_size() == 0) {
-    const ssize_t written = ::send(fd, scratch_.data(), std::size_t(n), MSG_NOSIGNAL);
+    const std::ptrdiff_t written = send_some(fd, scratch_.data(), std::size_t(n));
     if (written < 0 && !would_block(errno)) {
       close_on_error(connection, errno);
       return false;
@@ -223,34 +243,28 @@ bool EchoServer::read_and_echo(Connection& connection) {
     sent = written < 0 ? 0 : std::size_t(written);
     count_sent(connection, sent);
   }
-  if (sent < std::size_t(n)) {
-    // Keep what the socket did not take, after anything still queued (order matters).
-    if (connection.head > 0) {
-      connection.pending.erase(connection.pending.begin(),
-                               connection.pending.begin() + std::ptrdiff_t(connection.head));
-      connection.head = 0;
-    }
-    connection.pending.insert(connection.pending.end(), scratch_.data() + sent,
-                              scratch_.data() + n);
-  }
+  // Keep what the socket did not take, after anything still queued (order matters).
+  connection.pending.append(scratch_.data() + sent, std::size_t(n) - sent);
   return true;
 }
 
 bool EchoServer::write_pending(Connection& connection) {
   if (connection.pending_size() == 0) return true;
-  const ssize_t written = ::send(connection.fd.get(), connection.pending.data() + connection.head,
-                                 connection.pending_size(), MSG_NOSIGNAL);
+  constexpr int kMaxParts = 16;
+  iovec parts[kMaxParts];
+  const int count = connection.pending.gather(parts, kMaxParts);
+  ConstBuffer buffers[kMaxParts];
+  for (int i = 0; i < count; ++i) buffers[i] = {parts[i].iov_base, parts[i].iov_len};
+  const std::ptrdiff_t written = send_some(connection.fd.get(), buffers, std::size_t(count));
   if (written < 0) {
     const int error = errno;
     if (would_block(error)) return true;
     close_on_error(connection, error);
     return false;
   }
-  connection.head += std::size_t(written);
+  connection.pending.consume(std::size_t(written));
   count_sent(connection, std::size_t(written));
   if (connection.pending_size() == 0) {
-    connection.pending.clear();  // keeps the capacity for the next burst
-    connection.head = 0;
     if (connection.eof || draining_) {
       close_connection(connection, connection.eof ? "eof" : "shutdown");
       return false;
@@ -281,8 +295,9 @@ void EchoServer::close_connection(Connection& connection, const char* reason, in
                    {"bytes_in", connection.bytes_in},
                    {"bytes_out", connection.bytes_out},
                    {"duration", seconds(now_ - connection.accepted_at)}};
+    if (connection.pending_size() > 0) fields["unsent"] = connection.pending_size();
     if (error != 0) fields["error"] = error_json(error);
-    out_.event("closed", fields);
+    log_.event("closed", fields);
   }
   connections_.erase(connection.self);  // closes the descriptor
   if (!accepting_) resume_accepting();  // below the cap again, or a descriptor freed
@@ -325,7 +340,6 @@ void EchoServer::begin_drain() {
       update_interest(connection);
     }
   }
-  JsonLines::flush();
 }
 
 }  // namespace seltool::cli

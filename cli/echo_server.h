@@ -1,7 +1,8 @@
 // The echo server behind `seltool echo`: the Python selectors documentation's example (one
 // selector loop, accept and read callbacks stored as each key's data), made correct: partial
 // writes, backpressure, half-close, resets, descriptor exhaustion, a connection cap, idle
-// timeouts and a graceful, bounded drain on SIGINT/SIGTERM.
+// timeouts and a graceful, bounded drain on SIGINT/SIGTERM/SIGHUP. Its log (JSON lines on
+// stdout) never blocks it: lines wait in a bounded queue written when stdout is writable.
 #pragma once
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/byte_queue.h"
 #include "cli/json_lines.h"
 #include "cli/listen_address.h"
 #include "cli/stop_signals.h"
@@ -27,6 +29,7 @@ struct EchoOptions {
   std::size_t buffer_limit = 64 * 1024;
   std::optional<std::chrono::nanoseconds> idle_timeout;
   std::chrono::nanoseconds drain_timeout = std::chrono::seconds(5);
+  std::size_t log_buffer = 1024 * 1024;  // bytes of log lines waiting for stdout
   Verbosity verbosity = Verbosity::kNormal;
 };
 
@@ -34,17 +37,17 @@ class EchoServer {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Serves on `listeners` (see open_listener()) with `selector`, writing events to `out`
-  // (batched: flushed once per loop iteration, before the server blocks again).
-  EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options,
-             const JsonLines& out);
+  // Serves on `listeners` (see open_listener()) with `selector`; its events go to stdout.
+  EchoServer(Selector& selector, std::vector<Listener> listeners, EchoOptions options);
   ~EchoServer();  // out of line: Connection is complete only in echo_server.cc
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
 
   // Prints one "listening" line per listener and serves until `stop` counts a signal; then
   // stops accepting, flushes pending echoes for at most drain_timeout (a second signal cuts
-  // that short) and prints the "stopped" line with the totals.
+  // that short), cuts off the connections still sending, and prints the "stopped" line with
+  // the totals and what was cut off. The log lines still queued then get what is left of
+  // drain_timeout to reach stdout. Throws std::system_error when stdout fails (json_lines.h).
   void run(const StopSignals& stop);
 
  private:
@@ -70,15 +73,19 @@ class EchoServer {
   void begin_drain();
   void expire_idle();
   std::optional<Clock::duration> next_timeout() const;
+  // One select() with `timeout`, its callbacks, then as much of the log as stdout takes.
+  void serve_once(std::optional<Clock::duration> timeout);
+  void write_log();
   void log_error(const char* action, int error);
 
   Selector& selector_;
   std::vector<Listener> listeners_;
   const EchoOptions options_;
-  const JsonLines& out_;
+  QueuedLines log_;
+  bool watching_stdout_ = false;  // log_.fd() registered for writability
 
-  Connections connections_;  // least recently active first (when idle timeouts are on)
-  std::vector<char> scratch_;
+  Connections connections_;    // least recently active first (when idle timeouts are on)
+  std::vector<char> scratch_;  // one recv() at a time, echoed from here when possible
   Clock::time_point started_;
   Clock::time_point now_;
 
@@ -87,11 +94,13 @@ class EchoServer {
   bool accept_error_logged_ = false;
   bool draining_ = false;
   Clock::time_point drain_deadline_;
-  bool aborted_ = false;
+  bool aborted_ = false;  // a second signal
 
   std::uint64_t total_connections_ = 0;
   std::uint64_t total_bytes_in_ = 0;
   std::uint64_t total_bytes_out_ = 0;
+  std::uint64_t cut_off_connections_ = 0;  // closed by the drain limit with echo unsent
+  std::uint64_t cut_off_bytes_ = 0;        // the echo they had not sent
 };
 
 }  // namespace seltool::cli

@@ -1,29 +1,29 @@
 #include "cli/listen_address.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 
+#include "cli/created_files.h"
 #include "cli/socket_address.h"
+#include "cli/socket_ops.h"
 #include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
 
 UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
-  UniqueFd fd(::socket(address.family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(open_stream_socket(address.family()));
   if (fd && address.family() != AF_UNIX) {
-    const int on = 1, off = 0;
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    if (dual_stack) ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+    set_socket_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+    if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
-  if (!fd || ::bind(fd.get(), address.get(), address.length) == -1 ||
-      ::listen(fd.get(), backlog) == -1) {
-    throw listen_failed("cannot listen on " + format_address(address) + ": " + strerror(errno));
+  const int errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
+  if (errnum != 0) {
+    throw listen_failed("cannot listen on " + quote_input(format_address(address)) + ": " +
+                        strerror(errnum));
   }
   return fd;
 }
@@ -31,19 +31,21 @@ UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack) {
 }  // namespace
 
 Listener::~Listener() {
-  if (!unix_path.empty()) ::unlink(unix_path.c_str());
+  if (!unix_path.empty()) remove_created_file(unix_path);
 }
 
 Listener open_listener(std::string_view text, int backlog) {
   const std::string argument = "--listen " + std::string(text);
   if (text.substr(0, 5) == "unix:") {
     const std::string path(text.substr(5));
-    return {listen_on(unix_socket_address(path, argument), backlog, false), path};
+    UniqueFd fd = listen_on(unix_socket_address(path, argument), backlog, false);
+    note_created_file(path);
+    return {std::move(fd), path};
   }
   const HostPort endpoint = split_host_port(text, argument);
   Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
   if (resolved.addresses.empty()) {
-    throw UsageError("invalid address '" + argument + "': " + resolved.error);
+    throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);
   }
   // Every address: the IPv6 wildcard serves IPv4 too, so try it first.
   const bool every_address = endpoint.host.empty();

@@ -11,8 +11,9 @@
 
 namespace seltool::cli {
 
-// A listening socket; the socket file it created (unix:PATH) is removed when it is destroyed,
-// also when a later --listen fails before the server runs.
+// A listening socket; the socket file it created (unix:PATH) is removed when it is destroyed
+// (also when a later --listen fails before the server runs) if it is still the file created
+// (created_files.h, which also removes it when a signal ends seltool).
 struct Listener {
   Listener(UniqueFd fd, std::string unix_path)
       : fd(std::move(fd)), unix_path(std::move(unix_path)) {}

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/process_start.h"
 #include "cli/usage_error.h"
 
 namespace {
@@ -16,6 +17,7 @@ constexpr const char* kVersion = "0.1.0";
 
 // CLI11's message, or a clearer one when the command itself is missing or unknown.
 int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  using seltool::cli::quote_input;
   using seltool::cli::report_usage_error;
   std::string commands;
   bool known = false;
@@ -29,11 +31,12 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, ch
   }
   const std::string first = argv[1];
   if (first[0] == '-') {
-    return report_usage_error("unknown option '" + first +
-                              "': expected --help, --version or a command (" + commands + ")");
+    return report_usage_error("unknown option " + quote_input(first) +
+                              ": expected --help, --version or a command (" + commands + ")");
   }
   if (!known) {
-    return report_usage_error("unknown command '" + first + "': expected one of " + commands);
+    return report_usage_error("unknown command " + quote_input(first) + ": expected one of " +
+                              commands);
   }
   return report_usage_error(std::string(error.what()) + " (see 'seltool " + first + " --help')");
 }
@@ -42,6 +45,7 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& error, int argc, ch
 
 int main(int argc, char** argv) {
   using namespace seltool::cli;
+  prepare_process();  // before anything opens a descriptor
   CLI::App app(
       "Readiness of descriptors, sockets and pipes, as JSON Lines (see 'seltool "
       "COMMAND --help').",

@@ -1,5 +1,7 @@
 #include "cli/number_option.h"
 
+#include "cli/usage_error.h"
+
 namespace seltool::cli {
 
 CLI::Validator whole_number(long long minimum, const std::string& what) {
@@ -9,8 +11,8 @@ CLI::Validator whole_number(long long minimum, const std::string& what) {
                             text.find_first_not_of("0123456789") == std::string::npos;
         return digits && std::stoll(text) >= minimum
                    ? std::string()
-                   : "expected " + what + ", " + std::to_string(minimum) + " or more, not '" +
-                         text + "'";
+                   : "expected " + what + ", " + std::to_string(minimum) + " or more, not " +
+                         quote_input(text);
       },
       "");
 }

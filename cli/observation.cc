@@ -2,30 +2,20 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/socket_address.h"
+#include "cli/socket_ops.h"
 #include "lib/unique_fd.h"
 
 namespace seltool::cli {
 namespace {
 
-std::optional<std::uint64_t> bytes_available(int fd) {
-  int count = 0;
-  if (::ioctl(fd, FIONREAD, &count) == -1 || count < 0) return std::nullopt;
-  return std::uint64_t(count);
-}
-
 // SO_ERROR of a socket (reading it clears it), nullopt when none is pending.
 std::optional<int> pending_socket_error(int fd) {
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1 || error == 0) {
-    return std::nullopt;
-  }
+  const int error = take_socket_error(fd);
+  if (error == 0) return std::nullopt;
   return error;
 }
 
@@ -74,7 +64,7 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode) {
 
   if (target.is_listener()) {
     if (mode != ConsumeMode::kPeek) {
-      UniqueFd accepted(::accept4(fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+      UniqueFd accepted(accept_connection(fd, nullptr));
       if (accepted) seen.accepted_peer = peer_address(accepted.get());
     }
     return seen;

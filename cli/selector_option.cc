@@ -21,8 +21,8 @@ std::string usable_names() {
 }
 
 [[noreturn]] void reject(const std::string& name, const std::string& why) {
-  throw UsageError("selector '" + name + "' (from -s/--selector or " + kEnvironment + ") " + why +
-                   "; usable here: " + usable_names());
+  throw UsageError("selector " + quote_input(name) + " (from -s/--selector or " + kEnvironment +
+                   ") " + why + "; usable here: " + usable_names());
 }
 
 }  // namespace

@@ -1,10 +1,5 @@
 #include "cli/socket_address.h"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <sys/un.h>
-
 #include <cstring>
 
 #include "cli/usage_error.h"
@@ -55,7 +50,7 @@ std::string named_address(int fd, Get get) {
 
 HostPort split_host_port(std::string_view text, std::string_view argument) {
   const auto bad = [&](const std::string& why) {
-    return UsageError("invalid address '" + std::string(argument) + "': " + why);
+    return UsageError("invalid address " + quote_input(argument) + ": " + why);
   };
   HostPort result;
   std::string_view port;
@@ -107,7 +102,7 @@ Resolution resolve_tcp(const HostPort& endpoint, bool passive) {
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument) {
   sockaddr_un un{};
   if (path.empty() || path.size() >= sizeof un.sun_path) {
-    throw UsageError("invalid Unix socket path in '" + std::string(argument) + "': expected 1 to " +
+    throw UsageError("invalid Unix socket path in " + quote_input(argument) + ": expected 1 to " +
                      std::to_string(sizeof un.sun_path - 1) + " bytes");
   }
   un.sun_family = AF_UNIX;

@@ -2,11 +2,11 @@
 // seltool prints them ("127.0.0.1:8080", "[::1]:8080", "/run/app.sock").
 #pragma once
 
-#include <sys/socket.h>
-
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cli/socket_system.h"
 
 namespace seltool::cli {
 

@@ -1,14 +1,29 @@
-// SIGINT and SIGTERM as a request to stop, for commands that run until interrupted.
+// Signals, the same rules for every command (docs/cli.md, "Signals"):
+// - SIGINT, SIGTERM and SIGHUP (a closed terminal) ask a running command to stop (StopSignals);
+//   each command says what stopping means (watch: summary, exit 0; wait: die of the signal;
+//   echo: drain, exit 0).
+// - SIGPIPE means stdout's reader is gone: seltool ends by it (exit 141 in a shell).
+// - Outside a StopSignals lifetime (start-up, shut-down) these four end seltool by the signal.
+// Whatever ends seltool, the files it created are removed first (created_files.h). A signal
+// that was ignored when seltool started stays ignored (the background jobs of a script).
 #pragma once
 
 #include "lib/selectors.h"
 
 namespace seltool::cli {
 
-// While alive, SIGINT and SIGTERM no longer kill seltool: the handler counts the signal and
-// wakes `selector` (Selector::wakeup() is async-signal-safe), so a loop blocked in select()
-// returns and sees count() > 0. The previous handlers are restored on destruction. One
-// instance at a time.
+// Gives SIGINT, SIGTERM, SIGHUP and SIGPIPE (unless ignored at start) a handler that removes
+// the created files and then ends seltool by the signal. Called once, at start. The handlers
+// are reset by exec(), so a `wait -- COMMAND` gets the dispositions seltool was started with.
+void install_signal_cleanup();
+
+// Whether `number` was ignored when install_signal_cleanup() ran.
+bool ignored_at_start(int number);
+
+// While alive, SIGINT, SIGTERM and SIGHUP no longer end seltool: the handler counts the signal
+// and wakes `selector` (Selector::wakeup() is async-signal-safe), so a loop blocked in select()
+// returns and sees count() > 0. A blocking write to stdout interrupted by one is retried
+// (json_lines.h). The previous handlers are restored on destruction. One instance at a time.
 class StopSignals {
  public:
   explicit StopSignals(Selector& selector);
@@ -23,8 +38,8 @@ class StopSignals {
   int last() const noexcept;
 };
 
-// Ends seltool as if `number` had killed it (default action, so the parent sees the signal):
-// for a command that keeps the default behaviour but has files to remove first.
+// Removes the created files, then ends seltool as if `number` had killed it (its default
+// action, so the parent sees the signal). Async-signal-safe.
 [[noreturn]] void die_of_signal(int number);
 
 }  // namespace seltool::cli

@@ -13,6 +13,8 @@
 #include <system_error>
 #include <utility>
 
+#include "cli/created_files.h"
+#include "cli/socket_ops.h"
 #include "cli/usage_error.h"
 
 namespace seltool::cli {
@@ -49,10 +51,6 @@ std::string quoted(const TargetSpec& spec) { return "target '" + spec.text + "'"
   const std::string message = quoted(spec) + ": " + what + ": " + std::strerror(errnum);
   if (is_resource_error(errnum)) throw std::system_error(errnum, std::generic_category(), message);
   throw UsageError(message);
-}
-
-int new_socket(int family) {
-  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
 }  // namespace
@@ -213,21 +211,20 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       }
       int errnum = 0;
       for (const SocketAddress& address : candidates) {
-        UniqueFd listener(new_socket(address.family()));
+        UniqueFd listener(open_stream_socket(address.family()));
         if (!listener) open_failed(spec_, "socket", errno);
-        const int on = 1;
         if (address.family() != AF_UNIX) {
-          ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+          set_socket_option(listener.get(), SOL_SOCKET, SO_REUSEADDR, 1);
         }
-        if (::bind(listener.get(), address.get(), address.length) == 0 &&
-            ::listen(listener.get(), SOMAXCONN) == 0) {
+        errnum = bind_and_listen(listener.get(), address, SOMAXCONN);
+        if (errnum == 0) {
           owned_ = std::move(listener);
           fd_ = owned_.get();
           socket_ = true;
           unlink_path_ = spec_.kind == TargetKind::kUnixListen;
+          if (unlink_path_) note_created_file(spec_.path);
           return;
         }
-        errnum = errno;
       }
       open_failed(spec_, "cannot listen on " + format_address(candidates.front()), errnum);
     }
@@ -241,7 +238,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
 }
 
 Target::~Target() {
-  if (unlink_path_) ::unlink(spec_.path.c_str());
+  if (unlink_path_) remove_created_file(spec_.path);
 }
 
 int Target::open_path() {
@@ -296,26 +293,20 @@ Target::Connect Target::begin_connect() {
 Target::Connect Target::connect_from(std::size_t index) {
   for (next_address_ = index; next_address_ < addresses_.size(); ++next_address_) {
     const SocketAddress& address = addresses_[next_address_];
-    owned_.reset(new_socket(address.family()));
+    owned_.reset(open_stream_socket(address.family()));
     if (!owned_) {
       const int errnum = errno;
       throw std::system_error(errnum, std::generic_category(), quoted(spec_) + ": socket");
     }
     fd_ = owned_.get();
-    if (::connect(fd_, address.get(), address.length) == 0 || errno == EINPROGRESS) {
-      return Connect::kInProgress;
-    }
-    fail(ErrorInfo::from_errno(errno));
+    const int errnum = start_connect(fd_, address);
+    if (errnum == 0 || errnum == EINPROGRESS) return Connect::kInProgress;
+    fail(ErrorInfo::from_errno(errnum));
   }
   return Connect::kFailed;
 }
 
-int Target::connect_error() const {
-  int error = 0;
-  socklen_t length = sizeof error;
-  if (::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) == -1) error = errno;
-  return error;
-}
+int Target::connect_error() const { return take_socket_error(fd_); }
 
 Target::Connect Target::next_address(int errnum) {
   fail(ErrorInfo::from_errno(errnum));

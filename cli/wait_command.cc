@@ -48,7 +48,8 @@ class Wait : public TargetPolicy {
         interval_(options.interval.value_or(kDefaultInterval)),
         // With -- COMMAND, stdout is the command's: no event lines (the failure line on
         // stderr stays, unless -q).
-        output_(options.common.quiet || !options.command.empty()),
+        output_(options.common.quiet || !options.command.empty(),
+                parse_output_format(options.common.format)),
         targets_(targets) {}
 
   // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after a stop

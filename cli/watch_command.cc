@@ -54,7 +54,7 @@ class Watch : public TargetPolicy {
                                 : ConsumeMode::kPeek),
         count_(options.once ? 1 : options.count.value_or(0)),
         encoding_(parse_data_encoding(options.encoding)),
-        output_(options.common.quiet),
+        output_(options.common.quiet, parse_output_format(options.common.format)),
         targets_(targets) {}
 
   int run() {

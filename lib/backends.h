@@ -4,14 +4,14 @@
 
 #include <memory>
 
-#include "lib/selectors.h"
+#include "lib/backend.h"
 
 namespace seltool {
 
-std::unique_ptr<Selector> make_select_selector();   // select_selector.cc
-std::unique_ptr<Selector> make_poll_selector();     // poll_selector.cc
-std::unique_ptr<Selector> make_epoll_selector();    // epoll_selector.cc
-std::unique_ptr<Selector> make_kqueue_selector();   // kqueue_selector.cc
-std::unique_ptr<Selector> make_devpoll_selector();  // devpoll_selector.cc
+std::unique_ptr<Backend> make_select_backend();   // select_selector.cc
+std::unique_ptr<Backend> make_poll_backend();     // poll_selector.cc
+std::unique_ptr<Backend> make_epoll_backend();    // epoll_selector.cc
+std::unique_ptr<Backend> make_kqueue_backend();   // kqueue_selector.cc
+std::unique_ptr<Backend> make_devpoll_backend();  // devpoll_selector.cc
 
 }  // namespace seltool

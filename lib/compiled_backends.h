@@ -6,13 +6,13 @@
 #include <memory>
 #include <string_view>
 
-#include "lib/selectors.h"
+#include "lib/backend.h"
 
 namespace seltool {
 
 struct CompiledBackend {
   std::string_view name;
-  std::unique_ptr<Selector> (*make)();
+  std::unique_ptr<Backend> (*make)();
 };
 
 // Best first; defined by the table file of the target OS as constexpr, so that the tables

@@ -7,9 +7,9 @@
 namespace seltool {
 
 constexpr CompiledBackend kCompiledBackends[] = {
-    {"epoll", &make_epoll_selector},
-    {"poll", &make_poll_selector},
-    {"select", &make_select_selector},
+    {"epoll", &make_epoll_backend},
+    {"poll", &make_poll_backend},
+    {"select", &make_select_backend},
 };
 constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 

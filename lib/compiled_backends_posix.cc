@@ -7,8 +7,8 @@
 namespace seltool {
 
 constexpr CompiledBackend kCompiledBackends[] = {
-    {"poll", &make_poll_selector},
-    {"select", &make_select_selector},
+    {"poll", &make_poll_backend},
+    {"select", &make_select_backend},
 };
 constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 

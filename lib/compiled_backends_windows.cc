@@ -7,7 +7,7 @@
 namespace seltool {
 
 constexpr CompiledBackend kCompiledBackends[] = {
-    {"select", &make_select_selector},
+    {"select", &make_select_backend},
 };
 constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);
 

@@ -1,4 +1,4 @@
-// PollSelector: poll(2). The pollfd array is kept up to date on every change (swap-remove),
+// The poll backend: poll(2). The pollfd array is kept up to date on every change (swap-remove),
 // so a select() passes it to the kernel as it is.
 #include <errno.h>
 #include <poll.h>
@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "lib/backend.h"
 #include "lib/backends.h"
 #include "lib/os_error.h"
 #include "lib/poll_like.h"
@@ -15,34 +16,29 @@
 namespace seltool {
 namespace {
 
-class PollSelector final : public Selector {
+class PollBackend final : public Backend {
  public:
   std::string_view name() const noexcept override { return "poll"; }
 
- private:
-  static constexpr std::uint32_t kAbsent = UINT32_MAX;
-
-  static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
-
-  void add_to_kernel(int fd, Events events, std::uint64_t) override {
+  void add(int fd, Events events, Token token) override {
     if (std::size_t(fd) >= position_.size()) {
       poll_like::refuse_impossible_descriptor(fd);
       position_.resize(std::size_t(fd) + 1, kAbsent);
     }
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
-    if (fd == wakeup_fd()) {  // first, so that wait() can leave it out (see there)
+    if (token == token::kWakeup) {  // first, so that wait() can leave it out (see there)
       std::swap(pollfds_.front(), pollfds_.back());
       position_[pollfds_.front().fd] = 0;
       position_[pollfds_.back().fd] = std::uint32_t(pollfds_.size() - 1);
     }
   }
 
-  void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
+  void modify(int fd, Events, Events new_events, Token) override {
     pollfds_[position_[fd]].events = flags(new_events);
   }
 
-  void remove_from_kernel(int fd, Events) noexcept override {
+  void remove(int fd, Events, Token) noexcept override {
     const std::uint32_t at = position_[fd];
     pollfds_[at] = pollfds_.back();
     position_[pollfds_[at].fd] = at;
@@ -50,7 +46,8 @@ class PollSelector final : public Selector {
     position_[fd] = kAbsent;
   }
 
-  void wait(std::optional<std::chrono::nanoseconds> timeout) override {
+  void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t,
+            std::vector<RawEvent>& events) override {
     // A poll that does not block has nothing for wakeup() to cut short, so it leaves out the
     // wakeup channel (always first): one descriptor less for the kernel on every such call.
     // A pending wakeup then ends the next blocking select() instead.
@@ -66,15 +63,20 @@ class PollSelector final : public Selector {
       if (entry->revents == 0) continue;
       --left;
       const unsigned revents = unsigned(entry->revents);
-      report(entry->fd, poll_like::fold(revents, POLLIN, POLLOUT),
-             poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI));
+      events.push_back({token::of_descriptor(entry->fd), poll_like::fold(revents, POLLIN, POLLOUT),
+                        poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)});
     }
   }
 
-  void close_kernel() noexcept override {
+  void close() noexcept override {
     pollfds_ = {};
     position_ = {};
   }
+
+ private:
+  static constexpr std::uint32_t kAbsent = UINT32_MAX;
+
+  static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
 
   std::vector<pollfd> pollfds_;
   std::vector<std::uint32_t> position_;  // descriptor -> index in pollfds_
@@ -82,6 +84,6 @@ class PollSelector final : public Selector {
 
 }  // namespace
 
-std::unique_ptr<Selector> make_poll_selector() { return std::make_unique<PollSelector>(); }
+std::unique_ptr<Backend> make_poll_backend() { return std::make_unique<PollBackend>(); }
 
 }  // namespace seltool

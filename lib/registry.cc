@@ -3,6 +3,7 @@
 #include <exception>
 #include <string>
 
+#include "lib/backend.h"
 #include "lib/compiled_backends.h"
 #include "lib/selectors.h"
 
@@ -26,7 +27,7 @@ const CompiledBackend* find_compiled(std::string_view name) {
 // polled once without blocking (a seccomp filter or an old kernel fails one of the two).
 std::string probe(const CompiledBackend& backend) {
   try {
-    backend.make()->select(0);
+    make_selector_over(backend.make())->select(0);
     return {};
   } catch (const std::exception& error) {
     return error.what();
@@ -60,7 +61,9 @@ std::vector<BackendInfo> backends() {
 }
 
 std::unique_ptr<Selector> make_selector(std::string_view name) {
-  if (const CompiledBackend* backend = find_compiled(name)) return backend->make();
+  if (const CompiledBackend* backend = find_compiled(name)) {
+    return make_selector_over(backend->make());
+  }
   std::string known;
   for (const std::string& compiled : compiled_backend_names()) {
     known += (known.empty() ? "" : ", ") + compiled;

@@ -1,4 +1,4 @@
-// SelectSelector: POSIX select(2), the portable fallback. Descriptors at or above FD_SETSIZE
+// The select backend: POSIX select(2), the portable fallback. Descriptors at or above FD_SETSIZE
 // cannot be put in an fd_set: they are refused at registration instead of corrupting memory.
 #include <errno.h>
 #include <sys/select.h>
@@ -6,30 +6,30 @@
 #include <algorithm>
 #include <string>
 
+#include "lib/backend.h"
 #include "lib/backends.h"
 #include "lib/os_error.h"
 
 namespace seltool {
 namespace {
 
-class SelectSelector final : public Selector {
+class SelectBackend final : public Backend {
  public:
-  SelectSelector() {
-    // The wakeup channel must fit in an fd_set too; it does not when every descriptor below
-    // FD_SETSIZE is taken. Failing here is clearer than failing every select() later.
-    if (wakeup_fd() >= FD_SETSIZE) {
-      throw_os_error(EMFILE,
-                     "select: no descriptor below FD_SETSIZE (" + std::to_string(FD_SETSIZE) +
-                         ") is free for the wakeup channel; use poll or epoll",
-                     wakeup_fd());
-    }
+  SelectBackend() {
     FD_ZERO(&readers_);
     FD_ZERO(&writers_);
   }
   std::string_view name() const noexcept override { return "select"; }
 
- private:
-  void add_to_kernel(int fd, Events events, std::uint64_t) override {
+  void add(int fd, Events events, Token token) override {
+    // The wakeup channel must fit in an fd_set too; it does not when every descriptor below
+    // FD_SETSIZE is taken. Creating the selector then fails at once (EMFILE).
+    if (fd >= FD_SETSIZE && token == token::kWakeup) {
+      throw_os_error(EMFILE,
+                     "select: no descriptor below FD_SETSIZE (" + std::to_string(FD_SETSIZE) +
+                         ") is free for the wakeup channel; use poll or epoll",
+                     fd);
+    }
     if (fd >= FD_SETSIZE) {
       throw std::invalid_argument("file descriptor " + std::to_string(fd) +
                                   " is out of range for select() (FD_SETSIZE is " +
@@ -39,29 +39,17 @@ class SelectSelector final : public Selector {
     max_fd_ = std::max(max_fd_, fd);
   }
 
-  void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
-    set(fd, new_events);
-  }
+  void modify(int fd, Events, Events new_events, Token) override { set(fd, new_events); }
 
-  void remove_from_kernel(int fd, Events) noexcept override {
+  void remove(int fd, Events, Token) noexcept override {
     set(fd, 0);
     while (max_fd_ >= 0 && !FD_ISSET(max_fd_, &readers_) && !FD_ISSET(max_fd_, &writers_)) {
       --max_fd_;
     }
   }
 
-  void set(int fd, Events events) {
-    if (events & EVENT_READ)
-      FD_SET(fd, &readers_);
-    else
-      FD_CLR(fd, &readers_);
-    if (events & EVENT_WRITE)
-      FD_SET(fd, &writers_);
-    else
-      FD_CLR(fd, &writers_);
-  }
-
-  void wait(std::optional<std::chrono::nanoseconds> timeout) override {
+  void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t,
+            std::vector<RawEvent>& events) override {
     fd_set readable = readers_;
     fd_set writable = writers_;
     timeval tv{};
@@ -79,11 +67,25 @@ class SelectSelector final : public Selector {
       throw_os_error(errno, "select");
     }
     for (int fd = 0; fd <= max_fd_ && n > 0; ++fd) {
-      Events events = 0;
-      if (FD_ISSET(fd, &readable)) events |= EVENT_READ, --n;
-      if (FD_ISSET(fd, &writable)) events |= EVENT_WRITE, --n;
-      if (events) report(fd, events);
+      Events ready = 0;
+      if (FD_ISSET(fd, &readable)) ready |= EVENT_READ, --n;
+      if (FD_ISSET(fd, &writable)) ready |= EVENT_WRITE, --n;
+      if (ready) events.push_back({token::of_descriptor(fd), ready, 0});
     }
+  }
+
+  void close() noexcept override {}
+
+ private:
+  void set(int fd, Events events) {
+    if (events & EVENT_READ)
+      FD_SET(fd, &readers_);
+    else
+      FD_CLR(fd, &readers_);
+    if (events & EVENT_WRITE)
+      FD_SET(fd, &writers_);
+    else
+      FD_CLR(fd, &writers_);
   }
 
   fd_set readers_;
@@ -93,7 +95,7 @@ class SelectSelector final : public Selector {
 
 }  // namespace
 
-std::unique_ptr<Selector> make_select_selector() { return std::make_unique<SelectSelector>(); }
+std::unique_ptr<Backend> make_select_backend() { return std::make_unique<SelectBackend>(); }
 
 int select_fd_setsize() noexcept { return FD_SETSIZE; }
 

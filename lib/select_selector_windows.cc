@@ -1,4 +1,4 @@
-// SelectSelector on Windows: Winsock select() over SOCKET handles, as CPython does it.
+// The select backend on Windows: Winsock select() over SOCKET handles, as CPython does it.
 // - An fd_set there is a list of up to FD_SETSIZE sockets (not a bitmap of numbers), so the
 //   limit is a count: at most FD_SETSIZE sockets for reading (the wakeup channel is one of
 //   them) and FD_SETSIZE for writing. More is refused at registration.
@@ -14,6 +14,7 @@
 #include <string>
 #include <system_error>
 
+#include "lib/backend.h"
 #include "lib/backends.h"
 
 namespace seltool {
@@ -35,15 +36,59 @@ void erase(fd_set& set, SOCKET s) {
   --set.fd_count;
 }
 
-class SelectSelector final : public Selector {
+class SelectBackend final : public Backend {
  public:
-  SelectSelector() {
+  SelectBackend() {
     FD_ZERO(&readers_);
     FD_ZERO(&writers_);
-    // Watched from the start so that it always has its place in the read set.
-    insert(readers_, SOCKET(wakeup_fd()));
   }
   std::string_view name() const noexcept override { return "select"; }
+
+  void add(int fd, Events events, Token) override {
+    require_socket(fd);
+    require_room_for(fd, events);
+    set(fd, events);
+  }
+
+  void modify(int fd, Events, Events new_events, Token) override {
+    require_room_for(fd, new_events);
+    set(fd, new_events);
+  }
+
+  void remove(int fd, Events, Token) noexcept override { set(fd, 0); }
+
+  void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t,
+            std::vector<RawEvent>& events) override {
+    fd_set readable = readers_;
+    fd_set writable = writers_;
+    fd_set failed = writers_;
+    timeval tv{};
+    if (timeout) {
+      // Rounded up to microseconds; beyond 1e8 s the wait is cut and select() waits again.
+      constexpr long long kMaxSeconds = 100'000'000;
+      const auto us = std::chrono::ceil<std::chrono::microseconds>(*timeout).count();
+      tv.tv_sec = long(std::min<long long>(us / 1'000'000, kMaxSeconds));
+      tv.tv_usec = long(tv.tv_sec == kMaxSeconds ? 0 : us % 1'000'000);
+    }
+    // The read set is never empty (the core adds the wakeup channel first), which Winsock
+    // would refuse.
+    if (::select(0, &readable, &writable, &failed, timeout ? &tv : nullptr) == SOCKET_ERROR) {
+      const int error = ::WSAGetLastError();
+      if (error == WSAEINTR) return;
+      throw std::system_error(error, std::system_category(), "select");
+    }
+    // Winsock returns just the ready sockets in each set; the core merges a socket's entries.
+    auto add = [&](const fd_set& set, Events ready, Conditions conditions) {
+      for (u_int i = 0; i < set.fd_count; ++i) {
+        events.push_back({token::of_descriptor(int(set.fd_array[i])), ready, conditions});
+      }
+    };
+    add(readable, EVENT_READ, 0);
+    add(writable, EVENT_WRITE, 0);
+    add(failed, EVENT_WRITE, CONDITION_ERROR);
+  }
+
+  void close() noexcept override {}
 
  private:
   static void require_socket(int fd) {
@@ -68,20 +113,6 @@ class SelectSelector final : public Selector {
     if (events & EVENT_WRITE) require_room(writers_, SOCKET(fd), "writing");
   }
 
-  void add_to_kernel(int fd, Events events, std::uint64_t) override {
-    if (fd == wakeup_fd()) return;  // in the read set since construction
-    require_socket(fd);
-    require_room_for(fd, events);
-    set(fd, events);
-  }
-
-  void modify_in_kernel(int fd, Events, Events new_events, std::uint64_t) override {
-    require_room_for(fd, new_events);
-    set(fd, new_events);
-  }
-
-  void remove_from_kernel(int fd, Events) noexcept override { set(fd, 0); }
-
   void set(int fd, Events events) {
     const SOCKET s = SOCKET(fd);
     if (events & EVENT_READ)
@@ -94,39 +125,13 @@ class SelectSelector final : public Selector {
       erase(writers_, s);
   }
 
-  void wait(std::optional<std::chrono::nanoseconds> timeout) override {
-    fd_set readable = readers_;
-    fd_set writable = writers_;
-    fd_set failed = writers_;
-    timeval tv{};
-    if (timeout) {
-      // Rounded up to microseconds; beyond 1e8 s the wait is cut and select() waits again.
-      constexpr long long kMaxSeconds = 100'000'000;
-      const auto us = std::chrono::ceil<std::chrono::microseconds>(*timeout).count();
-      tv.tv_sec = long(std::min<long long>(us / 1'000'000, kMaxSeconds));
-      tv.tv_usec = long(tv.tv_sec == kMaxSeconds ? 0 : us % 1'000'000);
-    }
-    // The read set is never empty (the wakeup channel), which Winsock would refuse.
-    if (::select(0, &readable, &writable, &failed, timeout ? &tv : nullptr) == SOCKET_ERROR) {
-      const int error = ::WSAGetLastError();
-      if (error == WSAEINTR) return;
-      throw std::system_error(error, std::system_category(), "select");
-    }
-    // Winsock returns just the ready sockets in each set.
-    for (u_int i = 0; i < readable.fd_count; ++i) report(int(readable.fd_array[i]), EVENT_READ);
-    for (u_int i = 0; i < writable.fd_count; ++i) report(int(writable.fd_array[i]), EVENT_WRITE);
-    for (u_int i = 0; i < failed.fd_count; ++i) {
-      report(int(failed.fd_array[i]), EVENT_WRITE, CONDITION_ERROR);
-    }
-  }
-
   fd_set readers_;
   fd_set writers_;
 };
 
 }  // namespace
 
-std::unique_ptr<Selector> make_select_selector() { return std::make_unique<SelectSelector>(); }
+std::unique_ptr<Backend> make_select_backend() { return std::make_unique<SelectBackend>(); }
 
 int select_fd_setsize() noexcept { return FD_SETSIZE; }
 

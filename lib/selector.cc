@@ -1,11 +1,14 @@
 // The bookkeeping every backend shares (Python's _BaseSelectorImpl): the descriptor-to-key
 // table, resolving file objects, the contract's checks and their order, the select() timeout
-// loop, and the result buffer. Backends only talk to their kernel object.
+// loop, interpreting what a backend's wait returns, the wakeup channel, and the result
+// buffer. Backends only talk to their kernel object (lib/backend.h).
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <thread>
 
+#include "lib/backend.h"
 #include "lib/selectors.h"
 #include "lib/waker.h"
 
@@ -38,9 +41,18 @@ std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
 
 }  // namespace
 
-Selector::Selector() : waker_(std::make_unique<Waker>()) {}
+Selector::Selector(std::unique_ptr<Backend> backend)
+    : backend_(std::move(backend)), waker_(backend_->make_waker()), wakeup_fd_(waker_->fd()) {
+  if (wakeup_fd_ >= 0) backend_->add(wakeup_fd_, EVENT_READ, token::kWakeup);
+}
 
-Selector::~Selector() = default;
+std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
+  return std::unique_ptr<Selector>(new Selector(std::move(backend)));
+}
+
+Selector::~Selector() { close(); }
+
+std::string_view Selector::name() const noexcept { return backend_->name(); }
 
 void Selector::check_open() const {
   if (closed_) throw selector_closed();
@@ -48,10 +60,6 @@ void Selector::check_open() const {
 
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
   return !ready_.empty() && slot.ready_round == round_;
-}
-
-std::uint64_t Selector::token_of(int fd, std::uint32_t generation) noexcept {
-  return (std::uint64_t(generation) << 32) | std::uint32_t(fd);
 }
 
 // Python's _fileobj_lookup: the object's descriptor, or, when it has none any more, the
@@ -93,7 +101,7 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   validate_events(events);
   const int fd = resolve(fileobj);
   if (find(fd)) throw already_registered(describe(fd) + " is already registered");
-  if (fd == wakeup_fd()) {
+  if (fd == wakeup_fd_) {
     throw already_registered(describe(fd) + " is the selector's own wakeup channel");
   }
   auto key = std::make_unique<SelectorKey>(SelectorKey{fileobj, fd, events, std::move(data)});
@@ -102,16 +110,17 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   const bool grows = std::size_t(fd) >= slots_.size();
   bool always_ready = false;
   try {
-    add_to_kernel(fd, events, token_of(fd, grows ? 0 : slots_[fd].generation));
+    backend_->add(fd, events, token::make(fd, grows ? 0 : slots_[fd].generation));
   } catch (const std::system_error& error) {
-    if (!accept_always_ready_ || !refuses_never_blocking(error.code().value())) throw;
+    if (!accept_always_ready_ || !backend_->refuses_never_blocking(error.code().value())) throw;
     always_ready = true;
   }
   try {
     if (grows) slots_.resize(std::size_t(fd) + 1);
     if (always_ready) always_ready_fds_.push_back(fd);
   } catch (...) {
-    if (!always_ready) remove_from_kernel(fd, events);
+    if (!always_ready)
+      backend_->remove(fd, events, token::make(fd, grows ? 0 : slots_[fd].generation));
     throw;
   }
   Slot& slot = slots_[fd];
@@ -133,14 +142,15 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   if (slot.always_ready()) {
     forget_always_ready(slot);
   } else {
-    remove_from_kernel(removed.fd, removed.events);
+    backend_->remove(removed.fd, removed.events, token::make(removed.fd, slot.generation));
   }
   if (in_use) {
     retired_keys_.push_back(std::move(slot.key));
   } else {
     slot.key.reset();
   }
-  ++slot.generation;
+  // The next registration of this descriptor gets another token (never kAnyGeneration).
+  if (++slot.generation == token::kAnyGeneration) slot.generation = 0;
   --registered_;
   return removed;
 }
@@ -153,8 +163,9 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_data_.reserve(retired_data_.size() + 1);  // may throw: before any change
   if (events != key.events) {
-    if (!slot.always_ready())
-      modify_in_kernel(key.fd, key.events, events, token_of(key.fd, slot.generation));
+    if (!slot.always_ready()) {
+      backend_->modify(key.fd, key.events, events, token::make(key.fd, slot.generation));
+    }
     key.events = events;
   }
   if (in_use) retired_data_.push_back(std::move(key.data));  // may be the running callback
@@ -174,7 +185,7 @@ const SelectorMap& Selector::get_map() const {
 
 std::optional<int> Selector::fileno() const {
   check_open();
-  return kernel_fd();
+  return backend_->fileno();
 }
 
 void Selector::accept_always_ready_files(bool enable) {
@@ -190,18 +201,32 @@ void Selector::forget_always_ready(Slot& slot) noexcept {
   slot.always_ready_index = Slot::kNotAlwaysReady;
 }
 
-std::uint64_t Selector::registration_token(int fd) const noexcept {
-  return token_of(fd, slots_[fd].generation);
+// wakeup() against close() from another thread or a signal handler: each wakeup() counts
+// itself in wakeups_running_ before it touches the channel and out afterwards, and does
+// nothing once kClosing is set. close() sets kClosing first and releases the channel only
+// when no wakeup() is counted in, so no wakeup() can write to a released descriptor number
+// that something else has reused meanwhile. Lock-free atomics are async-signal-safe; a
+// signal handler's wakeup() on the thread that is in close() sees kClosing and returns.
+namespace {
+constexpr std::uint32_t kClosing = 1u << 31;
+}  // namespace
+
+void Selector::wakeup() noexcept {
+  if (wakeups_running_.fetch_add(1) & kClosing) {
+    wakeups_running_.fetch_sub(1);
+    return;
+  }
+  waker_->wake();
+  wakeups_running_.fetch_sub(1);
 }
-
-int Selector::wakeup_fd() const noexcept { return waker_->fd(); }
-
-void Selector::wakeup() noexcept { waker_->wake(); }
 
 void Selector::close() noexcept {
   if (closed_) return;
   closed_ = true;
-  close_kernel();
+  wakeups_running_.fetch_or(kClosing);
+  while (wakeups_running_.load() != kClosing) std::this_thread::yield();  // one system call
+  waker_->close();
+  backend_->close();
   // A callback of the last select() result may be running: its keys live as long as the
   // selector does. Otherwise every key goes now.
   if (!ready_.empty()) retired_slots_ = std::move(slots_);
@@ -210,7 +235,7 @@ void Selector::close() noexcept {
   registered_ = 0;
   always_ready_fds_ = {};
   ready_.clear();
-  // The wakeup channel lives until destruction: another thread may still call wakeup().
+  raw_events_ = {};
 }
 
 ReadyList Selector::select() { return select_until(std::nullopt); }
@@ -225,11 +250,6 @@ ReadyList Selector::select(double timeout_seconds) {
 ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout) {
   using Clock = std::chrono::steady_clock;
   check_open();
-  if (!waker_watched_) {
-    // Its token names its own descriptor: a token of 0 would be taken for descriptor 0.
-    add_to_kernel(wakeup_fd(), EVENT_READ, token_of(wakeup_fd(), 0));
-    waker_watched_ = true;
-  }
   ready_.clear();
   retired_keys_.clear();
   retired_data_.clear();
@@ -252,8 +272,11 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   const Clock::time_point deadline =
       timeout && *timeout > zero ? Clock::now() + *timeout : Clock::time_point::max();
   std::optional<std::chrono::nanoseconds> remaining = timeout;
+  const std::size_t watched = registered_ - always_ready_fds_.size() + (wakeup_fd_ >= 0);
   for (;;) {
-    wait(remaining);
+    raw_events_.clear();
+    backend_->wait(remaining, watched, raw_events_);
+    if (!interpret() && backend_->reset_after_stale_events()) add_all_again();
     if (!ready_.empty() || woken_ || remaining == zero) break;
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is
     // retried with what is left of the timeout (PEP 475).
@@ -266,29 +289,54 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   return ReadyList(this, ready_.data(), ready_.size());
 }
 
-bool Selector::report(int fd, Events events, Conditions conditions) {
-  Slot* slot = find(fd);
-  if (!slot) return note_wakeup(fd);  // the wakeup channel is never registered
-  record(*slot, fd, events, conditions);
-  return true;
-}
-
-bool Selector::report_token(std::uint64_t token, Events events, Conditions conditions) {
-  const int fd = fd_of_token(token);
-  Slot* slot = find(fd);
-  if (!slot) return note_wakeup(fd);
-  if (token != token_of(fd, slot->generation)) return false;
-  record(*slot, fd, events, conditions);
-  return true;
-}
-
-bool Selector::note_wakeup(int fd) noexcept {
-  if (fd != wakeup_fd()) return false;
-  if (may_block_) {  // a select() that cannot block leaves the wakeup to the next one
-    waker_->drain();
-    woken_ = true;
+bool Selector::interpret() {
+  bool all_current = true;
+  for (const RawEvent& event : raw_events_) {
+    const int fd = token::fd(event.token);
+    Slot* slot = find(fd);
+    if (!slot) {
+      if (event.token == token::kWakeup || (fd == wakeup_fd_ && fd >= 0)) {
+        note_wakeup();
+      } else {
+        all_current = false;  // unregistered since the backend saw it
+      }
+      continue;
+    }
+    const std::uint32_t generation = token::generation(event.token);
+    if (generation != token::kAnyGeneration && generation != slot->generation) {
+      all_current = false;  // of an earlier registration of this descriptor
+      continue;
+    }
+    record(*slot, fd, event.events, event.conditions);
   }
-  return true;
+  return all_current;
+}
+
+void Selector::note_wakeup() noexcept {
+  if (may_block_) {
+    waker_->consume();
+    woken_ = true;
+  } else {
+    waker_->keep();  // a select() that cannot block leaves the wakeup to the next one
+  }
+}
+
+void Selector::add_all_again() noexcept {
+  // A descriptor that cannot be added any more (closed without being unregistered) has no
+  // file to watch, and unregister() ignores the kernel's answer anyway.
+  auto add = [&](int fd, Events events, Token token) {
+    try {
+      backend_->add(fd, events, token);
+    } catch (const std::exception&) {
+    }
+  };
+  if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::kWakeup);
+  for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
+    const Slot& slot = slots_[fd];
+    if (slot.key && !slot.always_ready()) {
+      add(int(fd), slot.key->events, token::make(int(fd), slot.generation));
+    }
+  }
 }
 
 void Selector::record(Slot& slot, int fd, Events events, Conditions conditions) {

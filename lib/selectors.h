@@ -26,6 +26,7 @@
 #pragma once
 
 #include <any>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -159,6 +160,9 @@ struct Ready {
 };
 
 class Selector;
+class Backend;    // internal (lib/backend.h)
+struct RawEvent;  // internal (lib/backend.h)
+class Waker;      // internal (lib/waker.h)
 
 // The result of select(): a view over the selector's own buffer (no allocation per call),
 // valid until the next select() or close(). It protects against stale events: an entry whose
@@ -287,16 +291,16 @@ class SelectorMap {
 // ---------------------------------------------------------------------------------------
 // The selector interface
 
-// Common interface and bookkeeping of every backend (Python's BaseSelector and
-// _BaseSelectorImpl). Create one with make_selector() or make_default_selector().
-class Selector {
+// Python's BaseSelector, one class over every backend. Create one with make_selector() or
+// make_default_selector().
+class Selector final {
  public:
   Selector(const Selector&) = delete;
   Selector& operator=(const Selector&) = delete;
-  virtual ~Selector();
+  ~Selector();
 
   // The backend's name: "select", "poll", "epoll", "kqueue" or "devpoll".
-  virtual std::string_view name() const noexcept = 0;
+  std::string_view name() const noexcept;
 
   // Python's register(). Watches `fileobj` for `events` (EVENT_READ and/or EVENT_WRITE) and
   // returns the new key, valid until it is unregistered or the selector closed.
@@ -363,12 +367,17 @@ class Selector {
   // (with whatever else is ready). A select(0) neither waits nor uses up a pending wakeup.
   // Safe from any thread and from a signal handler (async-signal-safe); wakeups that arrive
   // before select() runs are coalesced into one. Python has no equivalent.
+  // After close() (or while it runs, from another thread) it does nothing: it never writes
+  // to a descriptor number that close() released and something else may reuse. The
+  // selector object itself must outlive every caller.
   void wakeup() noexcept;
 
-  // Releases the kernel object and forgets every key; idempotent. Afterwards every other
-  // operation throws selector_closed, and maps obtained earlier are empty. The destructor
-  // releases everything too. Called after a select() that reported something (maybe from a
-  // callback), it destroys the keys only with the selector (see ReadyList).
+  // Releases every descriptor the selector owns (the kernel object and the wakeup channel)
+  // and forgets every key; idempotent. Afterwards every other operation throws
+  // selector_closed, and maps obtained earlier are empty. The destructor closes too. Called
+  // after a select() that reported something (maybe from a callback), it destroys the keys
+  // only with the selector (see ReadyList). It waits for a wakeup() running in another
+  // thread (one system call) to finish before releasing the channel.
   void close() noexcept;
   bool closed() const noexcept { return closed_; }
 
@@ -394,51 +403,15 @@ class Selector {
   // poll, which have none. Throws selector_closed.
   std::optional<int> fileno() const;
 
- protected:
-  Selector();
-
-  // ---- What each backend implements (one file per backend) ----
-  // Starts watching `fd` (not registered yet) for `events`. `token` is a value the backend
-  // may store in the kernel and pass back to report() (epoll does, to drop stale events).
-  // Throws std::system_error or std::invalid_argument; on failure nothing may have changed.
-  virtual void add_to_kernel(int fd, Events events, std::uint64_t token) = 0;
-  // Changes the events of a watched `fd`; on failure nothing may have changed.
-  virtual void modify_in_kernel(int fd, Events old_events, Events new_events,
-                                std::uint64_t token) = 0;
-  // Stops watching `fd`, ignoring errors: the descriptor may be closed or reused.
-  virtual void remove_from_kernel(int fd, Events events) noexcept = 0;
-  // One wait of at most `timeout` (nullopt: no limit), calling report() for each ready
-  // descriptor. It may return early with nothing: on EINTR, or when its system call cannot
-  // express the whole time; select() then waits again for what is left. Other failures throw
-  // std::system_error.
-  virtual void wait(std::optional<std::chrono::nanoseconds> timeout) = 0;
-  // Closes the kernel object, if any.
-  virtual void close_kernel() noexcept {}
-  // True when add_to_kernel() failing with `error` means the descriptor has no readiness
-  // notification because it can never block (see accept_always_ready_files()).
-  virtual bool refuses_never_blocking(int /*error*/) const noexcept { return false; }
-  virtual std::optional<int> kernel_fd() const noexcept { return std::nullopt; }
-
-  // ---- What the shared part offers backends ----
-  // Records that `fd` is ready. Reports for the same descriptor in one select() are merged.
-  // A report for a descriptor that is not registered, or (with a token) whose registration
-  // is not the one the token names, is dropped and report() returns false.
-  bool report(int fd, Events events, Conditions conditions = 0);
-  bool report_token(std::uint64_t token, Events events, Conditions conditions);
-  static int fd_of_token(std::uint64_t token) noexcept { return int(std::uint32_t(token)); }
-  // The token of the current registration of `fd` (which must be registered).
-  std::uint64_t registration_token(int fd) const noexcept;
-  // The descriptor of the internal wakeup channel; backends watch it like any other.
-  int wakeup_fd() const noexcept;
-  std::size_t registered_count() const noexcept { return registered_; }
-
  private:
   friend class ReadyList;
   friend class ReadyList::iterator;
   friend class SelectorMap;
   friend class SelectorMap::iterator;
+  friend std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
   struct Slot;
-  class Waker;
+
+  explicit Selector(std::unique_ptr<Backend> backend);
 
   ReadyList select_until(std::optional<std::chrono::nanoseconds> timeout);
   void check_open() const;
@@ -447,10 +420,13 @@ class Selector {
   const Slot* find(int fd) const;
   Slot& registered_slot(const FileObject& fileobj);
   const SelectorKey* lookup(const FileObject& fileobj) const;
-  static std::uint64_t token_of(int fd, std::uint32_t generation) noexcept;
   bool reported_by_last_select(const Slot& slot) const noexcept;
-  // report() for a descriptor that is not registered: true when it is the wakeup channel.
-  bool note_wakeup(int fd) noexcept;
+  // Turns the backend's raw events into the result; false when some were stale.
+  bool interpret();
+  // The wakeup channel was reported ready.
+  void note_wakeup() noexcept;
+  // Every registration again, into a backend that started over (see Backend).
+  void add_all_again() noexcept;
   // Adds `fd`'s readiness to this select()'s result, merging reports of one descriptor.
   void record(Slot& slot, int fd, Events events, Conditions conditions);
   // Takes an always-ready key's descriptor out of always_ready_fds_.
@@ -464,10 +440,14 @@ class Selector {
   std::vector<ReadyList::Entry> ready_;
   std::uint32_t round_ = 0;  // numbers select() calls, to merge reports per descriptor
   bool woken_ = false;
-  bool may_block_ = false;      // this select() has a timeout other than 0
-  bool waker_watched_ = false;  // the wakeup channel is added to the kernel at first select()
+  bool may_block_ = false;  // this select() has a timeout other than 0
   bool closed_ = false;
+  std::unique_ptr<Backend> backend_;
   std::unique_ptr<Waker> waker_;
+  int wakeup_fd_ = -1;  // the wakeup channel's descriptor, -1 when the backend has none
+  std::vector<RawEvent> raw_events_;  // the backend's last wait
+  // wakeup() calls running now, plus kClosing once close() has begun (see selector.cc).
+  std::atomic<std::uint32_t> wakeups_running_{0};
   SelectorMap map_{this};
   // What unregister(), modify() and close() took away from keys of the last select() result,
   // kept alive until the next select() (slots after close(): until destruction).

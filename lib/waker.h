@@ -1,25 +1,39 @@
-// The internal wakeup channel behind Selector::wakeup(): a descriptor that the backends
-// watch for reading, and that wakeup() makes readable from any thread or signal handler.
+// The wakeup channel behind Selector::wakeup(): one primitive per OS, each in its own file,
+// created close-on-exec and non-blocking in the same system call wherever the OS can:
+//   waker_linux.cc    an eventfd (one descriptor);
+//   waker_pipe.cc     a pipe elsewhere on POSIX (open_wakeup_pipe() per OS, see there);
+//   waker_windows.cc  a connected pair of loopback sockets (select() watches sockets only);
+//   kqueue_selector.cc  EVFILT_USER on the kqueue itself, where the kernel has it.
+// The core guarantees that wake() never runs once close() has begun (see selector.cc).
 #pragma once
 
-#include "lib/selectors.h"
-#include "lib/unique_fd.h"
+#include <memory>
 
 namespace seltool {
 
-class Selector::Waker {
+class Waker {
  public:
-  // Throws std::system_error when the channel cannot be created.
-  Waker();
-  int fd() const noexcept { return read_end_.get(); }
-  // Async-signal-safe; preserves errno. A full channel already means "woken".
-  void wake() noexcept;
-  // Empties the channel so that it stops being readable.
-  void drain() noexcept;
-
- private:
-  UniqueFd read_end_;
-  UniqueFd write_end_;  // the same descriptor as read_end_ where one object does both
+  virtual ~Waker() = default;
+  // The descriptor the backend watches for reading, or -1 when the backend reports the
+  // wakeup itself (kqueue's EVFILT_USER).
+  virtual int fd() const noexcept = 0;
+  // Makes the channel ready. From any thread or a signal handler (async-signal-safe);
+  // preserves errno. A channel that is ready already stays so (wakeups coalesce).
+  virtual void wake() noexcept = 0;
+  // A select() that may block saw the wakeup: the channel stops being ready.
+  virtual void consume() noexcept = 0;
+  // A select() that cannot block saw the wakeup: it stays pending for the next one.
+  virtual void keep() noexcept {}
+  // Releases every descriptor of the channel; idempotent.
+  virtual void close() noexcept = 0;
 };
+
+// The OS's descriptor wakeup channel (eventfd, pipe or socket pair). Throws std::system_error
+// when it cannot be created.
+std::unique_ptr<Waker> make_descriptor_waker();
+
+// For waker_pipe.cc: a pipe, both ends close-on-exec and non-blocking, in ends[0] (read) and
+// ends[1] (write); defined per OS (pipe2() where it exists). Throws std::system_error.
+void open_wakeup_pipe(int ends[2]);
 
 }  // namespace seltool

@@ -1,11 +1,13 @@
 // The wakeup channel on Windows: a connected pair of loopback TCP sockets, because select()
-// there watches sockets only. wake() sends a byte on one end, drain() empties the other.
+// there watches sockets only. wake() sends a byte on one end, consume() empties the other. Both are
+// created non-inheritable (WSA_FLAG_NO_HANDLE_INHERIT), the close-on-exec of Windows.
 #include <errno.h>
 #include <winsock2.h>
 
 #include <cstring>
 #include <system_error>
 
+#include "lib/unique_fd.h"
 #include "lib/waker.h"
 #include "lib/winsock_setup.h"
 
@@ -26,9 +28,24 @@ void check(int result, const char* what) {
   if (result == SOCKET_ERROR) winsock::throw_last_error(what);
 }
 
-}  // namespace
+class SocketPairWaker final : public Waker {
+ public:
+  SocketPairWaker();
 
-Selector::Waker::Waker() {
+  int fd() const noexcept override { return read_end_.get(); }
+  void wake() noexcept override;
+  void consume() noexcept override;
+  void close() noexcept override {
+    read_end_.reset();
+    write_end_.reset();
+  }
+
+ private:
+  UniqueFd read_end_;
+  UniqueFd write_end_;
+};
+
+SocketPairWaker::SocketPairWaker() {
   winsock::ensure_started();
   UniqueFd listener = open_tcp_socket();
   sockaddr_in address{};
@@ -68,7 +85,7 @@ Selector::Waker::Waker() {
   write_end_ = std::move(writer);
 }
 
-void Selector::Waker::wake() noexcept {
+void SocketPairWaker::wake() noexcept {
   const int saved_errno = errno;
   const int saved_error = ::WSAGetLastError();
   const char byte = 1;
@@ -78,10 +95,14 @@ void Selector::Waker::wake() noexcept {
   errno = saved_errno;
 }
 
-void Selector::Waker::drain() noexcept {
+void SocketPairWaker::consume() noexcept {
   char buffer[256];
   while (::recv(SOCKET(read_end_.get()), buffer, sizeof buffer, 0) > 0) {
   }
 }
+
+}  // namespace
+
+std::unique_ptr<Waker> make_descriptor_waker() { return std::make_unique<SocketPairWaker>(); }
 
 }  // namespace seltool

@@ -52,6 +52,8 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     for (int fd = 3; fd <= highest; ++fd) {
       if (!options.descriptors.count(fd)) ::close(fd);
     }
+    for (int fd : options.closed) ::close(fd);
+    for (int number : options.ignored_signals) ::signal(number, SIG_IGN);
     for (const auto& [name, value] : options.env) {
       if (value.empty()) {
         ::unsetenv(name.c_str());

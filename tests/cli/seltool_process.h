@@ -33,6 +33,8 @@ struct SpawnOptions {
   std::map<std::string, std::string> env;  // set in the child ("" value: unset)
   std::optional<rlim_t> max_open_files;    // RLIMIT_NOFILE of the child, set before exec
   std::string cwd;                         // the child's working directory ("": the test's)
+  std::vector<int> closed;                 // child descriptors closed before exec (0, 1, 2...)
+  std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
 };
 
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).
@@ -66,6 +68,8 @@ class SeltoolProcess {
   // CPU time (user + system) of the exited child, from wait4().
   double cpu_seconds() const;
   void signal(int number);
+  // Closes the test's end of the child's stdout: its reader is gone.
+  void close_stdout() { stdout_.reset(); }
 
  private:
   bool fill(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline);

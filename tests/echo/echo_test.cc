@@ -245,21 +245,32 @@ TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
   const auto stopped = wait_for_event(server->process, "stopped", 3s);
   ASSERT_TRUE(stopped) << "the second signal did not stop the server";
   EXPECT_EQ((*stopped)["drained"], false);
+  EXPECT_EQ((*stopped)["cut_off_connections"], 1);
   EXPECT_EQ(server->process.wait_exit(), 0);
   EXPECT_LT(Clock::now() - started, 3s);
 }
 
+// The drain limit cut the hog off: "stopped" says so, with the echo it never got.
 TEST_P(EchoTest, DrainEndsAtItsBoundWhenAClientNeverReads) {
-  auto server = start({"--buffer-limit", "65536"});
+  auto server = start({"--buffer-limit", "65536", "--drain-timeout", "1s"});
   UniqueFd hog = connect_tcp(server->port);  // never reads: the drain cannot finish
   ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
   const auto started = Clock::now();
   server->process.signal(SIGTERM);
+  const auto closed = wait_for_event(server->process, "closed", 15s);
+  ASSERT_TRUE(closed);
+  EXPECT_EQ((*closed)["reason"], "cut_off");
+  EXPECT_GT((*closed)["unsent"], 0);
   const auto stopped = wait_for_event(server->process, "stopped", 15s);
   ASSERT_TRUE(stopped);
-  EXPECT_EQ((*stopped)["drained"], true);
+  EXPECT_EQ((*stopped)["drained"], false);
+  EXPECT_EQ((*stopped)["cut_off_connections"], 1);
+  EXPECT_EQ((*stopped)["cut_off_bytes"], (*closed)["unsent"]);
+  EXPECT_EQ((*stopped)["cut_off_bytes"].get<std::uint64_t>(),
+            (*stopped)["bytes_in"].get<std::uint64_t>() -
+                (*stopped)["bytes_out"].get<std::uint64_t>());
   EXPECT_EQ(server->process.wait_exit(), 0);
-  EXPECT_GE(Clock::now() - started, 5s);  // the drain bound
+  EXPECT_GE(Clock::now() - started, 1s);  // the drain bound
   EXPECT_LT(Clock::now() - started, 15s);
 }
 

@@ -15,15 +15,20 @@
 # server's lock or output base, and shuts it down at the end.
 set -uo pipefail
 
-_POSIX="poll_selector.cc select_selector.cc unique_fd.cc waker_posix.cc"
+_POSIX="poll_selector.cc select_selector.cc unique_fd.cc"
+# The wakeup pipe (every POSIX system but Linux), opened with pipe2() or pipe() + fcntl().
+_PIPE2="waker_pipe.cc wakeup_pipe2.cc"
+_PIPE_POSIX="waker_pipe.cc wakeup_pipe_posix.cc"
 # The backend-specific sources of lib/ (shared files such as selector.cc are left out).
 expected() {
   case $1 in
-    host | linux | android) echo "compiled_backends_linux.cc epoll_selector.cc $_POSIX" ;;
-    macos | ios | freebsd | openbsd | netbsd | dragonfly | kqueue_emulated)
-      echo "compiled_backends_bsd.cc kqueue_selector.cc $_POSIX" ;;
-    solaris | illumos) echo "compiled_backends_solaris.cc devpoll_selector.cc $_POSIX" ;;
-    qnx | unknown_posix | generic_posix) echo "compiled_backends_posix.cc $_POSIX" ;;
+    host | linux | android) echo "compiled_backends_linux.cc epoll_selector.cc $_POSIX waker_linux.cc" ;;
+    freebsd | openbsd | netbsd | dragonfly)
+      echo "compiled_backends_bsd.cc kqueue_selector.cc $_POSIX $_PIPE2" ;;
+    macos | ios | kqueue_emulated)
+      echo "compiled_backends_bsd.cc kqueue_selector.cc $_POSIX $_PIPE_POSIX" ;;
+    solaris | illumos) echo "compiled_backends_solaris.cc devpoll_selector.cc $_POSIX $_PIPE2" ;;
+    qnx | unknown_posix | generic_posix) echo "compiled_backends_posix.cc $_POSIX $_PIPE_POSIX" ;;
     windows)
       echo "compiled_backends_windows.cc select_selector_windows.cc unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
   esac

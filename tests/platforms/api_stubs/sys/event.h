@@ -14,8 +14,11 @@
 #ifdef SELTOOL_NETBSD_KEVENT
 #define EVFILT_READ 0U
 #define EVFILT_WRITE 1U
+#define EVFILT_USER 8U
 #define EV_ADD 0x0001U
 #define EV_DELETE 0x0002U
+#define EV_CLEAR 0x0020U
+#define NOTE_TRIGGER 0x01000000U
 #define EV_ERROR 0x4000U
 #define EV_EOF 0x8000U
 
@@ -43,8 +46,11 @@ extern "C" int kevent(int kq, const struct kevent* changelist, size_t nchanges,
 #else
 #define EVFILT_READ (-1)
 #define EVFILT_WRITE (-2)
+#define EVFILT_USER (-11)
 #define EV_ADD 0x0001
 #define EV_DELETE 0x0002
+#define EV_CLEAR 0x0020
+#define NOTE_TRIGGER 0x01000000
 #define EV_ERROR 0x4000
 #define EV_EOF 0x8000
 

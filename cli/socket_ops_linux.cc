@@ -1,0 +1,23 @@
+// Opening, accepting and sending on Linux and Android: the flags that make each one system
+// call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
+#include <sys/socket.h>
+
+#include "cli/socket_ops_unix.h"
+
+namespace seltool::cli {
+
+int open_stream_socket(int family) {
+  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int accept_connection(int listener, SocketAddress* peer) {
+  if (peer) peer->length = sizeof peer->storage;
+  return ::accept4(listener, peer ? reinterpret_cast<sockaddr*>(&peer->storage) : nullptr,
+                   peer ? &peer->length : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_message(fd, buffers, count, MSG_NOSIGNAL);
+}
+
+}  // namespace seltool::cli
