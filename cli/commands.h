@@ -29,5 +29,6 @@ void add_selectors_command(CLI::App& app, Invocation& invocation);
 void add_watch_command(CLI::App& app, Invocation& invocation);
 void add_wait_command(CLI::App& app, Invocation& invocation);
 void add_echo_command(CLI::App& app, Invocation& invocation);
+void add_inspect_command(CLI::App& app, Invocation& invocation);
 
 }  // namespace seltool::cli

@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   add_watch_command(app, invocation);
   add_wait_command(app, invocation);
   add_echo_command(app, invocation);
+  add_inspect_command(app, invocation);
 
   // CLI11 would fold the words after "--" into the positional targets: split them off first.
   int parsed_argc = argc;

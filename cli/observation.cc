@@ -52,11 +52,14 @@ void consume(int fd, Observation& seen, ConsumeMode mode) {
 
 }  // namespace
 
-Observation observe(const Target& target, Events ready, ConsumeMode mode) {
+Observation observe(const Target& target, Events ready, ConsumeMode mode, bool diagnose) {
   Observation seen;
   seen.events = ready & target.possible();
   const int fd = target.fd();
-  if (target.is_socket()) seen.error = pending_socket_error(fd);
+  const bool borrowed = target.process() != nullptr;
+  if (borrowed) mode = ConsumeMode::kPeek;  // never take data from the observed program
+  if (diagnose || borrowed) seen.diagnostics = cli::diagnose(fd);
+  if (target.is_socket() && !borrowed) seen.error = pending_socket_error(fd);
   if (!target.is_socket() && (seen.events & EVENT_WRITE) && pipe_without_reader(fd)) {
     seen.error = EPIPE;
   }

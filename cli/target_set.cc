@@ -28,6 +28,8 @@ std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& option
   return targets;
 }
 
+constexpr Duration kOwnerCheckInterval = std::chrono::milliseconds(250);
+
 void earliest(std::optional<Clock::time_point>& wake, std::optional<Clock::time_point> other) {
   if (other && (!wake || *other < *wake)) wake = other;
 }
@@ -58,6 +60,11 @@ TargetSet::TargetSet(const TargetSetOptions& options) : options_(options) {
       http_->validate(spec);
     } else if (!spec.attempted()) {
       arm(entry, entry.target->interest());
+    }
+    if (const Process* process = entry.target->process()) {
+      selector_->register_file(process->exit_fd(), EVENT_READ, KeyOwner{ProcessExit{}});
+      entry.watching_exit = true;
+      owner_check_at_ = Clock::now() + kOwnerCheckInterval;
     }
   }
 }
@@ -92,7 +99,19 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
 void TargetSet::drop(TargetEntry& entry) {
   arm(entry, 0);
   if (http_) http_->cancel(entry);
+  if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
   entries_.erase(entry.self);
+}
+
+void TargetSet::check_owners() {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
+    std::optional<ErrorInfo> gone = entry.target->owner_gone();
+    if (!gone) continue;
+    arm(entry, 0);  // before the borrowed copy closes
+    entry.target->abandon(std::move(*gone));
+    policy_->on_failed(entry);
+  }
 }
 
 void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
@@ -179,6 +198,7 @@ std::optional<Clock::time_point> TargetSet::next_wake(
   std::optional<Clock::time_point> wake = deadline;
   earliest(wake, policy_->next_timer());
   if (http_) earliest(wake, http_->next_timer());
+  earliest(wake, owner_check_at_);
   for (const TargetEntry& entry : entries_) {
     earliest(wake, entry.retry_at);
     earliest(wake, entry.attempt_deadline);
@@ -209,9 +229,12 @@ int TargetSet::run(TargetPolicy& policy) {
     const ReadyList ready = poll_only ? selector_->select(0)
                             : wake    ? selector_->select(std::max(*wake - now, Duration::zero()))
                                       : selector_->select();
+    bool process_exited = false;
     for (const Ready& item : ready) {
       const KeyOwner& owner = std::any_cast<const KeyOwner&>(item.key.data);
-      if (HttpChecks* const* http = std::get_if<HttpChecks*>(&owner)) {
+      if (std::holds_alternative<ProcessExit>(owner)) {
+        process_exited = true;  // checked after the others: the entry may be dropped by then
+      } else if (HttpChecks* const* http = std::get_if<HttpChecks*>(&owner)) {
         (*http)->on_socket_ready(item.key.fd, item.events, item.conditions);
       } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
@@ -221,8 +244,13 @@ int TargetSet::run(TargetPolicy& policy) {
       if (policy.done()) break;
     }
     policy.after_select();
-    if (http_ && !policy.done()) http_->on_timer(Clock::now());
-    expire_attempts_and_retry(Clock::now());
+    now = Clock::now();
+    if (http_ && !policy.done()) http_->on_timer(now);
+    if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
+      check_owners();
+      if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
+    }
+    expire_attempts_and_retry(now);
   }
 }
 

@@ -25,10 +25,13 @@ using Clock = std::chrono::steady_clock;
 
 struct TargetEntry;
 class HttpChecks;
+// The key of a pid target's process exit (the key of its descriptor is the entry).
+struct ProcessExit {};
 
 // The data of every selector key the loop registers: the target entry a descriptor belongs
-// to, or the HTTP checks that own one of libcurl's sockets. TargetSet::run() dispatches on it.
-using KeyOwner = std::variant<TargetEntry*, HttpChecks*>;
+// to, the HTTP checks that own one of libcurl's sockets, or a process exit. TargetSet::run()
+// dispatches on it.
+using KeyOwner = std::variant<TargetEntry*, HttpChecks*, ProcessExit>;
 
 // One target in the loop.
 struct TargetEntry {
@@ -41,6 +44,7 @@ struct TargetEntry {
   std::optional<Clock::time_point> retry_at;  // a failed attempt's next try
   std::optional<Clock::time_point> attempt_deadline;  // --connect-timeout of this address
   std::list<TargetEntry>::iterator self;              // its place in the set, to drop it
+  bool watching_exit = false;  // a pid target's process exit is registered with the selector
 };
 
 // What a command decides. TargetSet::run() calls these; each may arm, park, drop or retry
@@ -63,6 +67,10 @@ class TargetPolicy {
   // (entry.target->last_error() says why). Unless the policy retries or drops the entry, it
   // stays in the set without a descriptor.
   virtual void on_attempt_failed(TargetEntry& entry) = 0;
+  // The target failed for good: a pid target's process exited or closed the descriptor
+  // (entry.target->last_error() says which). The entry is no longer armed; the policy reports
+  // it and drops it.
+  virtual void on_failed(TargetEntry& entry) = 0;
   // SIGINT, SIGTERM or SIGHUP asked to stop; the timeout passed. Both return the exit code.
   virtual int on_signal(int number) = 0;
   virtual int on_timeout() = 0;
@@ -126,6 +134,8 @@ class TargetSet {
   void connect_finished(TargetEntry& entry, Events ready, Conditions conditions);
   void http_check_finished(TargetEntry& entry, bool passed);
   void expire_attempts_and_retry(Clock::time_point now);
+  // Ends the pid targets whose process exited or closed the descriptor (on_failed).
+  void check_owners();
   std::optional<Clock::time_point> next_wake(std::optional<Clock::time_point> deadline) const;
 
   const TargetSetOptions& options_;
@@ -135,6 +145,8 @@ class TargetSet {
   // Installed before the command writes its first line, so that a signal is never lost.
   std::unique_ptr<StopSignals> stop_;
   TargetPolicy* policy_ = nullptr;  // during run()
+  // When pid targets are checked next for a descriptor their process closed (no event says so).
+  std::optional<Clock::time_point> owner_check_at_;
 };
 
 }  // namespace seltool::cli

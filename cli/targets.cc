@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ namespace {
 constexpr std::string_view kForms =
     "expected N, fd:N, -, stdin, HOST:PORT, [V6]:PORT, tcp:HOST:PORT, tcp://HOST:PORT, "
     "tcp-listen:[HOST:]PORT, unix:PATH, unix:///PATH, unix-listen:PATH, http://URL, https://URL, "
-    "file:PATH or an existing PATH";
+    "pid:PID:FD, file:PATH or an existing PATH";
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -116,6 +117,19 @@ TargetSpec parse_target(std::string_view text) {
                        std::to_string(INT_MAX));
     }
     spec.fd = *number;
+  } else if (starts_with(text, "pid:")) {
+    spec.kind = TargetKind::kPid;
+    const std::string_view rest = rest_after("pid:");
+    const std::size_t colon = rest.find(':');
+    const auto pid = descriptor_number(rest.substr(0, colon));
+    const auto fd =
+        colon == std::string_view::npos ? std::nullopt : descriptor_number(rest.substr(colon + 1));
+    if (!pid || *pid == 0 || !fd) {
+      throw UsageError("invalid " + quoted(spec) +
+                       ": expected pid:PID:FD, e.g. pid:1234:5 (see ls -l /proc/PID/fd)");
+    }
+    spec.pid = *pid;
+    spec.fd = *fd;
   } else if (starts_with(text, "tcp-listen:")) {
     spec.kind = TargetKind::kTcpListen;
     std::string address(rest_after("tcp-listen:"));
@@ -176,19 +190,14 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
                          std::to_string(spec_.fd) + "<file)");
       }
       fd_ = spec_.fd;
-      struct stat status {};
-      socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
-      const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
-      if (access == O_RDONLY) possible_ = EVENT_READ;
-      if (access == O_WRONLY) possible_ = EVENT_WRITE;
-      if ((interest_ & possible_) == 0) {
-        throw UsageError(quoted(spec_) + ": descriptor " + std::to_string(fd_) + " is open " +
-                         (access == O_RDONLY ? "read-only" : "write-only") +
-                         ", so it can never be " +
-                         (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
-      }
+      take_access_mode("descriptor " + std::to_string(fd_));
       return;
     }
+    case TargetKind::kPid:
+      borrow();
+      take_access_mode("descriptor " + std::to_string(spec_.fd) + " of process " +
+                       std::to_string(spec_.pid));
+      return;
     case TargetKind::kPath: {
       const int errnum = open_path();
       if (errnum == EISDIR) {
@@ -239,6 +248,48 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
 
 Target::~Target() {
   if (unlink_path_) remove_created_file(spec_.path);
+}
+
+void Target::take_access_mode(const std::string& descriptor) {
+  struct stat status {};
+  socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
+  const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
+  if (access == O_RDONLY) possible_ = EVENT_READ;
+  if (access == O_WRONLY) possible_ = EVENT_WRITE;
+  if ((interest_ & possible_) == 0) {
+    throw UsageError(quoted(spec_) + ": " + descriptor + " is open " +
+                     (access == O_RDONLY ? "read-only" : "write-only") + ", so it can never be " +
+                     (access == O_RDONLY ? "writable (-e write)" : "readable (-e read)"));
+  }
+}
+
+void Target::borrow() {
+  try {
+    process_ = open_process(spec_.pid);
+  } catch (const UsageError& error) {
+    throw UsageError(quoted(spec_) + ": " + error.what());
+  }
+  try {
+    owned_ = process_->borrow(spec_.fd);
+  } catch (const std::system_error& error) {
+    const int errnum = error.code().value();
+    if (is_resource_error(errnum)) throw;
+    throw UsageError(quoted(spec_) + ": " + process_->advice(spec_.fd, errnum));
+  }
+  fd_ = owned_.get();
+}
+
+std::optional<ErrorInfo> Target::owner_gone() const {
+  if (!process_ || fd_ < 0) return std::nullopt;
+  const std::string owner =
+      "process " + std::to_string(spec_.pid) + " (" + process_->command() + ")";
+  pollfd exited{process_->exit_fd(), POLLIN, 0};
+  if (::poll(&exited, 1, 0) == 1) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
+  if (!process_->still_holds(spec_.fd, fd_)) {
+    return ErrorInfo{0, "DESCRIPTOR_CLOSED",
+                     owner + " closed descriptor " + std::to_string(spec_.fd)};
+  }
+  return std::nullopt;
 }
 
 int Target::open_path() {

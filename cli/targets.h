@@ -2,12 +2,14 @@
 // it (Target). The grammar is documented in docs/cli.md.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli/error_info.h"
+#include "cli/process.h"
 #include "cli/socket_address.h"
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
@@ -22,12 +24,14 @@ enum class TargetKind {
   kUnixListen,
   kPath,
   kHttp,
+  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/process.h)
 };
 
 struct TargetSpec {
   std::string text;  // exactly as given on the command line
   TargetKind kind = TargetKind::kDescriptor;
-  int fd = -1;        // kDescriptor
+  int fd = -1;        // kDescriptor, kPid (the process's descriptor number)
+  int pid = 0;        // kPid
   HostPort endpoint;  // kTcpConnect, kTcpListen
   std::string path;   // kUnixConnect, kUnixListen, kPath
   std::string url;    // kHttp: http://... or https://...
@@ -55,10 +59,10 @@ class Target {
  public:
   enum class Connect { kInProgress, kConnected, kFailed };
 
-  // Checks an inherited descriptor is open; opens a path; binds and listens. Connect targets
-  // get their socket from begin_connect(). Throws UsageError when the input is at fault (no
-  // such file, a directory, port in use, descriptor not open), std::system_error when seltool
-  // is (EMFILE).
+  // Checks an inherited descriptor is open; borrows a process's descriptor; opens a path;
+  // binds and listens. Connect targets get their socket from begin_connect(). Throws
+  // UsageError when the input is at fault (no such file, a directory, port in use, descriptor
+  // not open, no such process, no permission), std::system_error when seltool is (EMFILE).
   Target(TargetSpec spec, Events interest);
   ~Target();
   Target(const Target&) = delete;
@@ -71,6 +75,15 @@ class Target {
   Events possible() const { return possible_; }
   int fd() const { return fd_; }
   bool is_socket() const { return socket_; }
+  // The process a pid target's descriptor is borrowed from (nullptr for other targets): its
+  // data is never read, and SO_ERROR is never read (it would clear the owner's error).
+  const Process* process() const { return process_.get(); }
+  // Why a pid target's process no longer holds the descriptor (it exited, or closed or
+  // replaced it); nullopt while it does, and always for other targets.
+  std::optional<ErrorInfo> owner_gone() const;
+  // Closes the descriptor for good (after the selector stopped watching it); last_error()
+  // then says `why`.
+  void abandon(ErrorInfo why) { fail(std::move(why)); }
   bool is_listener() const {
     return spec_.kind == TargetKind::kTcpListen || spec_.kind == TargetKind::kUnixListen;
   }
@@ -104,12 +117,16 @@ class Target {
  private:
   // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
   int open_path();
+  void borrow();
+  // Which events descriptor fd_ can have (its access mode); refuses an interest it cannot.
+  void take_access_mode(const std::string& descriptor);
   Connect connect_from(std::size_t index);
 
   TargetSpec spec_;
   Events interest_;
   Events possible_ = EVENT_READ | EVENT_WRITE;
   UniqueFd owned_;  // empty for inherited descriptors
+  std::unique_ptr<Process> process_;
   int fd_ = -1;
   bool socket_ = false;
   bool fifo_ = false;

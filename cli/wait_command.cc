@@ -72,13 +72,22 @@ class Wait : public TargetPolicy {
   int stopped_by() const { return stopped_by_; }
 
  private:
-  bool done() const override { return targets_.empty() || (options_.any && ready_count_ > 0); }
-  int finish() override { return summary("ready", kExitOk); }
+  // Every target ready; with --any one. A failed target (a pid target whose process exited)
+  // can never be ready: without --any that ends the wait, with --any the others go on.
+  bool met() const { return options_.any ? ready_count_ > 0 : failed_.empty(); }
+  bool done() const override {
+    return targets_.empty() || (options_.any && ready_count_ > 0) ||
+           (!options_.any && !failed_.empty());
+  }
+  int finish() override {
+    return met() ? summary("ready", kExitOk) : summary("failed", kExitFailed);
+  }
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
     targets_.report_backend(entry, ready, conditions);
     Json fields = target_fields(*entry.target);
-    add_observation(fields, observe(*entry.target, ready, ConsumeMode::kPeek));
+    add_observation(fields,
+                    observe(*entry.target, ready, ConsumeMode::kPeek, options_.common.verbose));
     report_ready(entry, fields);
   }
 
@@ -127,6 +136,16 @@ class Wait : public TargetPolicy {
     targets_.retry_after(entry, interval_);
   }
 
+  void on_failed(TargetEntry& entry) override {
+    Json fields = target_fields(*entry.target);
+    const ErrorInfo& error = *entry.target->last_error();
+    fields["error"] = error_json(error);
+    output_.event("error", fields);
+    if (!failed_.empty()) failed_ += ", ";
+    failed_ += "'" + entry.target->spec().text + "' (" + error.code + ": " + error.message + ")";
+    targets_.drop(entry);
+  }
+
   int on_signal(int number) override {
     stopped_by_ = number;
     return summary("signal", kExitFailed);
@@ -159,10 +178,12 @@ class Wait : public TargetPolicy {
     if (exit_code != kExitOk && !options_.common.quiet) {
       const std::string why =
           stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
-                      : "timed out after " +
-                            seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
-      print_diagnostic(why + (options_.invert_check ? "; still reachable: " : "; not ready: ") +
-                       not_ready);
+          : std::string(reason) == "failed"
+              ? "failed: " + failed_
+              : "timed out after " +
+                    seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
+      const char* pending = options_.invert_check ? "; still reachable: " : "; not ready: ";
+      print_diagnostic(why + (not_ready.empty() ? "" : pending + not_ready));
     }
     return exit_code;
   }
@@ -173,6 +194,7 @@ class Wait : public TargetPolicy {
   TargetSet& targets_;
   int ready_count_ = 0;
   int stopped_by_ = 0;  // the signal that ended run(), 0 if none
+  std::string failed_;  // the failed targets and why, for the diagnostic line
 };
 
 // Replaces seltool with `command`; returns only when that fails (126, or 127: not found).

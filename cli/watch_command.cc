@@ -20,6 +20,7 @@
 #include "cli/number_option.h"
 #include "cli/observation.h"
 #include "cli/target_set.h"
+#include "cli/usage_error.h"
 
 namespace seltool::cli {
 namespace {
@@ -91,7 +92,7 @@ class Watch : public TargetPolicy {
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
     Seen& state = seen_[&entry];
-    Observation seen = observe(*entry.target, ready | state.parked, mode_);
+    Observation seen = observe(*entry.target, ready | state.parked, mode_, options_.common.verbose);
     if (mode_ == ConsumeMode::kKeepData) keep_characters_whole(state, seen);
     state.rechecking &= ~ready;
     const bool consumed =
@@ -133,6 +134,7 @@ class Watch : public TargetPolicy {
   }
 
   void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
+  void on_failed(TargetEntry& entry) override { fail(entry); }
 
   // One check per HTTP target, reported as one line: "ready" with its status, or "error".
   void on_http_ready(TargetEntry& entry) override {
@@ -216,6 +218,14 @@ class Watch : public TargetPolicy {
 };
 
 int run_watch(const WatchOptions& options) {
+  if (options.consume || options.data) {
+    for (const std::string& text : options.common.targets) {
+      if (parse_target(text).kind != TargetKind::kPid) continue;
+      throw UsageError("target '" + text + "': " + (options.data ? "--data" : "--consume") +
+                       " would take data from the process it belongs to; pid targets are only "
+                       "observed (\"bytes\" says what is waiting)");
+    }
+  }
   const TargetSetOptions set_options = target_set_options(options.common);
   TargetSet targets(set_options);
   return Watch(options, targets).run();

@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -65,6 +66,16 @@ SeltoolProcess::SeltoolProcess(const std::vector<std::string>& args, const Spawn
     if (options.max_open_files) {
       const rlimit limit{*options.max_open_files, *options.max_open_files};
       ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    if (options.user) {
+      // Opened first: the runfiles may be out of the other user's reach (/root is 0700).
+      const int binary = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (::setgroups(0, nullptr) != 0 || ::setgid(*options.user) != 0 ||
+          ::setuid(*options.user) != 0) {
+        ::_exit(126);
+      }
+      ::fexecve(binary, argv.data(), environ);
+      ::_exit(127);
     }
     ::execv(path.c_str(), argv.data());
     ::_exit(127);

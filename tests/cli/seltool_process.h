@@ -35,6 +35,7 @@ struct SpawnOptions {
   std::string cwd;                         // the child's working directory ("": the test's)
   std::vector<int> closed;                 // child descriptors closed before exec (0, 1, 2...)
   std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
+  std::optional<uid_t> user;  // run seltool as this user and group id (the test must be root)
 };
 
 // Options that only pass the test's `descriptors` on to the child (child number -> test's).

@@ -1,0 +1,13 @@
+// Systems other than Linux: observing another process's descriptors needs pidfd_getfd.
+#include "cli/process.h"
+#include "cli/usage_error.h"
+
+namespace seltool::cli {
+
+std::unique_ptr<Process> open_process(int) {
+  throw UsageError(
+      "pid targets and 'seltool inspect' are not supported on this OS (they need Linux 5.6 or "
+      "later)");
+}
+
+}  // namespace seltool::cli
