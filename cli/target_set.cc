@@ -3,7 +3,6 @@
 #include <errno.h>
 
 #include <algorithm>
-#include <typeinfo>
 
 #include "cli/http_checks.h"
 #include "cli/observation.h"
@@ -256,6 +255,7 @@ int TargetSet::run(TargetPolicy& policy) {
     policy.after_select();
     if (http_ && !policy.done()) http_->on_timer(Clock::now());
     now = Clock::now();
+    if (http_ && !policy.done()) http_->on_timer(now);
     if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
       if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
       check_owners();
