@@ -25,8 +25,6 @@ using Clock = std::chrono::steady_clock;
 
 struct TargetEntry;
 class HttpChecks;
-// The key of a pid target's process exit (the key of its descriptor is the entry).
-struct ProcessExit {};
 
 // A pid target's process descriptor: readable once the process has exited.
 struct ProcessExit {};
