@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/event_fields.h"
 #include "cli/exit_codes.h"
+#include "cli/help_model.h"
 #include "cli/json_lines.h"
 #include "cli/number_option.h"
 #include "cli/process.h"
@@ -20,16 +21,6 @@
 
 namespace seltool::cli {
 namespace {
-
-// What --kind accepts; "tcp" also matches "tcp6", "unix" every "unix_*" (docs/cli.md).
-constexpr const char* kKinds[] = {"tcp",        "tcp6",           "udp",      "udp6",
-                                  "raw",        "raw6",           "unix",     "unix_stream",
-                                  "unix_dgram", "unix_seqpacket", "netlink",  "packet",
-                                  "socket",     "pipe",           "fifo",     "tty",
-                                  "device",     "file",           "dir",      "eventfd",
-                                  "epoll",      "signalfd",       "timerfd",  "inotify",
-                                  "fanotify",   "pidfd",          "io_uring", "userfaultfd",
-                                  "perf_event", "anon",           "other"};
 
 struct InspectOptions {
   long pid = 0;
@@ -146,9 +137,10 @@ int run_inspect(const InspectOptions& options) {
   const Events events = parse_events(options.events);
   const std::vector<std::string> kinds = split_list(options.kinds);
   for (const std::string& kind : kinds) {
-    if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) {
+    const std::vector<std::string>& kinds = descriptor_kinds();
+    if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
       std::string known;
-      for (const char* name : kKinds) known += (known.empty() ? "" : ", ") + std::string(name);
+      for (const std::string& name : kinds) known += (known.empty() ? "" : ", ") + name;
       throw UsageError("invalid --kind '" + kind + "': expected one of " + known);
     }
   }
@@ -214,6 +206,13 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
       "Example: seltool inspect --kind tcp --format text $(pidof nginx)");
+  document_exit_codes(
+      *command,
+      {{kExitOk, "every descriptor asked for was listed"},
+       {kExitFailed, "some descriptors could not be inspected, or are not open"},
+       {kExitUsage,
+        "usage error: bad option or kind, no such process, no permission, not Linux 5.6+"},
+       {kExitInternal, "seltool itself failed"}});
   command->add_option("PID", options->pid, "the process")
       ->required()
       ->check(whole_number(1, "a process id"));

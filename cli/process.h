@@ -65,6 +65,10 @@ class Process {
   virtual std::string advice(int fd, int errnum) const = 0;
 };
 
+// The kinds snapshot() can name (what `inspect --kind` accepts; "tcp" also matches "tcp6",
+// "unix" every "unix_*"): empty where processes cannot be inspected.
+const std::vector<std::string>& descriptor_kinds();
+
 // Opens process `pid`. Throws UsageError saying what to do when there is no such process,
 // the kernel is too old, or the OS is not Linux.
 std::unique_ptr<Process> open_process(int pid);

@@ -244,6 +244,18 @@ class LinuxProcess : public Process {
 
 }  // namespace
 
+const std::vector<std::string>& descriptor_kinds() {
+  static const std::vector<std::string> kinds = {
+      "tcp",     "tcp6",     "udp",         "udp6",       "raw",
+      "raw6",    "unix",     "unix_stream", "unix_dgram", "unix_seqpacket",
+      "netlink", "packet",   "socket",      "pipe",       "fifo",
+      "tty",     "device",   "file",        "dir",        "eventfd",
+      "epoll",   "signalfd", "timerfd",     "inotify",    "fanotify",
+      "pidfd",   "io_uring", "userfaultfd", "perf_event", "anon",
+      "other"};
+  return kinds;
+}
+
 std::unique_ptr<Process> open_process(int pid) {
   UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));  // always close-on-exec
   if (pidfd) return std::make_unique<LinuxProcess>(pid, std::move(pidfd));

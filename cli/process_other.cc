@@ -4,6 +4,11 @@
 
 namespace seltool::cli {
 
+const std::vector<std::string>& descriptor_kinds() {
+  static const std::vector<std::string> none;
+  return none;
+}
+
 std::unique_ptr<Process> open_process(int) {
   throw UsageError(
       "pid targets and 'seltool inspect' are not supported on this OS (they need Linux 5.6 or "

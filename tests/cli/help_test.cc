@@ -89,7 +89,7 @@ TEST(Help, UnknownCommandIsAUsageErrorOfOneLine) {
   EXPECT_EQ(result.out, "");
   EXPECT_EQ(result.err,
             "seltool: unknown command 'frobnicate': expected one of selectors, watch, wait, echo, "
-            "completion, help\n");
+            "inspect, completion, help\n");
 }
 
 TEST(Help, ShortAndLongVersionFlags) {
