@@ -58,7 +58,7 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<EchoCommandOptions>();
   CLI::App* command = app.add_subcommand(
       "echo", "Run an echo server (the Python selectors example, done right); JSON Lines events");
-  document_exit_codes(*command, {{kExitOk, "stopped by SIGINT/SIGTERM"},
+  document_exit_codes(*command, {{kExitOk, "stopped by SIGINT/SIGTERM/SIGHUP"},
                                  {kExitUsage, "usage error: bad option or address, address in use"},
                                  {kExitInternal, "seltool itself failed"}});
   command

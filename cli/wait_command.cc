@@ -246,6 +246,7 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
       {{kExitOk,
         "every target is ready (--any: one); with -- COMMAND, COMMAND replaces seltool and "
         "its exit status is the result"},
+       {kExitFailed, "a pid target's process exited or closed the descriptor"},
        {kExitUsage,
         "usage error: bad option, target or duration, descriptor not open, port in use"},
        {kExitTimeout, "the timeout passed first (COMMAND is not run)"},

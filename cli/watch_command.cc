@@ -245,12 +245,13 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
       "Example: seltool watch --data 3 3<my.fifo | jq -c 'select(.event == \"ready\")'");
   document_exit_codes(
       *command,
-      {{kExitOk, "--count events were reported, every target ended, or SIGINT/SIGTERM stopped it"},
+      {{kExitOk,
+        "--count events were reported, every target ended, or SIGINT/SIGTERM/SIGHUP stopped it"},
        {kExitFailed, "a target failed (e.g. connection refused) and nothing is left to watch"},
        {kExitUsage,
         "usage error: bad option, target or duration, descriptor not open, port in use"},
        {kExitTimeout, "the timeout passed"},
-       {kExitInternal, "seltool itself failed (e.g. stdout closed)"}});
+       {kExitInternal, "seltool itself failed (e.g. a full disk on stdout)"}});
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")
