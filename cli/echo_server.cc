@@ -178,6 +178,11 @@ void EchoServer::on_accept(int listener) {
     connection.self = std::prev(connections_.end());
     connection.fd = std::move(fd);
     connection.peer = format_address(peer);
+    if (connection.peer.empty()) {
+      // An unnamed Unix client: "pid:PID" where the OS tells who it is (seltool inspect PID).
+      const std::optional<long> pid = unix_peer_pid(fd_number);
+      connection.peer = pid ? "pid:" + std::to_string(*pid) : "unix:unnamed";
+    }
     connection.accepted_at = connection.last_active = now_;
     try {
       selector_.register_file(fd_number, EVENT_READ, callback_for(connection));

@@ -26,7 +26,8 @@ namespace {
 // The libcurl functions seltool calls.
 #define SELTOOL_CURL_FUNCTIONS(X)                                                                  \
   X(easy_cleanup)                                                                                  \
-  X(easy_getinfo) X(easy_init) X(easy_setopt) X(easy_strerror) X(global_cleanup) X(global_init)    \
+  X(easy_getinfo)                                                                                  \
+  X(easy_init) X(easy_setopt) X(easy_strerror) X(global_cleanup) X(global_init)                    \
       X(multi_add_handle) X(multi_cleanup) X(multi_info_read) X(multi_init) X(multi_remove_handle) \
           X(multi_setopt) X(multi_socket_action) X(url) X(url_cleanup) X(url_set) X(url_strerror)
 

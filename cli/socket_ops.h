@@ -59,6 +59,10 @@ inline std::ptrdiff_t send_some(int fd, const void* data, std::size_t size) {
 // it is a socket, whose blocking mode seltool must not change (other processes share it).
 std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count);
 
+// The process id of a connected Unix socket's peer where the OS says (Linux: SO_PEERCRED);
+// nullopt elsewhere, and for other sockets.
+std::optional<long> unix_peer_pid(int fd);
+
 // recv() of at most `size` bytes: the bytes read, 0 at the end of stream, or -1 and errno.
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size);
 

@@ -24,4 +24,14 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
   return send_message(fd, buffers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+std::optional<long> unix_peer_pid(int fd) {
+  ucred credentials{};
+  socklen_t length = sizeof credentials;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == -1 ||
+      credentials.pid <= 0) {
+    return std::nullopt;
+  }
+  return long(credentials.pid);
+}
+
 }  // namespace seltool::cli

@@ -78,4 +78,7 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
   return send_without_sigpipe(fd, buffers, count, MSG_DONTWAIT);
 }
 
+// No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
+std::optional<long> unix_peer_pid(int) { return std::nullopt; }
+
 }  // namespace seltool::cli

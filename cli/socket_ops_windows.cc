@@ -171,4 +171,7 @@ std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
   return n == SOCKET_ERROR ? fail() : n;
 }
 
+// No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
+std::optional<long> unix_peer_pid(int) { return std::nullopt; }
+
 }  // namespace seltool::cli

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "tests/echo/echo_clients.h"
@@ -290,6 +291,14 @@ TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
     UniqueFd client = connect_unix(path);
     write_all(client.get(), "over unix");
     EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
+    // An unnamed Unix client is named by its process where the OS tells: Linux's own build
+    // (the one with epoll); the portable builds cannot ask.
+    const auto accepted = wait_for_event(server, "accepted", 5s);
+    ASSERT_TRUE(accepted);
+    const auto& names = compiled_backend_names();
+    const bool linux_native = std::find(names.begin(), names.end(), "epoll") != names.end();
+    EXPECT_EQ((*accepted)["peer"],
+              linux_native ? "pid:" + std::to_string(::getpid()) : std::string("unix:unnamed"));
   }
   server.signal(SIGTERM);
   EXPECT_EQ(server.wait_exit(), 0);
