@@ -72,6 +72,9 @@ HostPort split_host_port(std::string_view text, std::string_view argument) {
     result.host = std::string(text.substr(0, colon));
     port = text.substr(colon + 1);
   }
+  if (result.host.find_first_of("[]") != std::string::npos) {
+    throw bad("'[' and ']' may only enclose an IPv6 address, e.g. [::1]:8080");
+  }
   if (!is_port(port)) throw bad("PORT must be a number from 0 to 65535");
   result.port = std::string(port);
   return result;
