@@ -846,6 +846,10 @@ TEST_P(ModelTest, RandomSequencesFollowTheModel) {
   // io_uring refuses closed descriptors as epoll does but cancels polls by token (no stale
   // epoll items): the model does not describe it yet.
   if (GetParam() == "io_uring") GTEST_SKIP() << "the model has no rules for io_uring yet";
+  // kqueue (run here over the emulation, --config=kqueue_emulated) refuses at registration
+  // what poll accepts (EBADF for a closed descriptor, EPIPE for EVFILT_WRITE on a pipe whose
+  // reader is gone): the model has only select's, poll's and epoll's rules so far.
+  if (GetParam() == "kqueue") GTEST_SKIP() << "the model has no rules for kqueue yet";
   if (const char* seed = std::getenv("MODEL_TRACE_SEED")) {  // to read what a run does
     std::cout << failure_of(GetParam(),
                             random_sequence(std::uint32_t(std::atol(seed)), MODEL_STEPS),
