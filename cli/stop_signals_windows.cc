@@ -2,8 +2,7 @@
 // take the path SIGINT and SIGTERM take on POSIX. Windows runs a console control handler on a
 // thread of its own, so the count is atomic and the selector is woken the same way (its
 // wakeup() sends a byte on a socket, safe from any thread).
-#include <windows.h>
-#include <winsock2.h>  // before windows.h, which would bring the old winsock.h
+#include <winsock2.h>  // includes windows.h after itself (windows.h first would bring winsock.h)
 
 #include <atomic>
 #include <csignal>

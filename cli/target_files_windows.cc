@@ -1,7 +1,6 @@
 // Descriptor and path targets on Windows: Winsock select() watches sockets only, so a
 // descriptor number, "-" or a path is a usage error that says what Windows can watch.
-#include <windows.h>
-#include <winsock2.h>  // before windows.h, which would bring the old winsock.h
+#include <winsock2.h>  // includes windows.h after itself (windows.h first would bring winsock.h)
 
 #include "cli/socket_ops.h"
 #include "cli/targets.h"
