@@ -1,8 +1,11 @@
 // The wakeup channel and the descriptors a selector owns: every one is close-on-exec from
 // birth, close() releases all of them, and a wakeup() racing close() never writes to a
-// released descriptor number that has been reused. Run for every backend.
+// released descriptor number that has been reused, nor hangs when a signal handler calls it
+// in the middle of the owner's own calls. Run for every backend.
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -114,6 +117,63 @@ TEST_P(WakeupChannelTest, WakeupRacingCloseNeverWritesToReusedNumbers) {
     for (const UniqueFd& fd : reused) ASSERT_FALSE(readable_now(fd.get())) << "round " << round;
     if (reused.size() > 40) reused.erase(reused.begin(), reused.begin() + 2);
   }
+}
+
+// wakeup() is async-signal-safe: a handler may call it while the interrupted thread is inside
+// any of the selector's calls (a backend that took a lock there would deadlock; the kqueue
+// emulation once did). A thread signals the owner as fast as it can while the owner
+// registers, selects, modifies and unregisters; a hang ends the test by its timeout.
+std::atomic<Selector*> signalled_selector{nullptr};
+
+extern "C" void wake_signalled_selector(int) {
+  if (Selector* selector = signalled_selector.load()) selector->wakeup();
+}
+
+TEST_P(WakeupChannelTest, WakeupFromASignalHandlerInTheMiddleOfTheOwnersCalls) {
+  struct sigaction action {};
+  action.sa_handler = wake_signalled_selector;
+  action.sa_flags = SA_RESTART;
+  struct sigaction previous {};
+  ASSERT_EQ(::sigaction(SIGUSR1, &action, &previous), 0);
+  signalled_selector.store(selector.get());
+  const pthread_t owner = ::pthread_self();
+  std::atomic<bool> stop{false};
+  std::atomic<long> signals{0};
+  std::thread signaller([&] {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!stop.load() && std::chrono::steady_clock::now() < give_up) {
+      ::pthread_kill(owner, SIGUSR1);
+      signals.fetch_add(1);
+      std::this_thread::yield();
+    }
+  });
+  const std::shared_ptr<void> restore(nullptr, [&](void*) {
+    stop.store(true);
+    signaller.join();
+    signalled_selector.store(nullptr);
+    ::sigaction(SIGUSR1, &previous, nullptr);
+  });
+
+  Pipe pipe = make_pipe();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  long rounds = 0;
+  for (; rounds < 20000 && std::chrono::steady_clock::now() < until; ++rounds) {
+    selector->register_file(pipe.read_end, EVENT_READ);
+    selector->select(0);
+    selector->modify(pipe.read_end, EVENT_READ | EVENT_WRITE);
+    selector->select(0);
+    selector->unregister(pipe.read_end);
+  }
+  stop.store(true);
+  EXPECT_GT(rounds, 0);
+  EXPECT_GT(signals.load(), 0) << "the signalling thread never ran";
+  // The channel still works after all those wakeups: one more wakes a blocking select().
+  selector->wakeup();
+  selector->select(10);
+  selector->wakeup();
+  const auto start = std::chrono::steady_clock::now();
+  selector->select(30);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, WakeupChannelTest, ::testing::ValuesIn(backend_params()),

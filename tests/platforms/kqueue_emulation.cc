@@ -1,8 +1,9 @@
 // A userspace kqueue over poll(2), so that lib/kqueue_selector.cc runs on Linux in tests.
 // NOT a kqueue: it implements only what KqueueSelector uses, as kqueue(2) describes it
 // (EVFILT_READ/EVFILT_WRITE knotes keyed by descriptor and filter, EV_ADD/EV_DELETE,
-// level-triggered results, EV_EOF; EVFILT_USER knotes with EV_CLEAR, triggered by
-// NOTE_TRIGGER from any thread), plus behaviours of real kernels the selector must handle:
+// level-triggered results, EV_EOF; one EVFILT_USER knote per queue, with EV_CLEAR, triggered
+// by NOTE_TRIGGER from any thread or a signal handler), plus behaviours of real kernels the
+// selector must handle:
 //  - nevents == 0 applies the changes and returns at once, ignoring the timeout (bpo-29255);
 //  - a timeout above 1e6 s is refused with EINVAL (Darwin);
 //  - /dev/null is refused with ENODEV (FreeBSD; macOS refuses it with EINVAL);
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <climits>
 #include <cstdint>
 #include <map>
@@ -33,16 +35,20 @@ using Knote = std::pair<uintptr_t, short>;  // (ident, filter)
 struct State {
   std::mutex mutex;
   std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
-  // Triggered EVFILT_USER knotes, by kqueue descriptor. The kqueue's own eventfd counts
-  // triggers, so that a wait blocked in poll() in another thread returns.
-  std::map<int, std::set<uintptr_t>> triggered;
-  int waits = 0;  // calls with no changes (pure waits)
+  int waits = 0;                          // calls with no changes (pure waits)
 };
 
 State& state() {
   static State* const instance = new State;  // never destroyed: usable from exit handlers
   return *instance;
 }
+
+// The user knote of each queue (its ident + 1; 0: none), by kqueue descriptor. A trigger reads
+// it without the mutex: the kernel's kevent() is a system call, safe in a signal handler, and
+// a handler that took the mutex while the interrupted thread held it would never return. The
+// trigger itself is the queue's eventfd counter.
+constexpr int kMaxQueueFd = 1 << 16;
+std::atomic<uintptr_t> user_knotes[kMaxQueueFd];
 
 bool is_open(uintptr_t fd) { return ::fcntl(int(fd), F_GETFD) != -1; }
 
@@ -65,21 +71,35 @@ int fail(int error) {
   return -1;
 }
 
+// A change that only triggers the user knote: async-signal-safe (no lock, no allocation).
+bool is_trigger_only(const struct kevent& change) {
+  return change.filter == EVFILT_USER && (change.fflags & NOTE_TRIGGER) &&
+         !(change.flags & (EV_ADD | EV_DELETE));
+}
+
+int trigger(int kq, uintptr_t ident) {
+  if (user_knotes[kq].load() != ident + 1) return ENOENT;
+  const std::uint64_t one = 1;
+  return ::write(kq, &one, sizeof one) == -1 ? errno : 0;
+}
+
 // EV_CLEAR is assumed (the only way KqueueSelector adds one).
 int apply_user(int kq, std::set<Knote>& knotes, const struct kevent& change) {
   const Knote knote{change.ident, change.filter};
   if (change.flags & EV_DELETE) {
-    state().triggered[kq].erase(change.ident);
-    return knotes.erase(knote) ? 0 : ENOENT;
+    if (!knotes.erase(knote)) return ENOENT;
+    user_knotes[kq].store(0);
+    std::uint64_t triggers;
+    (void)::read(kq, &triggers, sizeof triggers);  // a pending trigger goes with its knote
+    return 0;
   }
-  if (change.flags & EV_ADD) knotes.insert(knote);
-  if (change.fflags & NOTE_TRIGGER) {
-    if (!knotes.count(knote)) return ENOENT;
-    state().triggered[kq].insert(change.ident);
-    const std::uint64_t one = 1;
-    if (::write(kq, &one, sizeof one) == -1) return errno;
+  if (change.flags & EV_ADD) {
+    const uintptr_t current = user_knotes[kq].load();
+    if (current != 0 && current != change.ident + 1) return EINVAL;  // one per queue here
+    knotes.insert(knote);
+    user_knotes[kq].store(change.ident + 1);
   }
-  return 0;
+  return (change.fflags & NOTE_TRIGGER) ? trigger(kq, change.ident) : 0;
 }
 
 int apply(int kq, std::set<Knote>& knotes, const struct kevent& change) {
@@ -105,14 +125,23 @@ extern "C" int kqueue(void) {
   // A real descriptor to own and close, and to wake a wait for EVFILT_USER.
   const int fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (fd == -1) return -1;
+  if (fd >= kMaxQueueFd) {
+    ::close(fd);
+    return fail(EMFILE);
+  }
   std::lock_guard<std::mutex> lock(state().mutex);
   state().queues[fd].clear();  // a reused number starts empty
-  state().triggered[fd].clear();
+  user_knotes[fd].store(0);
   return fd;
 }
 
 extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
                       struct kevent* eventlist, int nevents, const struct timespec* timeout) {
+  if (nchanges == 1 && nevents <= 0 && is_trigger_only(changelist[0])) {
+    if (kq < 0 || kq >= kMaxQueueFd) return fail(EBADF);
+    const int error = trigger(kq, changelist[0].ident);
+    return error ? fail(error) : 0;
+  }
   std::vector<pollfd> pollfds;
   {
     std::lock_guard<std::mutex> lock(state().mutex);
@@ -158,16 +187,11 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
     struct kevent& event = eventlist[count++];
     EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, 0, 0);
   };
-  {
-    std::lock_guard<std::mutex> lock(state().mutex);
-    std::uint64_t triggers;
-    if (pollfds.back().revents & POLLIN) (void)::read(kq, &triggers, sizeof triggers);
-    std::set<uintptr_t>& pending = state().triggered[kq];
-    while (!pending.empty() && count < nevents) {  // EV_CLEAR: reported once
-      EV_SET(&eventlist[count++], *pending.begin(), EVFILT_USER, EV_CLEAR, 0, 0, 0);
-      pending.erase(pending.begin());
-    }
-    if (!pending.empty()) (void)::write(kq, &(triggers = 1), sizeof triggers);
+  std::uint64_t triggers;  // EV_CLEAR: reported once, however many triggers came
+  const uintptr_t user_knote = user_knotes[kq].load();
+  if ((pollfds.back().revents & POLLIN) && ::read(kq, &triggers, sizeof triggers) > 0 &&
+      user_knote != 0) {
+    EV_SET(&eventlist[count++], user_knote - 1, EVFILT_USER, EV_CLEAR, 0, 0, 0);
   }
   pollfds.pop_back();
   for (const pollfd& entry : pollfds) {
