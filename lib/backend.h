@@ -73,6 +73,10 @@ class Backend {
   virtual void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t watched,
                     std::vector<RawEvent>& events) = 0;
 
+  // False when one wait reports each descriptor at most once (one kernel entry per
+  // descriptor: poll, epoll, /dev/poll), so the core need not look for entries to merge.
+  virtual bool may_report_a_descriptor_twice() const noexcept { return true; }
+
   // True when add() failing with `error` means the file has no readiness notification
   // because it can never block (see Selector::accept_always_ready_files()).
   virtual bool refuses_never_blocking(int /*error*/) const noexcept { return false; }

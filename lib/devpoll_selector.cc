@@ -36,6 +36,7 @@ class DevpollBackend final : public Backend {
  public:
   DevpollBackend() : devpoll_(open_devpoll()), limit_(descriptor_limit()) {}
   std::string_view name() const noexcept override { return "devpoll"; }
+  bool may_report_a_descriptor_twice() const noexcept override { return false; }
 
   // These fail only before queueing anything (a full queue that could not be written out,
   // or memory), so a failure leaves this registration as it was.

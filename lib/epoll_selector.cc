@@ -22,6 +22,7 @@ class EpollBackend final : public Backend {
  public:
   EpollBackend() : epoll_(create()) {}
   std::string_view name() const noexcept override { return "epoll"; }
+  bool may_report_a_descriptor_twice() const noexcept override { return false; }
 
   void add(int fd, Events events, Token token) override {
     epoll_event event = event_for(events, token);
@@ -52,10 +53,10 @@ class EpollBackend final : public Backend {
       if (errno == EINTR) return;
       throw_os_error(errno, "epoll_wait");
     }
-    for (int i = 0; i < n; ++i) {
-      const unsigned flags = kernel_events_[i].events;
-      events.push_back(raw_event(kernel_events_[i].data.u64,
-                                 poll_like::fold(flags, EPOLLIN, EPOLLOUT),
+    for (const epoll_event* event = kernel_events_.data(); event != kernel_events_.data() + n;
+         ++event) {
+      const unsigned flags = event->events;
+      events.push_back(raw_event(event->data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT),
                                  poll_like::conditions(flags, EPOLLHUP, EPOLLERR, EPOLLPRI)));
     }
   }

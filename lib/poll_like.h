@@ -19,6 +19,7 @@ namespace seltool::poll_like {
 // at least as long as asked, and anything beyond INT_MAX ms is cut (select() waits again).
 inline int timeout_ms(std::optional<std::chrono::nanoseconds> timeout) {
   if (!timeout) return -1;
+  if (timeout->count() == 0) return 0;  // select(0), the hot case: no division
   const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*timeout).count();
   return ms > INT_MAX ? INT_MAX : int(ms);
 }
@@ -26,10 +27,8 @@ inline int timeout_ms(std::optional<std::chrono::nanoseconds> timeout) {
 // Python's rule: any flag but the read flag means writable (so hangup and error wake
 // writers), any flag but the write flag means readable (so they wake readers too).
 inline Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
-  Events events = 0;
-  if (revents & ~write_flag) events |= EVENT_READ;
-  if (revents & ~read_flag) events |= EVENT_WRITE;
-  return events;
+  return ((revents & ~write_flag) != 0 ? EVENT_READ : 0) |
+         ((revents & ~read_flag) != 0 ? EVENT_WRITE : 0);
 }
 
 // The conditions in returned flags, given the backend's flags for each.

@@ -19,6 +19,7 @@ namespace {
 class PollBackend final : public Backend {
  public:
   std::string_view name() const noexcept override { return "poll"; }
+  bool may_report_a_descriptor_twice() const noexcept override { return false; }
 
   void add(int fd, Events events, Token token) override {
     if (std::size_t(fd) >= position_.size()) {

@@ -15,18 +15,6 @@
 
 namespace seltool {
 
-// One entry of the descriptor-indexed table.
-struct Selector::Slot {
-  std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
-  std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
-  // Where this descriptor's entry of the last select() is in ready_, if it has one (checked
-  // against the entry there: no per-round reset is needed).
-  std::uint32_t ready_index : 31;
-  // Accepted by accept_always_ready_files(), so in always_ready_fds_ and not in the kernel.
-  std::uint32_t always_ready : 1;
-  Slot() : ready_index(0), always_ready(0) {}
-};
-
 selector_closed::selector_closed() : std::logic_error("Selector is closed") {}
 
 namespace {
@@ -44,6 +32,7 @@ std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
 
 Selector::Selector(std::unique_ptr<Backend> backend)
     : backend_(std::move(backend)), waker_(backend_->make_waker()), wakeup_fd_(waker_->fd()) {
+  merge_reports_ = backend_->may_report_a_descriptor_twice();
   if (wakeup_fd_ >= 0) backend_->add(wakeup_fd_, EVENT_READ, token::kWakeup);
 }
 
@@ -54,10 +43,6 @@ std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
 Selector::~Selector() { close(); }
 
 std::string_view Selector::name() const noexcept { return backend_->name(); }
-
-void Selector::check_open() const {
-  if (closed_) throw selector_closed();
-}
 
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
   if (slot.ready_index >= ready_.size()) return false;
@@ -128,7 +113,6 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   }
   Slot& slot = slots_[fd];
   slot.key = std::move(key);
-  slot.always_ready = always_ready;
   ++registered_;
   return *slot.key;
 }
@@ -142,8 +126,8 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_keys_.reserve(retired_keys_.size() + 1);
   SelectorKey removed = in_use ? SelectorKey(*slot.key) : SelectorKey(std::move(*slot.key));
-  if (slot.always_ready) {
-    forget_always_ready(slot);
+  if (is_always_ready(removed.fd)) {
+    forget_always_ready(removed.fd);
   } else {
     backend_->remove(removed.fd, removed.events, token::make(removed.fd, slot.generation));
   }
@@ -166,7 +150,7 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   const bool in_use = reported_by_last_select(slot);
   if (in_use) retired_data_.reserve(retired_data_.size() + 1);  // may throw: before any change
   if (events != key.events) {
-    if (!slot.always_ready) {
+    if (!is_always_ready(key.fd)) {
       backend_->modify(key.fd, key.events, events, token::make(key.fd, slot.generation));
     }
     key.events = events;
@@ -196,13 +180,16 @@ void Selector::accept_always_ready_files(bool enable) {
   accept_always_ready_ = enable;
 }
 
-// Linear in the number of always-ready keys (files and devices: a handful), which keeps
-// every slot at 16 bytes.
-void Selector::forget_always_ready(Slot& slot) noexcept {
-  const auto at = std::find(always_ready_fds_.begin(), always_ready_fds_.end(), slot.key->fd);
-  *at = always_ready_fds_.back();
+// Linear in the number of always-ready keys (files and devices: a handful; usually none),
+// which keeps every slot at 16 bytes.
+bool Selector::is_always_ready(int fd) const noexcept {
+  return std::find(always_ready_fds_.begin(), always_ready_fds_.end(), fd) !=
+         always_ready_fds_.end();
+}
+
+void Selector::forget_always_ready(int fd) noexcept {
+  *std::find(always_ready_fds_.begin(), always_ready_fds_.end(), fd) = always_ready_fds_.back();
   always_ready_fds_.pop_back();
-  slot.always_ready = false;
 }
 
 // wakeup() against close() from another thread or a signal handler: each wakeup() counts
@@ -241,24 +228,81 @@ void Selector::close() noexcept {
   ready_.clear();
 }
 
+// In place: the raw events from `first` on become the result's entries, in the order the
+// backend gave them, without those of ended registrations and the wakeup channel, and with
+// the reports of one descriptor merged into its first entry. On every select(): inline, plain
+// pointers, the table's bounds read once.
+inline bool Selector::interpret(std::size_t first) {
+  bool all_current = true;
+  ReadyList::Entry* const result = ready_.data();
+  const std::size_t count = ready_.size();
+  Slot* const slots = slots_.data();
+  const std::size_t slot_count = slots_.size();
+  std::size_t kept = first;
+  for (std::size_t i = first; i < count; ++i) {
+    const ReadyList::Entry& event = result[i];
+    Slot* slot = std::size_t(unsigned(event.fd)) < slot_count ? &slots[event.fd] : nullptr;
+    if (!slot || !slot->key) {
+      if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
+                                     event.generation == token::generation(token::kWakeup))) {
+        note_wakeup();
+      } else {
+        all_current = false;  // unregistered since the backend saw it
+      }
+      continue;
+    }
+    if (event.generation != slot->generation && event.generation != token::kAnyGeneration) {
+      all_current = false;  // of an earlier registration of this descriptor
+      continue;
+    }
+    if (merge_reports_ && slot->ready_index < kept && result[slot->ready_index].fd == event.fd) {
+      result[slot->ready_index].events |= event.events;
+      result[slot->ready_index].conditions |= event.conditions;
+      continue;
+    }
+    if (kept != i) result[kept] = event;  // in place while nothing was dropped or merged
+    result[kept].generation = slot->generation;
+    slot->ready_index = std::uint32_t(kept++);
+  }
+  ready_.resize(kept);
+  return all_current;
+}
+
 ReadyList Selector::select() { return select_until(std::nullopt); }
 
 ReadyList Selector::select(double timeout_seconds) {
   if (std::isnan(timeout_seconds)) throw std::invalid_argument("Invalid timeout: NaN");
   if (timeout_seconds >= double(max_timeout.count())) return select_until(std::nullopt);
-  if (timeout_seconds <= 0) return select_until(std::chrono::nanoseconds(0));
+  if (timeout_seconds <= 0) {
+    return always_ready_fds_.empty() ? poll_now() : select_until(std::chrono::nanoseconds(0));
+  }
   return select_until(std::chrono::nanoseconds(std::int64_t(std::ceil(timeout_seconds * 1e9))));
+}
+
+// select(0) with nothing always ready: one wait, no clock, no retry (the hot path of a
+// loop that polls).
+ReadyList Selector::poll_now() {
+  start_select();
+  may_block_ = false;
+  backend_->wait(std::chrono::nanoseconds(0), registered_ + (wakeup_fd_ >= 0), ready_);
+  if (!interpret(0) && backend_->reset_after_stale_events()) add_all_again();
+  return ReadyList(this, ready_.data(), ready_.size());
+}
+
+// What every select() does first: the previous result and what it kept alive go.
+void Selector::start_select() {
+  check_open();
+  ready_.clear();
+  if (!retired_keys_.empty()) retired_keys_.clear();
+  if (!retired_data_.empty()) retired_data_.clear();
+  woken_ = false;
 }
 
 ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout) {
   using Clock = std::chrono::steady_clock;
-  check_open();
-  ready_.clear();
-  retired_keys_.clear();
-  retired_data_.clear();
-  woken_ = false;
-
   constexpr std::chrono::nanoseconds zero(0);
+  if (timeout && *timeout <= zero && always_ready_fds_.empty()) return poll_now();
+  start_select();
   if (timeout && *timeout < zero) *timeout = zero;
   // Descriptors that are always ready are ready now: the kernel is only polled.
   if (!always_ready_fds_.empty()) {
@@ -291,45 +335,6 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   return ReadyList(this, ready_.data(), ready_.size());
 }
 
-// In place: the raw events from `first` on become the result's entries, in the order the
-// backend gave them, without those of ended registrations and the wakeup channel, and with
-// the reports of one descriptor merged into its first entry.
-bool Selector::interpret(std::size_t first) {
-  bool all_current = true;
-  std::size_t kept = first;
-  for (std::size_t i = first; i < ready_.size(); ++i) {
-    const RawEvent event = ready_[i];
-    Slot* slot = find(event.fd);
-    if (!slot) {
-      if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
-                                     event.generation == token::generation(token::kWakeup))) {
-        note_wakeup();
-      } else {
-        all_current = false;  // unregistered since the backend saw it
-      }
-      continue;
-    }
-    if (event.generation != token::kAnyGeneration && event.generation != slot->generation) {
-      all_current = false;  // of an earlier registration of this descriptor
-      continue;
-    }
-    if (slot->ready_index < kept && ready_[slot->ready_index].fd == event.fd) {
-      ReadyList::Entry& merged = ready_[slot->ready_index];
-      merged.events |= event.events;
-      merged.conditions |= event.conditions;
-      continue;
-    }
-    slot->ready_index = std::uint32_t(kept);
-    ReadyList::Entry& entry = ready_[kept++];
-    entry.fd = event.fd;
-    entry.generation = slot->generation;
-    entry.events = event.events;
-    entry.conditions = event.conditions;
-  }
-  ready_.resize(kept);
-  return all_current;
-}
-
 void Selector::note_wakeup() noexcept {
   if (may_block_) {
     waker_->consume();
@@ -351,7 +356,7 @@ void Selector::add_all_again() noexcept {
   if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::kWakeup);
   for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
     const Slot& slot = slots_[fd];
-    if (slot.key && !slot.always_ready) {
+    if (slot.key && !is_always_ready(int(fd))) {
       add(int(fd), slot.key->events, token::make(int(fd), slot.generation));
     }
   }
@@ -359,17 +364,6 @@ void Selector::add_all_again() noexcept {
 
 // ---------------------------------------------------------------------------------------
 // ReadyList
-
-void ReadyList::iterator::skip_stale() {
-  while (at_ != end_) {
-    const Selector::Slot* slot = selector_->find(at_->fd);
-    if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
-      key_ = slot->key.get();
-      return;
-    }
-    ++at_;
-  }
-}
 
 std::size_t ReadyList::size() const {
   std::size_t count = 0;

@@ -210,7 +210,7 @@ class ReadyList {
         : selector_(selector), at_(at), end_(end) {
       skip_stale();
     }
-    void skip_stale();
+    inline void skip_stale();
 
     const Selector* selector_;
     const Entry* at_;
@@ -412,12 +412,25 @@ class Selector final {
   friend class SelectorMap;
   friend class SelectorMap::iterator;
   friend std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
-  struct Slot;
+
+  // One entry of the descriptor-indexed table. Here rather than in selector.cc so that the
+  // result's iterator checks an entry inline (it runs once per ready descriptor).
+  struct Slot {
+    std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
+    std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
+    // Where this descriptor's entry of the last select() is in ready_, if it has one (checked
+    // against the entry there: no per-round reset is needed).
+    std::uint32_t ready_index = 0;
+  };
 
   explicit Selector(std::unique_ptr<Backend> backend);
 
   ReadyList select_until(std::optional<std::chrono::nanoseconds> timeout);
-  void check_open() const;
+  ReadyList poll_now();
+  void start_select();
+  void check_open() const {
+    if (closed_) throw selector_closed();
+  }
   int resolve(const FileObject& fileobj) const;
   Slot* find(int fd);
   const Slot* find(int fd) const;
@@ -431,8 +444,10 @@ class Selector final {
   void note_wakeup() noexcept;
   // Every registration again, into a backend that started over (see Backend).
   void add_all_again() noexcept;
+  // Whether `fd` was accepted by accept_always_ready_files(), so is not in the kernel.
+  bool is_always_ready(int fd) const noexcept;
   // Takes an always-ready key's descriptor out of always_ready_fds_.
-  void forget_always_ready(Slot& slot) noexcept;
+  void forget_always_ready(int fd) noexcept;
 
   std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
   std::size_t registered_ = 0;
@@ -440,6 +455,7 @@ class Selector final {
   std::vector<int> always_ready_fds_;
   bool accept_always_ready_ = false;
   std::vector<ReadyList::Entry> ready_;
+  bool merge_reports_ = true;  // the backend may report one descriptor in several raw events
   bool woken_ = false;
   bool may_block_ = false;  // this select() has a timeout other than 0
   bool closed_ = false;
@@ -455,6 +471,20 @@ class Selector final {
   std::vector<std::any> retired_data_;
   std::vector<Slot> retired_slots_;
 };
+
+// An entry is current when its descriptor is still registered under the same generation and
+// the key still asks for one of its events (a callback may have changed that meanwhile).
+inline void ReadyList::iterator::skip_stale() {
+  const std::vector<Selector::Slot>& slots = selector_->slots_;
+  for (; at_ != end_; ++at_) {
+    if (std::size_t(unsigned(at_->fd)) >= slots.size()) continue;
+    const Selector::Slot& slot = slots[std::size_t(at_->fd)];
+    if (slot.key && slot.generation == at_->generation && (at_->events & slot.key->events) != 0) {
+      key_ = slot.key.get();
+      return;
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------------------
 // Backends
