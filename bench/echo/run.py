@@ -28,6 +28,9 @@ PYTHON = "/usr/bin/python3"  # Debian's, which has python3-uvloop
 SERVERS = {
     "seltool": [os.path.join(BIN, "cli", "seltool"), "echo", "--listen", "127.0.0.1:{port}",
                 "-q"],
+    # The io_uring backend beside the default (epoll) in the same rotation (issue 11).
+    "seltool-io_uring": [os.path.join(BIN, "cli", "seltool"), "echo", "--listen",
+                         "127.0.0.1:{port}", "-q", "-s", "io_uring"],
     "c-epoll": [os.path.join(BIN, "bench", "echo", "epoll_echo"), "{port}"],
     "libuv": [os.path.join(BIN, "bench", "echo", "libuv_echo"), "{port}"],
     "libevent": [os.path.join(BIN, "bench", "echo", "libevent_echo"), "{port}"],
@@ -138,7 +141,8 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", default="1,10,100,1000")
     parser.add_argument("--sizes", default="64,1024,16384")
-    parser.add_argument("--servers", default=",".join(SERVERS))
+    parser.add_argument("--servers", help="default: all but seltool-io_uring (not every kernel has it)",
+                        default=",".join(name for name in SERVERS if name != "seltool-io_uring"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=2.0, help="measured time per run")
     parser.add_argument("--warmup", type=float, default=0.3)

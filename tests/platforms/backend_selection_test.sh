@@ -10,10 +10,10 @@
 #    mapping (macOS as @platforms//os:ios, say) fails here even if lib/BUILD agrees with it.
 # One JUnit test case each goes to $XML_OUTPUT_FILE.
 #
-# It runs a nested Bazel on the source workspace (found through this script's runfiles
-# symlink), with its own output root under $TEST_TMPDIR so it never touches the outer
-# server's lock or output base, and shuts it down at the end.
+# It runs a nested Bazel on the source workspace (nested_bazel.sh).
 set -uo pipefail
+SUITE=BackendSelection
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/nested_bazel.sh"
 
 _POSIX="poll_selector.cc select_selector.cc unique_fd.cc"
 # The wakeup pipe (every POSIX system but Linux), opened with pipe2() or pipe() + fcntl().
@@ -34,48 +34,11 @@ expected() {
       echo "compiled_backends_windows.cc select_selector_windows.cc unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
   esac
 }
-flags_for() {
-  case $1 in
-    host) ;;
-    generic_posix | kqueue_emulated) echo "--config=$1" ;;
-    *) echo "--config=xplat_$1" ;;
-  esac
-}
 CASES=(host linux android macos ios freebsd openbsd netbsd dragonfly solaris illumos qnx
   unknown_posix windows generic_posix kqueue_emulated)
 SHARED_SOURCES=" registry.cc selector.cc "
 # Our platform names for the OS names of Bazel's host detection (com.google...util.OS).
 declare -A OUR_NAME=([linux]=linux [osx]=macos [freebsd]=freebsd [openbsd]=openbsd [windows]=windows)
-
-script=$(readlink -f "${BASH_SOURCE[0]}")
-here=$(dirname "$script")
-workspace=$(cd "$here/../.." && pwd)
-if [[ ! -f $workspace/WORKSPACE || ! -f $workspace/platforms/BUILD ]]; then
-  echo "cannot find the source workspace (resolved $script)" >&2
-  exit 1
-fi
-
-root=${TEST_TMPDIR:-$(mktemp -d)}/bazel_root
-logs=${TEST_TMPDIR:-/tmp}
-bazel_cmd=(bazel "--output_user_root=$root" --max_idle_secs=120)
-trap '(cd "$workspace" && "${bazel_cmd[@]}" shutdown) >/dev/null 2>&1' EXIT
-nested() { (cd "$workspace" && "${bazel_cmd[@]}" "$@"); }
-
-xml_cases=""
-failures=0
-count=0
-record() { # record NAME MESSAGE (empty message: passed)
-  count=$((count + 1))
-  if [[ -z $2 ]]; then
-    xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$1\"/>"$'\n'
-    return
-  fi
-  echo "FAIL $1: $2"
-  failures=$((failures + 1))
-  local escaped
-  escaped=$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$2")
-  xml_cases+="    <testcase classname=\"BackendSelection\" name=\"$1\"><failure message=\"$escaped\"/></testcase>"$'\n'
-}
 
 for case in "${CASES[@]}"; do
   log="$logs/cquery_$case.log"
@@ -126,13 +89,4 @@ else
 fi
 record bazel_host_detection "$message"
 
-if [[ -n ${XML_OUTPUT_FILE:-} ]]; then
-  cat >"$XML_OUTPUT_FILE" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="$count" failures="$failures">
-  <testsuite name="BackendSelection" tests="$count" failures="$failures">
-$xml_cases  </testsuite>
-</testsuites>
-XML
-fi
-((failures == 0))
+finish

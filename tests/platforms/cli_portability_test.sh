@@ -5,9 +5,11 @@
 # compiled), and none of them may use accept4, pipe2, SOCK_NONBLOCK, SOCK_CLOEXEC,
 # MSG_NOSIGNAL, eventfd, epoll, signalfd or /proc (comments do not count). The native Linux
 # build must use some of them (the check is shown to find what it looks for).
-# One JUnit test case per OS goes to $XML_OUTPUT_FILE. Like backend_selection_test.sh it runs
-# a nested Bazel on the source workspace, with its own output root under $TEST_TMPDIR.
+# One JUnit test case per OS goes to $XML_OUTPUT_FILE. It runs a nested Bazel on the source
+# workspace (nested_bazel.sh).
 set -uo pipefail
+SUITE=CliPortability
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/nested_bazel.sh"
 
 CASES=(macos ios freebsd openbsd netbsd dragonfly solaris illumos qnx unknown_posix windows
   generic_posix kqueue_emulated linux)
@@ -18,42 +20,6 @@ LINUX_ONLY='\baccept4\s*\(|\bpipe2\s*\(|\bSOCK_NONBLOCK\b|\bSOCK_CLOEXEC\b|\bMSG
 # and illumos have it, and lib/ uses it there (close-on-exec atomically, where the OS can).
 HAS_PIPE2=" freebsd openbsd netbsd dragonfly solaris illumos "
 PIPE2='\bpipe2\s*\('
-
-flags_for() {
-  case $1 in
-    generic_posix | kqueue_emulated) echo "--config=$1" ;;
-    *) echo "--config=xplat_$1" ;;
-  esac
-}
-
-script=$(readlink -f "${BASH_SOURCE[0]}")
-workspace=$(cd "$(dirname "$script")/../.." && pwd)
-if [[ ! -f $workspace/WORKSPACE || ! -f $workspace/cli/BUILD ]]; then
-  echo "cannot find the source workspace (resolved $script)" >&2
-  exit 1
-fi
-
-root=${TEST_TMPDIR:-$(mktemp -d)}/bazel_root
-logs=${TEST_TMPDIR:-/tmp}
-bazel_cmd=(bazel "--output_user_root=$root" --max_idle_secs=120)
-trap '(cd "$workspace" && "${bazel_cmd[@]}" shutdown) >/dev/null 2>&1' EXIT
-nested() { (cd "$workspace" && "${bazel_cmd[@]}" "$@"); }
-
-xml_cases=""
-failures=0
-count=0
-record() { # record NAME MESSAGE (empty message: passed)
-  count=$((count + 1))
-  if [[ -z $2 ]]; then
-    xml_cases+="    <testcase classname=\"CliPortability\" name=\"$1\"/>"$'\n'
-    return
-  fi
-  echo "FAIL $1: $2"
-  failures=$((failures + 1))
-  local escaped
-  escaped=$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' <<<"$2")
-  xml_cases+="    <testcase classname=\"CliPortability\" name=\"$1\"><failure message=\"$escaped\"/></testcase>"$'\n'
-}
 
 # The lines of FILE that use an interface OS does not have, comments removed ("FILE:LINE: code").
 linux_only_uses() { # FILE OS
@@ -92,13 +58,4 @@ for case in "${CASES[@]}"; do
   record "$case" "$message"
 done
 
-if [[ -n ${XML_OUTPUT_FILE:-} ]]; then
-  cat >"$XML_OUTPUT_FILE" <<XML
-<?xml version="1.0" encoding="UTF-8"?>
-<testsuites tests="$count" failures="$failures">
-  <testsuite name="CliPortability" tests="$count" failures="$failures">
-$xml_cases  </testsuite>
-</testsuites>
-XML
-fi
-((failures == 0))
+finish
