@@ -74,7 +74,7 @@ class Backend {
                     std::vector<RawEvent>& events) = 0;
 
   // False when one wait reports each descriptor at most once (one kernel entry per
-  // descriptor: poll, epoll, /dev/poll), so the core need not look for entries to merge.
+  // descriptor: poll, /dev/poll), so the core need not look for entries to merge.
   virtual bool may_report_a_descriptor_twice() const noexcept { return true; }
 
   // True when add() failing with `error` means the file has no readiness notification

@@ -25,6 +25,7 @@
 
 #include "lib/backend.h"
 #include "lib/backends.h"
+#include "lib/growth.h"
 #include "lib/os_error.h"
 #include "lib/poll_like.h"
 #include "lib/unique_fd.h"
@@ -73,7 +74,10 @@ class DevpollBackend final : public Backend {
     if (error) throw_os_error(error, "write(/dev/poll)");
 
     const std::size_t room = std::min(watched, limit_);
-    if (results_.size() < room) results_.resize(room);
+    if (results_.size() < room) {
+      reserve_for(results_, room);
+      results_.resize(room);
+    }
     dvpoll request{};
     request.dp_fds = results_.data();
     request.dp_nfds = room;

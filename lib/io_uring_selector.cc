@@ -23,6 +23,7 @@
 
 #include "lib/backend.h"
 #include "lib/backends.h"
+#include "lib/growth.h"
 #include "lib/os_error.h"
 #include "lib/poll_like.h"
 
@@ -52,7 +53,10 @@ class IoUringBackend final : public Backend {
 
   void add(int fd, Events events, Token token) override {
     require_open(fd, "register");
-    if (std::size_t(fd) >= watches_.size()) watches_.resize(std::size_t(fd) + 1);
+    if (std::size_t(fd) >= watches_.size()) {
+      reserve_for(watches_, std::size_t(fd) + 1);
+      watches_.resize(std::size_t(fd) + 1);
+    }
     to_arm_.reserve(to_arm_.size() + 1);  // may throw: before any change
     if (token == token::kWakeup) wakeup_fd_ = fd;
     Watch& watch = watches_[fd];

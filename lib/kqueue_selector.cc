@@ -24,6 +24,7 @@
 
 #include "lib/backend.h"
 #include "lib/backends.h"
+#include "lib/growth.h"
 #include "lib/os_error.h"
 #include "lib/unique_fd.h"
 
@@ -122,7 +123,10 @@ class KqueueBackend final : public Backend {
     // Room for both filters of every descriptor and the wakeup channel. Never 0 events:
     // kevent() would then ignore the timeout and return at once (bpo-29255).
     const std::size_t room = 2 * watched + 1;
-    if (kernel_events_.size() < room) kernel_events_.resize(room);
+    if (kernel_events_.size() < room) {
+      reserve_for(kernel_events_, room);
+      kernel_events_.resize(room);
+    }
     timespec limit{};
     if (timeout) {
       // Darwin refuses more than 1e6 s (EINVAL): the wait is cut and select() waits again.

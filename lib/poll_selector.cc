@@ -10,6 +10,7 @@
 
 #include "lib/backend.h"
 #include "lib/backends.h"
+#include "lib/growth.h"
 #include "lib/os_error.h"
 #include "lib/poll_like.h"
 
@@ -24,8 +25,10 @@ class PollBackend final : public Backend {
   void add(int fd, Events events, Token token) override {
     if (std::size_t(fd) >= position_.size()) {
       poll_like::refuse_impossible_descriptor(fd);
+      reserve_for(position_, std::size_t(fd) + 1);
       position_.resize(std::size_t(fd) + 1, kAbsent);
     }
+    reserve_for(pollfds_, pollfds_.size() + 1);
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
     if (token == token::kWakeup) {  // first, so that wait() can leave it out (see there)

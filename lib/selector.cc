@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "lib/backend.h"
+#include "lib/growth.h"
 #include "lib/selectors.h"
 #include "lib/waker.h"
 
@@ -104,7 +105,10 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
     always_ready = true;
   }
   try {
-    if (grows) slots_.resize(std::size_t(fd) + 1);
+    if (grows) {
+      reserve_for(slots_, std::size_t(fd) + 1);
+      slots_.resize(std::size_t(fd) + 1);
+    }
     if (always_ready) always_ready_fds_.push_back(fd);
   } catch (...) {
     if (!always_ready)
