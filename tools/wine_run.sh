@@ -15,6 +15,22 @@ fi
 # One prefix per user outside the per-test HOME and TMPDIR: creating one costs seconds.
 export WINEPREFIX=${WINEPREFIX:-/tmp/seltool-wineprefix-$(id -u)}
 export WINEDEBUG=${WINEDEBUG:--all}
+
+# Created once, completely, before any program runs in it: tests start in parallel, and a
+# prefix that several first runs built at once, or that a timeout cut short, lacks parts of
+# its registry (PATH, so `cmd` was not found). A marker file says the creation finished.
+ready=$WINEPREFIX/.seltool-prefix-complete
+if [[ ! -f $ready ]]; then
+  (
+    flock 9
+    if [[ ! -f $ready ]]; then
+      rm -rf "$WINEPREFIX"  # an unfinished one
+      "$wine" wineboot --init >/dev/null 2>&1
+      "${WINESERVER:-/usr/lib/wine/wineserver64}" -w  # until the creation is on disk
+      touch "$ready"
+    fi
+  ) 9>"$WINEPREFIX.lock"
+fi
 # GoogleTest under wine sees Windows paths: without a drive letter it would treat Bazel's
 # absolute XML path as relative to the working directory.
 if [[ -n ${XML_OUTPUT_FILE:-} ]]; then

@@ -198,7 +198,7 @@ void SeltoolProcess::signal(int number) { ::kill(pid_, number); }
 
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options,
                    std::chrono::milliseconds timeout) {
-  return run_program(seltool_path(), args, options, timeout);
+  return run_program(seltool_command().front(), after_command(args), options, timeout);
 }
 
 Result run_program(const std::string& program, const std::vector<std::string>& args,
