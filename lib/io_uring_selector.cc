@@ -57,7 +57,7 @@ class IoUringBackend final : public Backend {
       reserve_for(watches_, std::size_t(fd) + 1);
       watches_.resize(std::size_t(fd) + 1);
     }
-    to_arm_.reserve(to_arm_.size() + 1);  // may throw: before any change
+    reserve_for(to_arm_, to_arm_.size() + 1);  // may throw: before any change
     if (token == token::kWakeup) wakeup_fd_ = fd;
     Watch& watch = watches_[fd];
     watch.token = token;
@@ -91,7 +91,12 @@ class IoUringBackend final : public Backend {
         io_uring_sqe_set_data64(sqe, kIgnored);
       }
     }
+    // Still in to_arm_ if queued (arm_queued() skips it): a registration of the same
+    // descriptor before the next wait must not queue it twice, or a loop that registers and
+    // unregisters without select() would grow to_arm_ without bound.
+    const bool queued = watch.queued;
     watch = Watch{};
+    watch.queued = queued;
   }
 
   void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t,
