@@ -234,8 +234,8 @@ void Selector::close() noexcept {
 
 // In place: the raw events from `first` on become the result's entries, in the order the
 // backend gave them, without those of ended registrations and the wakeup channel, and with
-// the reports of one descriptor merged into its first entry. On every select(): inline, plain
-// pointers, the table's bounds read once.
+// the reports of one descriptor merged into its first entry (only where the backend may
+// report one twice). On every select(): inline, the buffers and the table's bounds read once.
 inline bool Selector::interpret(std::size_t first) {
   bool all_current = true;
   ReadyList::Entry* const result = ready_.data();
