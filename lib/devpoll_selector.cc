@@ -74,10 +74,7 @@ class DevpollBackend final : public Backend {
     if (error) throw_os_error(error, "write(/dev/poll)");
 
     const std::size_t room = std::min(watched, limit_);
-    if (results_.size() < room) {
-      reserve_for(results_, room);
-      results_.resize(room);
-    }
+    if (results_.size() < room) grow_to(results_, room);
     dvpoll request{};
     request.dp_fds = results_.data();
     request.dp_nfds = room;

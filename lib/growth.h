@@ -15,4 +15,16 @@ void reserve_for(std::vector<T>& array, std::size_t size) {
   if (size > array.capacity()) array.reserve(size + size / 8);
 }
 
+// Resizes `array` to `size` elements (new ones value-initialized or `value`), growing so.
+template <typename T>
+void grow_to(std::vector<T>& array, std::size_t size) {
+  reserve_for(array, size);
+  array.resize(size);
+}
+template <typename T>
+void grow_to(std::vector<T>& array, std::size_t size, const T& value) {
+  reserve_for(array, size);
+  array.resize(size, value);
+}
+
 }  // namespace seltool

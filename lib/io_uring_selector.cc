@@ -53,10 +53,7 @@ class IoUringBackend final : public Backend {
 
   void add(int fd, Events events, Token token) override {
     require_open(fd, "register");
-    if (std::size_t(fd) >= watches_.size()) {
-      reserve_for(watches_, std::size_t(fd) + 1);
-      watches_.resize(std::size_t(fd) + 1);
-    }
+    if (std::size_t(fd) >= watches_.size()) grow_to(watches_, std::size_t(fd) + 1);
     reserve_for(to_arm_, to_arm_.size() + 1);  // may throw: before any change
     if (token == token::kWakeup) wakeup_fd_ = fd;
     Watch& watch = watches_[fd];

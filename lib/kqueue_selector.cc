@@ -123,10 +123,7 @@ class KqueueBackend final : public Backend {
     // Room for both filters of every descriptor and the wakeup channel. Never 0 events:
     // kevent() would then ignore the timeout and return at once (bpo-29255).
     const std::size_t room = 2 * watched + 1;
-    if (kernel_events_.size() < room) {
-      reserve_for(kernel_events_, room);
-      kernel_events_.resize(room);
-    }
+    if (kernel_events_.size() < room) grow_to(kernel_events_, room);
     timespec limit{};
     if (timeout) {
       // Darwin refuses more than 1e6 s (EINVAL): the wait is cut and select() waits again.

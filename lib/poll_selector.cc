@@ -25,8 +25,7 @@ class PollBackend final : public Backend {
   void add(int fd, Events events, Token token) override {
     if (std::size_t(fd) >= position_.size()) {
       poll_like::refuse_impossible_descriptor(fd);
-      reserve_for(position_, std::size_t(fd) + 1);
-      position_.resize(std::size_t(fd) + 1, kAbsent);
+      grow_to(position_, std::size_t(fd) + 1, kAbsent);
     }
     reserve_for(pollfds_, pollfds_.size() + 1);
     pollfds_.push_back({fd, flags(events), 0});

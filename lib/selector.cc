@@ -66,13 +66,6 @@ int Selector::resolve(const FileObject& fileobj) const {
   throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
 }
 
-Selector::Slot* Selector::find(int fd) { return const_cast<Slot*>(std::as_const(*this).find(fd)); }
-
-const Selector::Slot* Selector::find(int fd) const {
-  if (fd < 0 || std::size_t(fd) >= slots_.size() || !slots_[fd].key) return nullptr;
-  return &slots_[fd];
-}
-
 Selector::Slot& Selector::registered_slot(const FileObject& fileobj) {
   const int fd = resolve(fileobj);
   Slot* slot = find(fd);
@@ -105,10 +98,7 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
     always_ready = true;
   }
   try {
-    if (grows) {
-      reserve_for(slots_, std::size_t(fd) + 1);
-      slots_.resize(std::size_t(fd) + 1);
-    }
+    if (grows) grow_to(slots_, std::size_t(fd) + 1);
     if (always_ready) always_ready_fds_.push_back(fd);
   } catch (...) {
     if (!always_ready)
@@ -235,18 +225,16 @@ void Selector::close() noexcept {
 // In place: the raw events from `first` on become the result's entries, in the order the
 // backend gave them, without those of ended registrations and the wakeup channel, and with
 // the reports of one descriptor merged into its first entry (only where the backend may
-// report one twice). On every select(): inline, the buffers and the table's bounds read once.
+// report one twice). On every select(): inline, the result buffer's bounds read once.
 inline bool Selector::interpret(std::size_t first) {
   bool all_current = true;
   ReadyList::Entry* const result = ready_.data();
   const std::size_t count = ready_.size();
-  Slot* const slots = slots_.data();
-  const std::size_t slot_count = slots_.size();
   std::size_t kept = first;
   for (std::size_t i = first; i < count; ++i) {
     const ReadyList::Entry& event = result[i];
-    Slot* slot = std::size_t(unsigned(event.fd)) < slot_count ? &slots[event.fd] : nullptr;
-    if (!slot || !slot->key) {
+    Slot* slot = find(event.fd);
+    if (!slot) {
       if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
                                      event.generation == token::generation(token::kWakeup))) {
         note_wakeup();
@@ -277,7 +265,7 @@ ReadyList Selector::select() { return select_until(std::nullopt); }
 ReadyList Selector::select(double timeout_seconds) {
   if (std::isnan(timeout_seconds)) throw std::invalid_argument("Invalid timeout: NaN");
   if (timeout_seconds >= double(max_timeout.count())) return select_until(std::nullopt);
-  if (timeout_seconds <= 0) {
+  if (timeout_seconds <= 0) {  // straight to the hot path when it applies: one call less
     return always_ready_fds_.empty() ? poll_now() : select_until(std::chrono::nanoseconds(0));
   }
   return select_until(std::chrono::nanoseconds(std::int64_t(std::ceil(timeout_seconds * 1e9))));
@@ -288,7 +276,7 @@ ReadyList Selector::select(double timeout_seconds) {
 ReadyList Selector::poll_now() {
   start_select();
   may_block_ = false;
-  backend_->wait(std::chrono::nanoseconds(0), registered_ + (wakeup_fd_ >= 0), ready_);
+  backend_->wait(std::chrono::nanoseconds(0), watched(), ready_);
   if (!interpret(0) && backend_->reset_after_stale_events()) add_all_again();
   return ReadyList(this, ready_.data(), ready_.size());
 }
@@ -297,8 +285,8 @@ ReadyList Selector::poll_now() {
 void Selector::start_select() {
   check_open();
   ready_.clear();
-  if (!retired_keys_.empty()) retired_keys_.clear();
-  if (!retired_data_.empty()) retired_data_.clear();
+  retired_keys_.clear();
+  retired_data_.clear();
   woken_ = false;
 }
 
@@ -322,10 +310,9 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
   const Clock::time_point deadline =
       timeout && *timeout > zero ? Clock::now() + *timeout : Clock::time_point::max();
   std::optional<std::chrono::nanoseconds> remaining = timeout;
-  const std::size_t watched = registered_ - always_ready_fds_.size() + (wakeup_fd_ >= 0);
   const std::size_t first_raw = ready_.size();
   for (;;) {
-    backend_->wait(remaining, watched, ready_);
+    backend_->wait(remaining, watched(), ready_);
     if (!interpret(first_raw) && backend_->reset_after_stale_events()) add_all_again();
     if (!ready_.empty() || woken_ || remaining == zero) break;
     // An early return with nothing (EINTR, or a wait longer than the system call takes) is

@@ -432,8 +432,18 @@ class Selector final {
     if (closed_) throw selector_closed();
   }
   int resolve(const FileObject& fileobj) const;
-  Slot* find(int fd);
-  const Slot* find(int fd) const;
+  // The slot of a registered `fd`, or null. Inline: it runs once per raw event and once per
+  // result entry.
+  Slot* find(int fd) { return const_cast<Slot*>(std::as_const(*this).find(fd)); }
+  const Slot* find(int fd) const {
+    if (std::size_t(unsigned(fd)) >= slots_.size() || !slots_[std::size_t(fd)].key) return nullptr;
+    return &slots_[std::size_t(fd)];
+  }
+  // The descriptors the kernel watches: the registered ones but the always-ready, and the
+  // wakeup channel's.
+  std::size_t watched() const noexcept {
+    return registered_ - always_ready_fds_.size() + (wakeup_fd_ >= 0);
+  }
   Slot& registered_slot(const FileObject& fileobj);
   const SelectorKey* lookup(const FileObject& fileobj) const;
   bool reported_by_last_select(const Slot& slot) const noexcept;
@@ -475,12 +485,10 @@ class Selector final {
 // An entry is current when its descriptor is still registered under the same generation and
 // the key still asks for one of its events (a callback may have changed that meanwhile).
 inline void ReadyList::iterator::skip_stale() {
-  const std::vector<Selector::Slot>& slots = selector_->slots_;
   for (; at_ != end_; ++at_) {
-    if (std::size_t(unsigned(at_->fd)) >= slots.size()) continue;
-    const Selector::Slot& slot = slots[std::size_t(at_->fd)];
-    if (slot.key && slot.generation == at_->generation && (at_->events & slot.key->events) != 0) {
-      key_ = slot.key.get();
+    const Selector::Slot* slot = selector_->find(at_->fd);
+    if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
+      key_ = slot->key.get();
       return;
     }
   }
