@@ -25,7 +25,10 @@ if [[ ! -f $ready ]]; then
     flock 9
     if [[ ! -f $ready ]]; then
       rm -rf "$WINEPREFIX"  # an unfinished one
-      "$wine" wineboot --init >/dev/null 2>&1
+      if ! "$wine" wineboot --init >"$WINEPREFIX.log" 2>&1; then
+        echo "wine_run.sh: could not create the wine prefix $WINEPREFIX (see $WINEPREFIX.log)" >&2
+        exit 1
+      fi
       "${WINESERVER:-/usr/lib/wine/wineserver64}" -w  # until the creation is on disk
       touch "$ready"
     fi
