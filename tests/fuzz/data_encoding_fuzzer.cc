@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/data_encoding.h"
+#include "cli/output/data_encoding.h"
 #include "tests/fuzz/invariants.h"
 
 namespace {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/duration.h"
+#include "cli/base/duration.h"
 #include "lib/selectors.h"
 #include "tests/fuzz/invariants.h"
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "cli/data_encoding.h"
-#include "cli/usage_error.h"
+#include "cli/base/usage_error.h"
+#include "cli/output/data_encoding.h"
 
 namespace seltool::fuzz {
 

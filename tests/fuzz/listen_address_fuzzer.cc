@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/listen_address.h"
+#include "cli/echo/listen_address.h"
 #include "tests/fuzz/invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

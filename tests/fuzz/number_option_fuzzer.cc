@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/number_option.h"
+#include "cli/base/number_option.h"
 #include "tests/fuzz/invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

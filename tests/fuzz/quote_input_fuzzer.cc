@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/usage_error.h"
+#include "cli/base/usage_error.h"
 #include "tests/fuzz/invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/socket_address.h"
+#include "cli/os/socket_address.h"
 #include "tests/fuzz/invariants.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

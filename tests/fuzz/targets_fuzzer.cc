@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/targets.h"
+#include "cli/targets/targets.h"
 #include "tests/fuzz/invariants.h"
 
 namespace {

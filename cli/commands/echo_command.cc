@@ -1,0 +1,102 @@
+// seltool echo: the Python selectors documentation's echo server, done right (see
+// echo_server.h and docs/echo.md).
+#include <CLI/CLI.hpp>
+#include <memory>
+
+#include "cli/base/backend_choice.h"
+#include "cli/base/duration.h"
+#include "cli/base/exit_codes.h"
+#include "cli/base/number_option.h"
+#include "cli/base/timers.h"
+#include "cli/commands/commands.h"
+#include "cli/commands/selector_option.h"
+#include "cli/echo/echo_server.h"
+#include "cli/echo/listen_address.h"
+#include "cli/help/help_model.h"
+#include "cli/os/socket_system.h"
+#include "cli/os/stop_signals.h"
+
+namespace seltool::cli {
+namespace {
+
+struct EchoCommandOptions {
+  std::vector<std::string> listen;
+  std::string selector;
+  std::size_t max_connections = 0;
+  std::size_t buffer_limit = 64 * 1024;
+  std::size_t log_buffer = 1024 * 1024;
+  std::optional<Duration> idle_timeout;
+  std::optional<Duration> drain_timeout;
+  bool quiet = false;
+  bool verbose = false;
+};
+
+int run_echo(const EchoCommandOptions& options) {
+  std::unique_ptr<Selector> selector = open_selector(options.selector);
+  std::vector<Listener> listeners;
+  for (const std::string& address : options.listen) {
+    listeners.push_back(open_listener(address, SOMAXCONN));
+  }
+  EchoOptions server_options;
+  server_options.max_connections = options.max_connections;
+  server_options.buffer_limit = options.buffer_limit;
+  server_options.log_buffer = options.log_buffer;
+  server_options.idle_timeout = time_limit(options.idle_timeout);  // 0: no idle timeout
+  if (options.drain_timeout) server_options.drain_timeout = *options.drain_timeout;
+  server_options.verbosity = options.quiet     ? Verbosity::kQuiet
+                             : options.verbose ? Verbosity::kVerbose
+                                               : Verbosity::kNormal;
+  EchoServer server(*selector, std::move(listeners), server_options);
+  const StopSignals stop(*selector);
+  server.run(stop);
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_echo_command(CLI::App& app, Invocation& invocation) {
+  auto options = std::make_shared<EchoCommandOptions>();
+  CLI::App* command = app.add_subcommand(
+      "echo", "Run an echo server (the Python selectors example, done right); JSON Lines events");
+  document_exit_codes(*command, {{kExitOk, "stopped by SIGINT/SIGTERM/SIGHUP"},
+                                 {kExitUsage, "usage error: bad option or address, address in use"},
+                                 {kExitInternal, "seltool itself failed"}});
+  command
+      ->add_option("--listen", options->listen,
+                   "HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH; repeatable "
+                   "(default 127.0.0.1:1234; port 0 picks a free port)")
+      ->type_name("ADDR")
+      ->default_str("127.0.0.1:1234");
+  add_selector_option(*command, options->selector);
+  command
+      ->add_option("--max-connections", options->max_connections,
+                   "serve at most N clients at once; more wait in the listen backlog (0: no cap)")
+      ->type_name("N")
+      ->check(whole_number(0, "a number of connections"));
+  command
+      ->add_option("--buffer-limit", options->buffer_limit,
+                   "stop reading from a client whose unsent echo exceeds BYTES; resume below "
+                   "half of it (default 65536)")
+      ->type_name("BYTES")
+      ->check(whole_number(1, "a number of bytes"));
+  command
+      ->add_option("--log-buffer", options->log_buffer,
+                   "keep at most BYTES of log lines waiting for a slow stdout reader; lines "
+                   "past that are dropped and counted (default 1048576)")
+      ->type_name("BYTES")
+      ->check(whole_number(1, "a number of bytes"));
+  add_duration_option(*command, "--idle-timeout", options->idle_timeout,
+                      "close connections idle for DURATION (1.5, 250ms, 2s, 1m; 0: never)");
+  add_duration_option(*command, "--drain-timeout", options->drain_timeout,
+                      "on SIGINT/SIGTERM/SIGHUP, send unsent echoes for at most DURATION, then "
+                      "cut those connections off (default 5s; 0: at once)");
+  auto* quiet =
+      command->add_flag("-q,--quiet", options->quiet, "only listening, stopped and error lines");
+  command->add_flag("-v,--verbose", options->verbose, "also one line per echo")->excludes(quiet);
+  command->callback([options, &invocation] {
+    if (options->listen.empty()) options->listen.push_back("127.0.0.1:1234");
+    invocation.run = [options] { return run_echo(*options); };
+  });
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,53 @@
+// seltool selectors: which backends this build has, which work on this machine, which is the
+// default. One JSON object on one line.
+#include <CLI/CLI.hpp>
+
+#include "cli/base/exit_codes.h"
+#include "cli/commands/commands.h"
+#include "cli/help/help_model.h"
+#include "cli/output/json_lines.h"
+#include "lib/selectors.h"
+
+namespace seltool::cli {
+namespace {
+
+// How far each backend's code has been exercised by this project (docs/platforms.md).
+std::string_view how_tested(std::string_view backend) {
+  if (backend == "kqueue") {
+    return "compile-checked; run only over a kqueue emulation on Linux, never on a BSD or macOS "
+           "kernel";
+  }
+  if (backend == "devpoll") return "compile-checked only; never run";
+  if (backend == "select") {
+    return "full test suite on Linux; the Windows variant runs its tests under wine";
+  }
+  return "full test suite on Linux";
+}
+
+int run_selectors() {
+  Json list = Json::array();
+  for (const BackendInfo& backend : backends()) {
+    Json entry{{"name", backend.name},
+               {"compiled", backend.compiled},
+               {"usable", backend.usable},
+               {"tested", how_tested(backend.name)}};
+    if (!backend.usable) entry["reason"] = backend.reason;
+    if (backend.name == "select") entry["fd_setsize"] = select_fd_setsize();
+    list.push_back(std::move(entry));
+  }
+  JsonLines::write_line(Json{{"default", default_selector_name()}, {"backends", std::move(list)}});
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_selectors_command(CLI::App& app, Invocation& invocation) {
+  CLI::App* command = app.add_subcommand(
+      "selectors", "Print which selector backends exist here and which is the default (JSON)");
+  document_exit_codes(*command, {{kExitOk, "the list was written"},
+                                 {kExitUsage, "usage error: unexpected argument"},
+                                 {kExitInternal, "seltool itself failed (e.g. stdout closed)"}});
+  command->callback([&invocation] { invocation.run = run_selectors; });
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,86 @@
+#include "cli/echo/listen_address.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "cli/base/error_info.h"
+#include "cli/base/usage_error.h"
+#include "cli/os/created_files.h"
+#include "cli/os/socket_address.h"
+#include "cli/os/socket_ops.h"
+
+namespace seltool::cli {
+namespace {
+
+// A listening socket on `address`, or empty with `errnum` set.
+UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack, int& errnum) {
+  UniqueFd fd(open_stream_socket(address.family()));
+  if (fd && address.family() != AF_UNIX) {
+    set_socket_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+    if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
+  }
+  errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;
+  if (errnum != 0) fd.reset();
+  return fd;
+}
+
+[[noreturn]] void cannot_listen(const SocketAddress& address, int errnum) {
+  throw_open_failure("cannot listen on " + quote_input(format_address(address)), errnum);
+}
+
+}  // namespace
+
+Listener::~Listener() {
+  if (!unix_path.empty()) remove_created_file(unix_path);
+}
+
+ListenAddress parse_listen_address(std::string_view text) {
+  const std::string argument = "--listen " + std::string(text);
+  ListenAddress address;
+  if (text.substr(0, 5) == "unix:") {
+    address.unix_path = std::string(text.substr(5));
+    unix_socket_address(address.unix_path, argument);  // validates the length
+  } else {
+    address.endpoint = split_host_port(text, argument);
+  }
+  return address;
+}
+
+Listener open_listener(std::string_view text, int backlog) {
+  const std::string argument = "--listen " + std::string(text);
+  const ListenAddress parsed = parse_listen_address(text);
+  if (!parsed.unix_path.empty()) {
+    const std::string& path = parsed.unix_path;
+    const SocketAddress address = unix_socket_address(path, argument);
+    int errnum = 0;
+    UniqueFd fd = listen_on(address, backlog, false, errnum);
+    if (!fd) cannot_listen(address, errnum);
+    note_created_file(path);
+    return {std::move(fd), path};
+  }
+  const HostPort& endpoint = parsed.endpoint;
+  Resolution resolved = resolve_tcp(endpoint, /*passive=*/true);
+  if (resolved.addresses.empty()) {
+    throw UsageError("invalid address " + quote_input(argument) + ": " + resolved.error);
+  }
+  // Every address: the IPv6 wildcard serves IPv4 too, so try it first.
+  const bool every_address = endpoint.host.empty();
+  if (every_address) {
+    std::stable_partition(resolved.addresses.begin(), resolved.addresses.end(),
+                          [](const SocketAddress& a) { return a.family() == AF_INET6; });
+  }
+  int first_error = 0;
+  for (const SocketAddress& address : resolved.addresses) {
+    int errnum = 0;
+    UniqueFd fd =
+        listen_on(address, backlog, every_address && address.family() == AF_INET6, errnum);
+    if (fd) return {std::move(fd), ""};
+    if (!first_error) first_error = errnum;
+  }
+  cannot_listen(resolved.addresses.front(), first_error);
+}
+
+}  // namespace seltool::cli

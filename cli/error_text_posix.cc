@@ -1,9 +1,0 @@
-#include <cstring>
-
-#include "cli/error_info.h"
-
-namespace seltool::cli {
-
-std::string error_text(int errnum) { return std::strerror(errnum); }
-
-}  // namespace seltool::cli

@@ -1,0 +1,13 @@
+// created_files.h on Windows: seltool creates no files there (Unix sockets, the only files it
+// creates on POSIX, are refused: unix_address_windows.cc), so there is nothing to remove.
+#include "cli/os/created_files.h"
+
+namespace seltool::cli {
+
+void note_created_file(const std::string&) {}
+
+void remove_created_file(const std::string&) noexcept {}
+
+void remove_all_created_files() noexcept {}
+
+}  // namespace seltool::cli

@@ -1,0 +1,95 @@
+// Linux: FIONREAD, SIOCOUTQ/TIOCOUTQ, TCP_INFO, F_GETPIPE_SZ and poll()'s POLLERR, none of
+// which consumes data or clears an error.
+#include <fcntl.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/os/diagnostics.h"
+
+namespace seltool::cli {
+namespace {
+
+std::optional<std::uint64_t> queue_size(int fd, unsigned long request) {
+  int count = 0;
+  if (::ioctl(fd, request, &count) == -1 || count < 0) return std::nullopt;
+  return std::uint64_t(count);
+}
+
+const char* tcp_state_name(std::uint8_t state) {
+  switch (state) {
+    case TCP_ESTABLISHED:
+      return "ESTABLISHED";
+    case TCP_SYN_SENT:
+      return "SYN_SENT";
+    case TCP_SYN_RECV:
+      return "SYN_RECV";
+    case TCP_FIN_WAIT1:
+      return "FIN_WAIT1";
+    case TCP_FIN_WAIT2:
+      return "FIN_WAIT2";
+    case TCP_TIME_WAIT:
+      return "TIME_WAIT";
+    case TCP_CLOSE:
+      return "CLOSE";
+    case TCP_CLOSE_WAIT:
+      return "CLOSE_WAIT";
+    case TCP_LAST_ACK:
+      return "LAST_ACK";
+    case TCP_LISTEN:
+      return "LISTEN";
+    case TCP_CLOSING:
+      return "CLOSING";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+// TCP sockets: their state, and RTT or (listening) the accept queue.
+void add_tcp_info(int fd, Diagnostics& found) {
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) == -1) return;
+  found.tcp_state = tcp_state_name(info.tcpi_state);
+  if (info.tcpi_state == TCP_LISTEN) {
+    // For a listener the kernel reuses these two: the accept queue and its limit (as `ss`).
+    found.accept_queue = info.tcpi_unacked;
+    found.backlog = info.tcpi_sacked;
+    found.unread.reset();
+    found.unsent.reset();
+  } else {
+    found.rtt_us = info.tcpi_rtt;
+    found.rttvar_us = info.tcpi_rttvar;
+  }
+}
+
+}  // namespace
+
+Diagnostics diagnose(int fd) {
+  Diagnostics found;
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) return found;
+  if (S_ISFIFO(status.st_mode)) {
+    found.unread = queue_size(fd, FIONREAD);  // the bytes in the pipe, from either end
+    const int capacity = ::fcntl(fd, F_GETPIPE_SZ);
+    if (capacity >= 0) found.pipe_capacity = std::uint32_t(capacity);
+  } else if (S_ISCHR(status.st_mode) && ::isatty(fd)) {
+    found.unread = queue_size(fd, FIONREAD);
+    found.unsent = queue_size(fd, TIOCOUTQ);
+  } else if (S_ISSOCK(status.st_mode)) {
+    found.unread = queue_size(fd, SIOCINQ);
+    found.unsent = queue_size(fd, SIOCOUTQ);
+    pollfd probe{fd, 0, 0};  // POLLERR is reported whatever is asked for
+    found.error_pending = ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
+    add_tcp_info(fd, found);  // other sockets refuse TCP_INFO (EOPNOTSUPP)
+  }
+  return found;
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,76 @@
+// Another running process whose descriptors seltool observes: `pid:PID:FD` targets and
+// `seltool inspect PID`.
+//
+// On Linux (process_linux.cc) a descriptor is *borrowed*: duplicated into seltool with
+// pidfd_getfd (Linux 5.6+), close-on-exec. That needs ptrace access to the process: the same
+// user with kernel.yama.ptrace_scope allowing it, or CAP_SYS_PTRACE. The copy shares the
+// owner's open file description, so seltool only asks it questions that change nothing the
+// owner sees (poll, FIONREAD, SIOCOUTQ, TCP_INFO, getsockname...): it never reads from it,
+// never changes its flags, never reads SO_ERROR, and closes it when done. Elsewhere
+// (process_other.cc) open_process() is a usage error: not supported on this OS.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/base/error_info.h"
+#include "cli/os/diagnostics.h"
+#include "lib/selectors.h"
+#include "lib/unique_fd.h"
+
+namespace seltool::cli {
+
+// One descriptor of a process as `seltool inspect` reports it.
+struct DescriptorSnapshot {
+  int fd = -1;
+  std::string kind;    // "tcp", "unix_stream", "pipe", "file"... (docs/cli.md lists them)
+  std::string path;    // what /proc/PID/fd/N names: a path, "pipe:[123]", "socket:[456]"
+  std::string access;  // "read", "write" or "read,write"
+  bool nonblocking = false;
+  std::string local;  // socket addresses, "" where there are none
+  std::string peer;
+  // Readiness now (a zero-timeout poll of the borrowed copy): read/write, hangup, error.
+  Events events = 0;
+  bool hup = false;
+  bool error = false;
+  Diagnostics diagnostics;
+  // Set when the descriptor could not be borrowed: then only fd, kind and path are known.
+  std::optional<ErrorInfo> inaccessible;
+};
+
+class Process {
+ public:
+  virtual ~Process() = default;
+
+  virtual int pid() const = 0;
+  // Its command name (/proc/PID/comm), "" when unknown.
+  virtual const std::string& command() const = 0;
+  // A descriptor that becomes readable when the process exits (its pidfd).
+  virtual int exit_fd() const = 0;
+  // Whether it has exited (exit_fd() is readable).
+  virtual bool exited() const = 0;
+  // A close-on-exec copy of the process's descriptor `fd`. Throws std::system_error with
+  // the errno: EPERM (no ptrace access), EBADF (not open), ESRCH (exited), EMFILE...
+  virtual UniqueFd borrow(int fd) const = 0;
+  // Whether the process's descriptor `fd` is still the file `copy` was borrowed from (false
+  // once the owner closed or replaced it: then seltool's copy must not keep it alive).
+  virtual bool still_holds(int fd, int copy) const = 0;
+  // Every open descriptor, ascending (or only `only`, where open). Throws UsageError when the
+  // process's descriptors cannot be listed at all (see advice()).
+  virtual std::vector<DescriptorSnapshot> snapshot(const std::vector<int>& only) const = 0;
+  // The one-line message for borrowing `fd` (-1: the descriptors as a whole) failing with
+  // `errnum`: what failed, and what to do about it.
+  virtual std::string advice(int fd, int errnum) const = 0;
+};
+
+// The kinds snapshot() can name (what `inspect --kind` accepts; "tcp" also matches "tcp6",
+// "unix" every "unix_*"): empty where processes cannot be inspected.
+const std::vector<std::string>& descriptor_kinds();
+
+// Opens process `pid`. Throws UsageError saying what to do when there is no such process,
+// the kernel is too old, or the OS is not Linux.
+std::unique_ptr<Process> open_process(int pid);
+
+}  // namespace seltool::cli

@@ -1,0 +1,281 @@
+// Linux: a process is a pidfd (pidfd_open, readable once the process exits); its descriptors
+// are borrowed with pidfd_getfd and listed from /proc/PID/fd. The syscalls go through
+// syscall(), so that a C library older than the kernel does not matter.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kcmp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <system_error>
+
+#include "cli/base/usage_error.h"
+#include "cli/os/process.h"
+#include "cli/os/socket_address.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434  // the same number on every architecture
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+namespace seltool::cli {
+namespace {
+
+std::string first_line_of(const std::string& path) {
+  std::ifstream file(path);
+  std::string line;
+  std::getline(file, line);
+  return line;
+}
+
+std::string link_of(const std::string& path) {
+  char target[4096];
+  const ssize_t n = ::readlink(path.c_str(), target, sizeof target);
+  return n > 0 ? std::string(target, std::size_t(n)) : std::string();
+}
+
+bool starts_with(const std::string& text, const char* prefix) { return text.rfind(prefix, 0) == 0; }
+
+// "anon_inode:[eventfd]" -> "eventfd": descriptors without a file of their own.
+std::string anonymous_kind(const std::string& link) {
+  std::string name = link.substr(std::strlen("anon_inode:"));
+  name.erase(std::remove(name.begin(), name.end(), '['), name.end());
+  name.erase(std::remove(name.begin(), name.end(), ']'), name.end());
+  if (name == "eventpoll") return "epoll";
+  for (const char* known : {"eventfd", "signalfd", "timerfd", "inotify", "fanotify", "pidfd",
+                            "io_uring", "userfaultfd", "perf_event"}) {
+    if (name == known) return name;
+  }
+  return "anon";
+}
+
+int socket_option(int fd, int name) {
+  int value = -1;
+  socklen_t length = sizeof value;
+  if (::getsockopt(fd, SOL_SOCKET, name, &value, &length) == -1) return -1;
+  return value;
+}
+
+std::string socket_kind(int fd) {
+  const int family = socket_option(fd, SO_DOMAIN);
+  const int type = socket_option(fd, SO_TYPE);
+  const int protocol = socket_option(fd, SO_PROTOCOL);
+  if (family == AF_INET || family == AF_INET6) {
+    const char* suffix = family == AF_INET6 ? "6" : "";
+    if (type == SOCK_STREAM && protocol == IPPROTO_TCP) return std::string("tcp") + suffix;
+    if (type == SOCK_DGRAM && protocol == IPPROTO_UDP) return std::string("udp") + suffix;
+    if (type == SOCK_RAW) return std::string("raw") + suffix;
+  } else if (family == AF_UNIX) {
+    if (type == SOCK_STREAM) return "unix_stream";
+    if (type == SOCK_DGRAM) return "unix_dgram";
+    if (type == SOCK_SEQPACKET) return "unix_seqpacket";
+  } else if (family == AF_NETLINK) {
+    return "netlink";
+  } else if (family == AF_PACKET) {
+    return "packet";
+  }
+  return "socket";
+}
+
+// The kind of a descriptor from /proc's link and the file's mode; `copy` (-1 when the
+// descriptor could not be borrowed) tells sockets and terminals apart.
+std::string kind_of(const std::string& link, mode_t mode, int copy) {
+  if (starts_with(link, "anon_inode:")) return anonymous_kind(link);
+  if (S_ISSOCK(mode)) return copy >= 0 ? socket_kind(copy) : "socket";
+  if (S_ISFIFO(mode)) return starts_with(link, "pipe:") ? "pipe" : "fifo";
+  if (S_ISCHR(mode)) return copy >= 0 && ::isatty(copy) ? "tty" : "device";
+  if (S_ISBLK(mode)) return "device";
+  if (S_ISDIR(mode)) return "dir";
+  if (S_ISREG(mode)) return "file";
+  return "other";
+}
+
+void add_readiness(int copy, DescriptorSnapshot& seen) {
+  const int access = ::fcntl(copy, F_GETFL);
+  if (access != -1) {
+    seen.access = (access & O_ACCMODE) == O_RDONLY   ? "read"
+                  : (access & O_ACCMODE) == O_WRONLY ? "write"
+                                                     : "read,write";
+    seen.nonblocking = (access & O_NONBLOCK) != 0;
+  }
+  pollfd probe{copy, POLLIN | POLLOUT, 0};
+  if (::poll(&probe, 1, 0) != 1) return;
+  if ((probe.revents & POLLIN) && seen.access != "write") seen.events |= EVENT_READ;
+  if ((probe.revents & POLLOUT) && seen.access != "read") seen.events |= EVENT_WRITE;
+  seen.hup = (probe.revents & POLLHUP) != 0;
+  seen.error = (probe.revents & POLLERR) != 0;
+}
+
+class LinuxProcess : public Process {
+ public:
+  LinuxProcess(int pid, UniqueFd pidfd)
+      : pid_(pid),
+        pidfd_(std::move(pidfd)),
+        command_(first_line_of("/proc/" + std::to_string(pid) + "/comm")) {}
+
+  int pid() const override { return pid_; }
+  const std::string& command() const override { return command_; }
+  int exit_fd() const override { return pidfd_.get(); }
+  bool exited() const override {
+    pollfd exit{pidfd_.get(), POLLIN, 0};
+    return ::poll(&exit, 1, 0) == 1;
+  }
+
+  UniqueFd borrow(int fd) const override {
+    UniqueFd copy(int(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));  // close-on-exec
+    if (!copy) throw std::system_error(errno, std::generic_category(), "pidfd_getfd");
+    return copy;
+  }
+
+  bool still_holds(int fd, int copy) const override {
+    const long same = ::syscall(SYS_kcmp, ::getpid(), pid_, KCMP_FILE, copy, fd);
+    if (same != -1) return same == 0;
+    if (errno != ENOSYS) return false;  // EBADF: closed
+    // A kernel without kcmp: the same inode is the same socket or pipe.
+    struct stat theirs {
+    }, ours{};
+    return ::stat(fd_path(fd).c_str(), &theirs) == 0 && ::fstat(copy, &ours) == 0 &&
+           theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+  }
+
+  std::vector<DescriptorSnapshot> snapshot(const std::vector<int>& only) const override {
+    std::vector<DescriptorSnapshot> found;
+    for (int fd : open_descriptors()) {
+      if (!only.empty() && std::find(only.begin(), only.end(), fd) == only.end()) continue;
+      DescriptorSnapshot seen;
+      seen.fd = fd;
+      seen.path = link_of(fd_path(fd));
+      struct stat status {};
+      if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) continue;  // closed
+      try {
+        const UniqueFd copy = borrow(fd);
+        ::fstat(copy.get(), &status);
+        seen.kind = kind_of(seen.path, status.st_mode, copy.get());
+        seen.local = local_address(copy.get());
+        seen.peer = peer_address(copy.get());
+        add_readiness(copy.get(), seen);
+        seen.diagnostics = diagnose(copy.get());
+      } catch (const std::system_error& error) {
+        const int errnum = error.code().value();
+        if (errnum == EBADF) continue;  // closed since it was listed
+        if (errnum == EMFILE || errnum == ENFILE) throw;
+        seen.kind = kind_of(seen.path, status.st_mode, -1);
+        seen.inaccessible = ErrorInfo{errnum, errno_name(errnum), advice(fd, errnum)};
+      }
+      found.push_back(std::move(seen));
+    }
+    return found;
+  }
+
+  std::string advice(int fd, int errnum) const override {
+    const std::string process =
+        "process " + std::to_string(pid_) + (command_.empty() ? "" : " (" + command_ + ")");
+    const std::string descriptor = fd < 0 ? "the descriptors" : "descriptor " + std::to_string(fd);
+    switch (errnum) {
+      case EPERM:
+      case EACCES: {
+        const std::string scope = first_line_of("/proc/sys/kernel/yama/ptrace_scope");
+        return "not permitted to borrow " + descriptor + " of " + process + owner() +
+               ": that needs ptrace access (run seltool as the same user" +
+               (scope.empty() ? "" : " with kernel.yama.ptrace_scope=0, now " + scope) +
+               ", or with sudo or CAP_SYS_PTRACE)";
+      }
+      case EBADF:
+        return process + " has no open descriptor " + std::to_string(fd) + " (ls -l /proc/" +
+               std::to_string(pid_) + "/fd lists them)";
+      case ESRCH:
+        return process + " has exited";
+      case ENOSYS:
+        return "this kernel cannot borrow descriptors of other processes (pidfd_getfd needs "
+               "Linux 5.6 or later)";
+      default:
+        return "cannot borrow " + descriptor + " of " + process + ": " + std::strerror(errnum);
+    }
+  }
+
+ private:
+  std::string fd_path(int fd) const {
+    return "/proc/" + std::to_string(pid_) + "/fd/" + std::to_string(fd);
+  }
+
+  // ", owned by uid N" when /proc says so.
+  std::string owner() const {
+    struct stat status {};
+    if (::stat(("/proc/" + std::to_string(pid_)).c_str(), &status) != 0) return "";
+    return ", owned by uid " + std::to_string(status.st_uid);
+  }
+
+  std::vector<int> open_descriptors() const {
+    const std::string directory = "/proc/" + std::to_string(pid_) + "/fd";
+    DIR* listing = ::opendir(directory.c_str());
+    if (!listing) {
+      const int errnum = errno;
+      if (errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM) {
+        throw std::system_error(errnum, std::generic_category(), "cannot list " + directory);
+      }
+      throw UsageError(advice(-1, errnum == ENOENT ? ESRCH : errnum));
+    }
+    std::vector<int> numbers;
+    while (const dirent* entry = ::readdir(listing)) {
+      if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') {
+        numbers.push_back(std::atoi(entry->d_name));
+      }
+    }
+    ::closedir(listing);
+    std::sort(numbers.begin(), numbers.end());
+    return numbers;
+  }
+
+  int pid_;
+  UniqueFd pidfd_;
+  std::string command_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& descriptor_kinds() {
+  static const std::vector<std::string> kinds = {
+      "tcp",     "tcp6",     "udp",         "udp6",       "raw",
+      "raw6",    "unix",     "unix_stream", "unix_dgram", "unix_seqpacket",
+      "netlink", "packet",   "socket",      "pipe",       "fifo",
+      "tty",     "device",   "file",        "dir",        "eventfd",
+      "epoll",   "signalfd", "timerfd",     "inotify",    "fanotify",
+      "pidfd",   "io_uring", "userfaultfd", "perf_event", "anon",
+      "other"};
+  return kinds;
+}
+
+std::unique_ptr<Process> open_process(int pid) {
+  UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));  // always close-on-exec
+  if (pidfd) return std::make_unique<LinuxProcess>(pid, std::move(pidfd));
+  const int errnum = errno;
+  const std::string which = "process " + std::to_string(pid);
+  switch (errnum) {
+    case ESRCH:
+      throw UsageError("no " + which + " (is it still running? ps -p " + std::to_string(pid) + ")");
+    case EINVAL:
+      throw UsageError(std::to_string(pid) +
+                       " is not a process id (a thread id? use its process, the Tgid in "
+                       "/proc/" +
+                       std::to_string(pid) + "/status)");
+    case ENOSYS:
+      throw UsageError(
+          "this kernel cannot observe other processes (pidfd_open needs Linux 5.3, "
+          "pidfd_getfd 5.6)");
+    default:
+      throw std::system_error(errnum, std::generic_category(), "pidfd_open " + which);
+  }
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,7 @@
+#include "cli/os/reopen.h"
+
+namespace seltool::cli {
+
+UniqueFd reopen_nonblocking(int) { return UniqueFd(); }
+
+}  // namespace seltool::cli

@@ -1,0 +1,56 @@
+// Socket addresses as users write them ("HOST:PORT", "[V6]:PORT", ":PORT", a Unix path) and as
+// seltool prints them ("127.0.0.1:8080", "[::1]:8080", "/run/app.sock").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/os/socket_system.h"
+
+namespace seltool::cli {
+
+struct HostPort {
+  std::string host;  // empty for ":PORT" (any address when listening)
+  std::string port;  // decimal, 0-65535
+};
+
+// Splits "HOST:PORT", "[V6]:PORT" or ":PORT". IPv6 literals must be in brackets, so the split is
+// never ambiguous. Throws UsageError naming `argument` (the text as the user gave it).
+HostPort split_host_port(std::string_view text, std::string_view argument);
+
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+  int family() const { return storage.ss_family; }
+};
+
+// Resolves a TCP endpoint (getaddrinfo). `passive`: for bind(), an empty host means every
+// address. On failure `addresses` is empty, `error` says why and `error_code` names the
+// getaddrinfo error ("EAI_NONAME"); a name that does not resolve yet may resolve later, so
+// callers decide whether that is final.
+struct Resolution {
+  std::vector<SocketAddress> addresses;
+  std::string error;
+  std::string error_code;
+};
+Resolution resolve_tcp(const HostPort& endpoint, bool passive);
+
+// The address of a Unix socket at `path`. Throws UsageError naming `argument` when the path is
+// empty or too long for sockaddr_un, or on Windows, which seltool offers no Unix sockets on.
+// Defined per OS in unix_address_{posix,windows}.cc, with unix_socket_path().
+SocketAddress unix_socket_address(std::string_view path, std::string_view argument);
+// The path of a Unix socket address ("" for an unnamed socket).
+std::string unix_socket_path(const SocketAddress& address);
+
+// "127.0.0.1:8080", "[::1]:8080", "unix:/run/app.sock" (each a valid TARGET), or "" for an
+// unnamed socket.
+std::string format_address(const SocketAddress& address);
+// The socket's own address (getsockname) or its peer's (getpeername); "" when there is none
+// (not a socket, not connected, unnamed).
+std::string local_address(int fd);
+std::string peer_address(int fd);
+
+}  // namespace seltool::cli

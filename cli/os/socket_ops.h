@@ -1,0 +1,69 @@
+// The socket calls whose portable form differs between operating systems, written once per
+// OS family and chosen by cli/BUILD (never by #ifdef):
+//   socket_ops_unix.cc     what every POSIX system (Linux included) does the same way
+//   socket_ops_linux.cc    Linux and Android: opening, accepting and sending with
+//                          SOCK_NONBLOCK | SOCK_CLOEXEC, accept4() and MSG_NOSIGNAL (one
+//                          system call each)
+//   socket_ops_posix.cc    the same for every other POSIX system, and for Linux built with
+//                          --config=generic_posix or --config=kqueue_emulated: socket() or
+//                          accept() then fcntl(), and SIGPIPE blocked around sendmsg()
+//   socket_ops_windows.cc  all of it with Winsock: sockets not inherited, ioctlsocket(),
+//                          WSASend()
+// Every function fails as POSIX calls do: -1 (or an error number) with errno set to a POSIX
+// error number (on Windows translated from WSAGetLastError()), so callers have one error path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "cli/base/const_buffer.h"
+#include "cli/os/socket_address.h"
+
+namespace seltool::cli {
+
+// A new non-blocking, close-on-exec (on Windows: not inherited) stream socket; -1 and errno.
+int open_stream_socket(int family);
+
+// Accepts one pending connection as a non-blocking, close-on-exec socket and stores the peer's
+// address in `*peer` when given; -1 and errno (EAGAIN or EWOULDBLOCK: none pending).
+int accept_connection(int listener, SocketAddress* peer);
+
+// bind() then listen(): 0, or the errno of the call that failed.
+int bind_and_listen(int fd, const SocketAddress& address, int backlog);
+
+// Starts connect() on a non-blocking socket: 0 when it completed at once, EINPROGRESS while
+// it goes on (its end makes the socket writable), else the errno of the failure.
+int start_connect(int fd, const SocketAddress& address);
+
+// setsockopt() with an int value; false (errno set) when the OS refused it.
+bool set_socket_option(int fd, int level, int name, int value);
+
+// Reads and clears the socket's pending error (SO_ERROR): 0 when none, else an errno (also
+// the errno of getsockopt() itself when it fails).
+int take_socket_error(int fd);
+
+// The bytes that can be read now without blocking (FIONREAD); nullopt when the descriptor
+// cannot tell.
+std::optional<std::uint64_t> bytes_available(int fd);
+
+// Sends from `buffers` in order (one system call), never raising SIGPIPE: a peer that is gone
+// is EPIPE or ECONNRESET. The bytes sent, or -1 and errno.
+std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count);
+inline std::ptrdiff_t send_some(int fd, const void* data, std::size_t size) {
+  const ConstBuffer buffer{data, size};
+  return send_some(fd, &buffer, 1);
+}
+
+// send_some() that does not block even on a blocking socket (MSG_DONTWAIT): for stdout when
+// it is a socket, whose blocking mode seltool must not change (other processes share it).
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count);
+
+// The process id of a connected Unix socket's peer where the OS says (Linux: SO_PEERCRED);
+// nullopt elsewhere, and for other sockets.
+std::optional<long> unix_peer_pid(int fd);
+
+// recv() of at most `size` bytes: the bytes read, 0 at the end of stream, or -1 and errno.
+std::ptrdiff_t receive_some(int fd, void* data, std::size_t size);
+
+}  // namespace seltool::cli

@@ -1,0 +1,37 @@
+// Opening, accepting and sending on Linux and Android: the flags that make each one system
+// call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
+#include <sys/socket.h>
+
+#include "cli/os/socket_ops_posix.h"
+
+namespace seltool::cli {
+
+int open_stream_socket(int family) {
+  return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+int accept_connection(int listener, SocketAddress* peer) {
+  if (peer) peer->length = sizeof peer->storage;
+  return ::accept4(listener, peer ? reinterpret_cast<sockaddr*>(&peer->storage) : nullptr,
+                   peer ? &peer->length : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_message(fd, buffers, count, MSG_NOSIGNAL);
+}
+
+std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
+  return send_message(fd, buffers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+std::optional<long> unix_peer_pid(int fd) {
+  ucred credentials{};
+  socklen_t length = sizeof credentials;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == -1 ||
+      credentials.pid <= 0) {
+    return std::nullopt;
+  }
+  return long(credentials.pid);
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,56 @@
+// The socket calls every POSIX system makes the same way (see socket_ops.h).
+#include "cli/os/socket_ops_posix.h"
+
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <vector>
+
+namespace seltool::cli {
+
+int bind_and_listen(int fd, const SocketAddress& address, int backlog) {
+  if (::bind(fd, address.get(), address.length) == -1 || ::listen(fd, backlog) == -1) {
+    return errno;
+  }
+  return 0;
+}
+
+int start_connect(int fd, const SocketAddress& address) {
+  return ::connect(fd, address.get(), address.length) == 0 ? 0 : errno;
+}
+
+bool set_socket_option(int fd, int level, int name, int value) {
+  return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+int take_socket_error(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == -1) return errno;
+  return error;
+}
+
+std::optional<std::uint64_t> bytes_available(int fd) {
+  int count = 0;
+  if (::ioctl(fd, FIONREAD, &count) == -1 || count < 0) return std::nullopt;
+  return std::uint64_t(count);
+}
+
+std::ptrdiff_t send_message(int fd, const ConstBuffer* buffers, std::size_t count, int flags) {
+  std::vector<iovec> vector(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    vector[i] = iovec{const_cast<void*>(buffers[i].data), buffers[i].size};
+  }
+  msghdr message{};
+  message.msg_iov = vector.data();
+  message.msg_iovlen = decltype(message.msg_iovlen)(count);
+  return ::sendmsg(fd, &message, flags);
+}
+
+std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
+  return ::recv(fd, data, size, 0);
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,92 @@
+// The JSON Lines output of every command: the one place that defines the event shape and how
+// it reaches stdout.
+//
+// An event is one JSON object on one line of stdout:
+//   {"event": NAME, ...fields in the order given..., "t": SECONDS_SINCE_START, "ts": RFC3339}
+// Field names are snake_case. Strings that are not valid UTF-8 are written with U+FFFD in
+// place of the bad bytes, so every line is valid JSON.
+//
+// Writing to stdout (docs/cli.md, "Broken stdout"): every write error is seen at once. When
+// stdout's reader is gone (EPIPE), seltool ends by SIGPIPE after removing the files it created
+// (exit 141 in a shell), like other Unix tools; when SIGPIPE was ignored at start, and for any
+// other error (ENOSPC, EFBIG, EIO...), the write throws std::system_error "cannot write events
+// to stdout", which main() reports with exit 125. EINTR (a stop signal) is retried.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "cli/base/byte_queue.h"
+#include "cli/base/error_info.h"
+#include "cli/output/format.h"
+#include "lib/unique_fd.h"
+
+namespace seltool::cli {
+
+// {"event": name, ...fields, "t", "ts"} as one line, '\n' included.
+std::string event_line(std::string_view name, const Json& fields = Json::object());
+
+// Writes `text` whole to stdout, blocking until the reader takes it (see above for errors).
+void write_stdout(std::string_view text);
+
+// Events written at once, blocking while stdout's reader is slow: for `watch` and `wait`,
+// whose events are their product.
+class JsonLines {
+ public:
+  // A quiet writer (-q) writes no events at all.
+  explicit JsonLines(bool quiet = false, OutputFormat format = OutputFormat::kJson)
+      : quiet_(quiet), format_(format) {}
+
+  void event(std::string_view name, const Json& fields = Json::object()) const;
+
+  // Writes `value` as one line, with nothing added (whatever `quiet` says): for a command
+  // whose whole output is one object, such as `seltool selectors`.
+  static void write_line(const Json& value);
+
+ private:
+  bool quiet_;
+  OutputFormat format_;
+};
+
+// Events queued in a bounded buffer and written only when stdout takes them without blocking:
+// for `seltool echo`, which must go on serving whatever its log reader does. The caller
+// watches fd() for writability while pending() and then calls write_some().
+class QueuedLines {
+ public:
+  // Lines that would take the queue past `bound` bytes are dropped and counted.
+  explicit QueuedLines(std::size_t bound);
+
+  // Queues the event's line, or drops it when the queue is full. The first line queued after
+  // drops carries "dropped_lines": how many were dropped just before it.
+  void event(std::string_view name, const Json& fields = Json::object());
+  // Queues the event's line (with "dropped_lines" as above) whatever the bound: the last line
+  // of a run ("stopped").
+  void final_event(std::string_view name, const Json& fields);
+
+  // Writes what stdout takes now without blocking. Errors as write_stdout().
+  void write_some();
+  bool pending() const { return !queue_.empty(); }
+  // The descriptor to watch for writability while pending().
+  int fd() const;
+  // Lines dropped in the whole run.
+  std::uint64_t dropped() const { return dropped_total_; }
+
+ private:
+  void queue(std::string_view name, const Json& fields, bool whatever_the_bound);
+
+  std::size_t bound_;
+  ByteQueue queue_;
+  std::uint64_t dropped_since_ = 0;  // since the last line queued
+  std::uint64_t dropped_total_ = 0;
+  // stdout, written without blocking and without changing the flags of the open file
+  // description seltool shares with other processes (see json_lines.cc).
+  enum class Mode { kSocket, kReopened, kPolled } mode_;
+  UniqueFd reopened_;
+};
+
+// The "error" object of an event: {"errno": 111, "code": "ECONNREFUSED", "message": "..."}.
+Json error_json(const ErrorInfo& error);
+Json error_json(int errnum);
+
+}  // namespace seltool::cli

@@ -1,0 +1,71 @@
+#include "cli/output/text_lines.h"
+
+#include <cstdio>
+
+#include "cli/base/usage_error.h"
+
+namespace seltool::cli {
+namespace {
+
+constexpr std::size_t kEventWidth = 16;   // "attempt_failed" and two spaces
+constexpr std::size_t kTargetWidth = 23;  // "tcp:127.0.0.1:65535" and room
+
+bool needs_quotes(std::string_view text) {
+  if (text.empty()) return true;
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte == 0x7f || c == '\'' || c == '"' || c == '\\' || c == '=') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string text_value(const Json& value) {
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    return needs_quotes(text) ? quote_input(text) : text;
+  }
+  if (value.is_object()) {
+    if (value.contains("code")) {  // an error object
+      return value["code"].get<std::string>() + " (" + value.value("message", "") + ")";
+    }
+    if (value.contains("target")) return text_value(value["target"]);
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+  }
+  if (value.is_array()) {
+    std::string joined;
+    for (const Json& item : value) joined += (joined.empty() ? "" : ",") + text_value(item);
+    return joined.empty() ? "-" : joined;
+  }
+  return value.dump();
+}
+
+void pad(std::string& line, std::size_t column) {
+  line.append(line.size() < column ? column - line.size() : 1, ' ');
+}
+
+}  // namespace
+
+std::string text_line(std::string_view name, const Json& fields) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%10.6f  ", seconds_since_start());
+  std::string line = seconds;
+  line += name;
+  pad(line, line.size() - name.size() + kEventWidth);
+  const std::size_t target_column = line.size();
+  if (fields.contains("target")) {
+    line += text_value(fields["target"]);
+    pad(line, target_column + kTargetWidth);
+  }
+  for (const auto& [key, value] : fields.items()) {
+    if (key == "target") continue;
+    if (line.back() != ' ') line += ' ';
+    if (key != "events" && key != "error") line += key + '=';
+    line += text_value(value);
+  }
+  while (line.back() == ' ') line.pop_back();
+  return line + '\n';
+}
+
+}  // namespace seltool::cli

@@ -1,7 +1,0 @@
-#include "cli/reopen.h"
-
-namespace seltool::cli {
-
-UniqueFd reopen_nonblocking(int) { return UniqueFd(); }
-
-}  // namespace seltool::cli

@@ -1,0 +1,335 @@
+// HTTP checks through libcurl's multi-socket interface: curl says which sockets to watch
+// (socket callback) and when to wake it (timer callback); seltool's selector does the waiting
+// and hands readiness back with curl_multi_socket_action().
+//
+// libcurl is loaded when the first HTTP target needs it, not linked: linked, it brings some 30
+// shared libraries (TLS, HTTP/2, LDAP, SSH, IDN...) into every run of seltool, which made the
+// start-up of a tool meant for shell loops several times slower.
+#define CURL_DISABLE_TYPECHECK  // its macros would rename our function pointers
+#include <curl/curl.h>
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <new>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "cli/base/usage_error.h"
+#include "cli/targets/http_checks.h"
+
+namespace seltool::cli {
+namespace {
+
+// The libcurl functions seltool calls.
+#define SELTOOL_CURL_FUNCTIONS(X)                                                        \
+  X(easy_cleanup)                                                                        \
+  X(easy_getinfo)                                                                        \
+  X(easy_init)                                                                           \
+  X(easy_setopt)                                                                         \
+  X(easy_strerror) X(global_cleanup) X(global_init) X(multi_add_handle) X(multi_cleanup) \
+      X(multi_info_read) X(multi_init) X(multi_remove_handle) X(multi_setopt)            \
+          X(multi_socket_action) X(url) X(url_cleanup) X(url_set) X(url_strerror)
+
+struct CurlLibrary {
+#define SELTOOL_CURL_POINTER(name) decltype(&::curl_##name) name = nullptr;
+  SELTOOL_CURL_FUNCTIONS(SELTOOL_CURL_POINTER)
+#undef SELTOOL_CURL_POINTER
+};
+
+// Loads libcurl once (never unloaded). Throws UsageError when this system has none.
+CurlLibrary load_curl() {
+  void* library = nullptr;
+  for (const char* name : {"libcurl.so.4", "libcurl.4.dylib", "libcurl.so"}) {
+    library = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (library) break;
+  }
+  if (!library) {
+    throw UsageError(
+        std::string("http:// and https:// targets need libcurl, which is not installed (") +
+        ::dlerror() + "); install libcurl4 (Debian) or wait for the port instead");
+  }
+  CurlLibrary curl;
+#define SELTOOL_CURL_LOAD(name)                                                       \
+  curl.name = reinterpret_cast<decltype(curl.name)>(::dlsym(library, "curl_" #name)); \
+  if (!curl.name) throw UsageError("the installed libcurl is too old: it has no curl_" #name);
+  SELTOOL_CURL_FUNCTIONS(SELTOOL_CURL_LOAD)
+#undef SELTOOL_CURL_LOAD
+  return curl;
+}
+
+const CurlLibrary& curl() {
+  static const CurlLibrary loaded = load_curl();  // a failed load is tried again next time
+  return loaded;
+}
+
+// The CURLcode names a check can end with; others get "CURLE_<number>".
+std::string curl_code_name(CURLcode code) {
+  switch (code) {
+#define SELTOOL_CURLE(name) \
+  case name:                \
+    return #name;
+    SELTOOL_CURLE(CURLE_UNSUPPORTED_PROTOCOL)
+    SELTOOL_CURLE(CURLE_URL_MALFORMAT)
+    SELTOOL_CURLE(CURLE_COULDNT_RESOLVE_PROXY)
+    SELTOOL_CURLE(CURLE_COULDNT_RESOLVE_HOST)
+    SELTOOL_CURLE(CURLE_COULDNT_CONNECT)
+    SELTOOL_CURLE(CURLE_WEIRD_SERVER_REPLY)
+    SELTOOL_CURLE(CURLE_HTTP2)
+    SELTOOL_CURLE(CURLE_PARTIAL_FILE)
+    SELTOOL_CURLE(CURLE_WRITE_ERROR)
+    SELTOOL_CURLE(CURLE_READ_ERROR)
+    SELTOOL_CURLE(CURLE_OUT_OF_MEMORY)
+    SELTOOL_CURLE(CURLE_OPERATION_TIMEDOUT)
+    SELTOOL_CURLE(CURLE_RANGE_ERROR)
+    SELTOOL_CURLE(CURLE_SSL_CONNECT_ERROR)
+    SELTOOL_CURLE(CURLE_TOO_MANY_REDIRECTS)
+    SELTOOL_CURLE(CURLE_GOT_NOTHING)
+    SELTOOL_CURLE(CURLE_SSL_ENGINE_NOTFOUND)
+    SELTOOL_CURLE(CURLE_SEND_ERROR)
+    SELTOOL_CURLE(CURLE_RECV_ERROR)
+    SELTOOL_CURLE(CURLE_SSL_CERTPROBLEM)
+    SELTOOL_CURLE(CURLE_SSL_CIPHER)
+    SELTOOL_CURLE(CURLE_PEER_FAILED_VERIFICATION)
+    SELTOOL_CURLE(CURLE_BAD_CONTENT_ENCODING)
+    SELTOOL_CURLE(CURLE_SSL_CACERT_BADFILE)
+    SELTOOL_CURLE(CURLE_SSL_SHUTDOWN_FAILED)
+    SELTOOL_CURLE(CURLE_SSL_CRL_BADFILE)
+    SELTOOL_CURLE(CURLE_SSL_ISSUER_ERROR)
+    SELTOOL_CURLE(CURLE_HTTP2_STREAM)
+    SELTOOL_CURLE(CURLE_HTTP3)
+    SELTOOL_CURLE(CURLE_QUIC_CONNECT_ERROR)
+    SELTOOL_CURLE(CURLE_SSL_CLIENTCERT)
+#undef SELTOOL_CURLE
+    default:
+      return "CURLE_" + std::to_string(static_cast<int>(code));
+  }
+}
+
+struct EasyCleanup {
+  void operator()(CURL* easy) const { curl().easy_cleanup(easy); }
+};
+using Easy = std::unique_ptr<CURL, EasyCleanup>;
+
+class CurlChecks final : public HttpChecks {
+ public:
+  CurlChecks(Selector& selector, HttpCheckOptions options, Finished finished)
+      : selector_(selector), options_(std::move(options)), finished_(std::move(finished)) {
+    if (curl().global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
+    multi_ = curl().multi_init();
+    if (!multi_) {
+      curl().global_cleanup();
+      throw std::bad_alloc();
+    }
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlChecks::socket_callback);
+    curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlChecks::timer_callback);
+    curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  }
+
+  ~CurlChecks() override {
+    for (auto& [entry, transfer] : transfers_)
+      curl().multi_remove_handle(multi_, transfer->easy.get());
+    transfers_.clear();
+    for (int fd : watched_) selector_.unregister(fd);
+    watched_.clear();
+    closing_ = true;  // curl_multi_cleanup may still call back about sockets it closes
+    curl().multi_cleanup(multi_);
+    curl().global_cleanup();
+  }
+
+  void validate(const TargetSpec& spec) const override {
+    CURLU* url = curl().url();
+    if (!url) throw std::bad_alloc();
+    const CURLUcode parsed = curl().url_set(url, CURLUPART_URL, spec.url.c_str(), 0);
+    curl().url_cleanup(url);
+    if (parsed != CURLUE_OK) {
+      throw UsageError("invalid target '" + spec.text + "': " + curl().url_strerror(parsed) +
+                       " (expected http[s]://HOST[:PORT][/PATH])");
+    }
+  }
+
+  void start(TargetEntry& entry) override {
+    cancel(entry);
+    entry.target->set_http_status(std::nullopt);
+    auto transfer = std::make_unique<Transfer>();
+    transfer->entry = &entry;
+    transfer->easy.reset(curl().easy_init());
+    CURL* easy = transfer->easy.get();
+    if (!easy) throw std::bad_alloc();
+    curl().easy_setopt(easy, CURLOPT_URL, entry.target->spec().url.c_str());
+    curl().easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl().easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlChecks::on_body);
+    curl().easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+    curl().easy_setopt(easy, CURLOPT_USERAGENT, "seltool");
+    curl().easy_setopt(easy, CURLOPT_PROXY, "");     // the server itself, whatever http_proxy says
+    curl().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM around name resolution
+    curl().easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);  // each attempt is a new connection,
+    curl().easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);   // closed when it ends
+    if (options_.connect_timeout) {
+      const auto milliseconds =
+          std::chrono::ceil<std::chrono::milliseconds>(*options_.connect_timeout).count();
+      curl().easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(milliseconds));
+    }
+    if (curl().multi_add_handle(multi_, easy) != CURLM_OK) throw std::bad_alloc();
+    transfers_.emplace(&entry, std::move(transfer));
+  }
+
+  void cancel(TargetEntry& entry) override {
+    const auto found = transfers_.find(&entry);
+    if (found == transfers_.end()) return;
+    curl().multi_remove_handle(multi_, found->second->easy.get());  // may unwatch its socket
+    transfers_.erase(found);
+    rethrow_callback_error();
+  }
+
+  void on_socket_ready(int fd, Events ready, Conditions conditions) override {
+    int mask = 0;
+    if (ready & EVENT_READ) mask |= CURL_CSELECT_IN;
+    if (ready & EVENT_WRITE) mask |= CURL_CSELECT_OUT;
+    if (conditions & CONDITION_ERROR) mask |= CURL_CSELECT_ERR;
+    act(fd, mask);
+  }
+
+  std::optional<Clock::time_point> next_timer() const override { return timer_; }
+
+  void on_timer(Clock::time_point now) override {
+    if (!timer_ || *timer_ > now) return;
+    timer_.reset();  // curl sets the next one
+    act(CURL_SOCKET_TIMEOUT, 0);
+  }
+
+ private:
+  struct Transfer {
+    TargetEntry* entry = nullptr;
+    Easy easy;
+    bool answered = false;  // the body began: status line and headers are complete
+    char error[CURL_ERROR_SIZE] = "";
+  };
+
+  // The body is not needed: its first bytes end the transfer (CURLE_WRITE_ERROR), so that a
+  // large or endless body costs nothing.
+  static size_t on_body(char*, size_t, size_t, void* transfer) {
+    static_cast<Transfer*>(transfer)->answered = true;
+    return 0;
+  }
+
+  // Exceptions must not cross curl's C frames: kept here, rethrown once curl has returned.
+  static int socket_callback(CURL*, curl_socket_t fd, int what, void* self, void*) {
+    auto& checks = *static_cast<CurlChecks*>(self);
+    if (checks.closing_) return 0;
+    try {
+      checks.watch(fd, what);
+      return 0;
+    } catch (...) {
+      checks.callback_error_ = std::current_exception();
+      return -1;
+    }
+  }
+
+  static int timer_callback(CURLM*, long timeout_ms, void* self) {
+    auto& checks = *static_cast<CurlChecks*>(self);
+    if (timeout_ms < 0) {
+      checks.timer_.reset();
+    } else {
+      checks.timer_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    }
+    return 0;
+  }
+
+  void watch(curl_socket_t fd, int what) {
+    Events events = 0;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EVENT_READ;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EVENT_WRITE;
+    const bool watched = watched_.count(fd) > 0;
+    if (events == 0) {  // CURL_POLL_REMOVE, before curl closes it
+      if (watched) selector_.unregister(fd);
+      watched_.erase(fd);
+    } else if (watched) {
+      selector_.modify(fd, events, KeyOwner{static_cast<HttpChecks*>(this)});
+    } else {
+      selector_.register_file(fd, events, KeyOwner{static_cast<HttpChecks*>(this)});
+      watched_.insert(fd);
+    }
+  }
+
+  void rethrow_callback_error() {
+    if (!callback_error_) return;
+    std::exception_ptr error = std::move(callback_error_);
+    callback_error_ = nullptr;
+    std::rethrow_exception(error);
+  }
+
+  // Lets curl act on `fd` (CURL_SOCKET_TIMEOUT: its timer), then reports the checks it ended.
+  void act(curl_socket_t fd, int mask) {
+    int running = 0;
+    curl().multi_socket_action(multi_, fd, mask, &running);
+    rethrow_callback_error();
+    std::vector<std::pair<Transfer*, CURLcode>> ended;
+    int left = 0;
+    while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
+      if (message->msg != CURLMSG_DONE) continue;
+      Transfer* transfer = nullptr;
+      curl().easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      ended.emplace_back(transfer, message->data.result);
+    }
+    for (const auto& [transfer_ended, result] : ended) {
+      // The report of an earlier one may have dropped (cancelled) this one. (A plain variable
+      // for the lambda: C++17 does not let a lambda capture a structured binding; clang
+      // refuses it.)
+      Transfer* const transfer = transfer_ended;
+      const bool current = std::any_of(transfers_.begin(), transfers_.end(), [&](const auto& item) {
+        return item.second.get() == transfer;
+      });
+      if (current) end(*transfer, result);
+    }
+  }
+
+  void end(Transfer& transfer, CURLcode result) {
+    TargetEntry& entry = *transfer.entry;
+    Target& target = *entry.target;
+    CURL* easy = transfer.easy.get();
+    long status = 0;
+    curl().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool answered = status > 0 && (result == CURLE_OK || transfer.answered);
+    bool passed = false;
+    if (answered) {
+      target.set_http_status(status);
+      passed = options_.accepted.accepts(status);
+      if (!passed) {
+        target.fail(ErrorInfo{0, "HTTP_" + std::to_string(status),
+                              "the server answered " + std::to_string(status) +
+                                  ", not in --http-status " + options_.accepted.text()});
+      }
+    } else {
+      long os_errno = 0;
+      curl().easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+      const std::string message = transfer.error[0] ? transfer.error : curl().easy_strerror(result);
+      target.fail(ErrorInfo{static_cast<int>(os_errno), curl_code_name(result), message});
+    }
+    cancel(entry);  // the transfer is over: its handle goes before the policy hears of it
+    finished_(entry, passed);
+  }
+
+  Selector& selector_;
+  const HttpCheckOptions options_;
+  const Finished finished_;
+  CURLM* multi_ = nullptr;
+  std::map<TargetEntry*, std::unique_ptr<Transfer>> transfers_;
+  std::set<int> watched_;  // curl's sockets registered with selector_
+  std::optional<Clock::time_point> timer_;
+  std::exception_ptr callback_error_;
+  bool closing_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpChecks> make_http_checks(Selector& selector, HttpCheckOptions options,
+                                             HttpChecks::Finished finished, const std::string&) {
+  return std::make_unique<CurlChecks>(selector, std::move(options), std::move(finished));
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,41 @@
+// One target in the loop of cli/targets/target_set.h, and what the loop's selector keys carry:
+// what the loop and the checks it runs (cli/targets/http_checks.h) both hold.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <optional>
+#include <variant>
+
+#include "cli/base/timers.h"
+#include "cli/targets/targets.h"
+#include "lib/selectors.h"
+
+namespace seltool::cli {
+
+struct TargetEntry;
+class HttpChecks;
+
+// A pid target's process descriptor: readable once the process has exited.
+struct ProcessExit {};
+
+// The data of every selector key the loop registers: the target entry a descriptor belongs
+// to, the HTTP checks that own one of libcurl's sockets, or a watched process's exit.
+// TargetSet::run() dispatches on it.
+using KeyOwner = std::variant<TargetEntry*, HttpChecks*, ProcessExit>;
+
+// One target in the loop.
+struct TargetEntry {
+  explicit TargetEntry(std::unique_ptr<Target> target) : target(std::move(target)) {}
+
+  std::unique_ptr<Target> target;
+  Events armed = 0;                           // registered with the selector for these events now
+  bool connecting = false;                    // an attempt (connect, HTTP check) is under way
+  int attempts = 0;                           // attempts started
+  std::optional<Clock::time_point> retry_at;  // a failed attempt's next try
+  std::optional<Clock::time_point> attempt_deadline;  // --connect-timeout of this address
+  std::list<TargetEntry>::iterator self;              // its place in the set, to drop it
+  bool watching_exit = false;  // a pid target's process exit is registered with the selector
+};
+
+}  // namespace seltool::cli

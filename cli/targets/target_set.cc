@@ -1,0 +1,257 @@
+#include "cli/targets/target_set.h"
+
+#include <errno.h>
+
+#include <algorithm>
+
+#include "cli/base/backend_choice.h"
+#include "cli/base/usage_error.h"
+#include "cli/targets/http_checks.h"
+#include "cli/targets/observation.h"
+
+namespace seltool::cli {
+namespace {
+
+std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& options) {
+  std::vector<TargetSpec> specs;
+  for (const std::string& text : options.targets) specs.push_back(parse_target(text));
+  // Inherited descriptors first: a number that is not open must be refused before a file or
+  // socket seltool opens takes it. The order of the targets stays the command line's.
+  std::vector<std::unique_ptr<Target>> targets(specs.size());
+  for (bool inherited : {true, false}) {
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      if ((specs[i].kind == TargetKind::kDescriptor) != inherited) continue;
+      const Events interest = options.events ? options.events : default_events(specs[i]);
+      targets[i] = std::make_unique<Target>(std::move(specs[i]), interest);
+    }
+  }
+  return targets;
+}
+
+constexpr Duration kOwnerCheckInterval = std::chrono::milliseconds(250);
+
+}  // namespace
+
+TargetSet::TargetSet(TargetSetOptions options) : options_(std::move(options)) {
+  std::vector<std::unique_ptr<Target>> targets = open_targets(options_);
+  selector_ = open_selector(options_.selector);
+  // Regular files and /dev/null are always ready (POSIX), also where epoll refuses them.
+  selector_->accept_always_ready_files();
+  stop_ = std::make_unique<StopSignals>(*selector_);
+  if (options_.verbose)
+    print_diagnostic("using the " + std::string(selector_->name()) + " selector");
+  for (auto& target : targets) {
+    entries_.emplace_back(std::move(target));
+    entries_.back().self = std::prev(entries_.end());
+  }
+  for (TargetEntry& entry : entries_) {
+    const TargetSpec& spec = entry.target->spec();
+    if (spec.kind == TargetKind::kHttp) {
+      if (!http_) {
+        http_ = make_http_checks(
+            *selector_, HttpCheckOptions{options_.http_statuses, options_.connect_timeout},
+            [this](TargetEntry& checked, bool passed) { http_check_finished(checked, passed); },
+            spec.text);
+      }
+      http_->validate(spec);
+    } else if (!spec.attempted()) {
+      arm(entry, entry.target->interest());
+    }
+    if (const Process* process = entry.target->process()) {
+      selector_->register_file(process->exit_fd(), EVENT_READ, KeyOwner{ProcessExit{}});
+      entry.watching_exit = true;
+      owner_check_at_ = Clock::now() + kOwnerCheckInterval;
+    }
+  }
+}
+
+TargetSet::~TargetSet() = default;
+
+void TargetSet::arm(TargetEntry& entry, Events events) {
+  if (events == entry.armed) return;
+  const Target& target = *entry.target;
+  if (entry.armed == 0) {
+    const auto refused = [&](const std::string& why) {
+      return UsageError("target " + quote_input(target.spec().text) + ": the " +
+                        std::string(selector_->name()) + " selector cannot watch descriptor " +
+                        std::to_string(target.fd()) + ": " + why);
+    };
+    try {
+      selector_->register_file(target.fd(), events, KeyOwner{&entry});
+    } catch (const already_registered&) {
+      throw UsageError("target " + quote_input(target.spec().text) + ": descriptor " +
+                       std::to_string(target.fd()) + " is already given by another target");
+    } catch (const std::invalid_argument& error) {
+      throw refused(error.what());
+    }
+  } else if (events == 0) {
+    selector_->unregister(target.fd());
+  } else {
+    selector_->modify(target.fd(), events, KeyOwner{&entry});
+  }
+  entry.armed = events;
+}
+
+void TargetSet::drop(TargetEntry& entry) {
+  arm(entry, 0);
+  if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
+  if (http_) http_->cancel(entry);
+  entries_.erase(entry.self);
+}
+
+void TargetSet::check_owners() {
+  bool any_left = false;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
+    std::optional<ErrorInfo> gone = entry.target->owner_gone();
+    if (!gone) {
+      any_left |= entry.watching_exit;
+      continue;
+    }
+    arm(entry, 0);  // before the borrowed copy closes
+    entry.target->abandon(std::move(*gone));
+    policy_->on_failed(entry);
+  }
+  if (!any_left) owner_check_at_.reset();  // no more wake-ups for them
+}
+
+void TargetSet::retry_after(TargetEntry& entry, Duration delay) {
+  entry.retry_at = Clock::now() + delay;
+}
+
+void TargetSet::disconnect(TargetEntry& entry, ErrorInfo why) {
+  arm(entry, 0);  // before the socket closes
+  entry.target->fail(std::move(why));
+}
+
+bool TargetSet::reopen(TargetEntry& entry) {
+  arm(entry, 0);  // before the descriptor closes
+  if (!entry.target->reopen()) return false;
+  arm(entry, entry.target->interest());
+  return true;
+}
+
+void TargetSet::report_backend(const TargetEntry& entry, Events ready,
+                               Conditions conditions) const {
+  if (!options_.verbose) return;
+  print_diagnostic("target " + quote_input(entry.target->spec().text) + " (fd " +
+                   std::to_string(entry.target->fd()) + "): " + std::string(selector_->name()) +
+                   " reported " + describe_backend_report(ready, conditions));
+}
+
+void TargetSet::start_attempt(TargetEntry& entry) {
+  entry.retry_at.reset();
+  ++entry.attempts;
+  entry.connecting = true;
+  if (entry.target->spec().kind == TargetKind::kHttp) return http_->start(entry);
+  after_connect_step(entry, entry.target->begin_connect());
+}
+
+void TargetSet::http_check_finished(TargetEntry& entry, bool passed) {
+  entry.connecting = false;
+  if (policy_->done()) return;  // e.g. wait --any, when another check of this round passed
+  if (passed) return policy_->on_http_ready(entry);
+  policy_->on_attempt_failed(entry);
+}
+
+void TargetSet::after_connect_step(TargetEntry& entry, Target::Connect state) {
+  entry.attempt_deadline.reset();
+  switch (state) {
+    case Target::Connect::kInProgress:
+      arm(entry, EVENT_WRITE);  // writable: the connect finished, one way or the other
+      if (options_.connect_timeout)
+        entry.attempt_deadline = Clock::now() + *options_.connect_timeout;
+      return;
+    case Target::Connect::kConnected:
+      entry.connecting = false;
+      arm(entry, entry.target->interest());  // the same registration, now for the interest
+      policy_->on_connected(entry);
+      return;
+    case Target::Connect::kFailed:
+      entry.connecting = false;
+      policy_->on_attempt_failed(entry);
+      return;
+  }
+}
+
+void TargetSet::connect_finished(TargetEntry& entry, Events ready, Conditions conditions) {
+  report_backend(entry, ready, conditions);
+  const int error = entry.target->connect_error();
+  if (error == 0) return after_connect_step(entry, Target::Connect::kConnected);
+  arm(entry, 0);  // before the socket closes: the next address gets a new one
+  after_connect_step(entry, entry.target->next_address(error));
+}
+
+void TargetSet::expire_attempts_and_retry(Clock::time_point now) {
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy may drop the entry
+    if (entry.connecting && entry.attempt_deadline && *entry.attempt_deadline <= now) {
+      arm(entry, 0);
+      after_connect_step(entry, entry.target->next_address(ETIMEDOUT));
+    } else if (entry.retry_at && *entry.retry_at <= now) {
+      start_attempt(entry);
+    }
+  }
+}
+
+NextWake TargetSet::next_wake(std::optional<Clock::time_point> deadline) const {
+  NextWake wake;
+  wake.offer(deadline);
+  wake.offer(policy_->next_timer());
+  wake.offer(owner_check_at_);
+  if (http_) wake.offer(http_->next_timer());
+  for (const TargetEntry& entry : entries_) {
+    wake.offer(entry.retry_at);
+    wake.offer(entry.attempt_deadline);
+  }
+  return wake;
+}
+
+int TargetSet::run(TargetPolicy& policy) {
+  policy_ = &policy;
+  std::optional<Clock::time_point> deadline;
+  if (options_.timeout) deadline = Clock::now() + *options_.timeout;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    TargetEntry& entry = *it++;  // advanced first: a failed connect may be dropped
+    if (entry.target->spec().attempted()) start_attempt(entry);
+  }
+
+  for (;;) {
+    if (policy.done()) return policy.finish();
+    if (stop_->requested()) return policy.on_signal(stop_->last());
+    Clock::time_point now = Clock::now();
+    if (deadline && now >= *deadline) return policy.on_timeout();
+
+    const bool poll_only = policy.before_select(now);
+    const std::optional<Duration> time_left = next_wake(deadline).time_left(now);
+    const ReadyList ready = poll_only   ? selector_->select(0)
+                            : time_left ? selector_->select(*time_left)
+                                        : selector_->select();
+    bool process_exited = false;
+    for (const Ready& item : ready) {
+      const KeyOwner& owner = std::any_cast<const KeyOwner&>(item.key.data);
+      if (std::holds_alternative<ProcessExit>(owner)) {
+        process_exited = true;  // checked after the others: the entry may be dropped by then
+        continue;
+      }
+      if (HttpChecks* const* http = std::get_if<HttpChecks*>(&owner)) {
+        (*http)->on_socket_ready(item.key.fd, item.events, item.conditions);
+      } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
+        connect_finished(entry, item.events, item.conditions);
+      } else {
+        policy.on_ready(entry, item.events, item.conditions);
+      }
+      if (policy.done()) break;
+    }
+    policy.after_select();
+    now = Clock::now();
+    if (http_ && !policy.done()) http_->on_timer(now);
+    if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
+      if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
+      check_owners();
+    }
+    expire_attempts_and_retry(now);
+  }
+}
+
+}  // namespace seltool::cli

@@ -1,0 +1,352 @@
+#include "cli/targets/targets.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <climits>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "cli/base/usage_error.h"
+#include "cli/os/created_files.h"
+#include "cli/os/socket_ops.h"
+
+namespace seltool::cli {
+namespace {
+
+// "expected N, fd:N, ..., file:PATH or PATH": the forms for an error.
+std::string expected_forms() {
+  std::string text = "expected ";
+  const auto& forms = target_forms();
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    if (i > 0) text += i + 1 == forms.size() ? " or " : ", ";
+    text += forms[i].syntax;
+  }
+  return text;
+}
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::optional<int> descriptor_number(std::string_view text) {
+  if (text.empty() || text.size() > 10) return std::nullopt;
+  long long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value > INT_MAX) return std::nullopt;
+  return int(value);
+}
+
+std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
+
+[[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
+  throw_open_failure(quoted(spec) + ": " + what, errnum);
+}
+
+}  // namespace
+
+namespace {
+
+// "SCHEME://REST" -> ("SCHEME", "REST"); nullopt when `text` has no "://" after a scheme name.
+std::optional<std::pair<std::string_view, std::string_view>> split_url(std::string_view text) {
+  const std::size_t separator = text.find("://");
+  if (separator == 0 || separator == std::string_view::npos) return std::nullopt;
+  const std::string_view scheme = text.substr(0, separator);
+  for (char c : scheme) {
+    const bool scheme_char =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+    if (!scheme_char) return std::nullopt;
+  }
+  return std::pair{scheme, text.substr(separator + 3)};
+}
+
+void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
+  if (scheme == "tcp") {
+    if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
+    spec.kind = TargetKind::kTcpConnect;
+    spec.endpoint = split_host_port(rest, spec.text);
+  } else if (scheme == "unix") {
+    spec.kind = TargetKind::kUnixConnect;  // unix:///run/app.sock is the path /run/app.sock
+    spec.path = std::string(rest);
+    unix_socket_address(spec.path, spec.text);
+  } else if (scheme == "http" || scheme == "https") {
+    spec.kind = TargetKind::kHttp;
+    if (rest.empty() || rest.front() == '/') {
+      throw UsageError("invalid " + quoted(spec) + ": expected " + std::string(scheme) +
+                       "://HOST[:PORT][/PATH]");
+    }
+    spec.url = spec.text;
+  } else {
+    throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
+                     std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");
+  }
+}
+
+}  // namespace
+
+const std::vector<TargetForm>& target_forms() {
+  static const std::vector<TargetForm> forms = {
+      {"N", "3", TargetKind::kDescriptor},
+      {"fd:N", "fd:3", TargetKind::kDescriptor},
+      {"-", "-", TargetKind::kDescriptor},
+      {"stdin", "stdin", TargetKind::kDescriptor},
+      {"HOST:PORT", "127.0.0.1:5432", TargetKind::kTcpConnect},
+      {"[V6]:PORT", "[::1]:5432", TargetKind::kTcpConnect},
+      {"tcp:HOST:PORT", "tcp:localhost:5432", TargetKind::kTcpConnect},
+      {"tcp://HOST:PORT", "tcp://localhost:5432", TargetKind::kTcpConnect},
+      {"tcp-listen:[HOST:]PORT", "tcp-listen:8080", TargetKind::kTcpListen},
+      {"unix:PATH", "unix:app.sock", TargetKind::kUnixConnect},
+      {"unix:///PATH", "unix:///run/app.sock", TargetKind::kUnixConnect},
+      {"unix-listen:PATH", "unix-listen:app.sock", TargetKind::kUnixListen},
+      {"http://HOST[:PORT][/PATH]", "http://localhost:8080/health", TargetKind::kHttp},
+      {"https://HOST[:PORT][/PATH]", "https://localhost/health", TargetKind::kHttp},
+      {"pid:PID:FD", "pid:1234:5", TargetKind::kPid},
+      {"file:PATH", "file:app.fifo", TargetKind::kPath},
+      {"PATH", "/run/app.fifo", TargetKind::kPath},
+  };
+  return forms;
+}
+
+std::string target_synopsis() {
+  std::string text;
+  for (const TargetForm& form : target_forms()) {
+    text += (text.empty() ? "" : " | ") + std::string(form.syntax);
+  }
+  return text;
+}
+
+TargetSpec parse_target(std::string_view text) {
+  TargetSpec spec;
+  spec.text = std::string(text);
+  const auto rest_after = [&](std::string_view prefix) { return text.substr(prefix.size()); };
+  if (text == "-" || text == "stdin") {
+    spec.fd = 0;
+  } else if (auto fd = descriptor_number(text)) {
+    spec.fd = *fd;
+  } else if (auto url = split_url(text)) {
+    parse_url(spec, url->first, url->second);
+  } else if (starts_with(text, "fd:")) {
+    const auto number = descriptor_number(rest_after("fd:"));
+    if (!number) {
+      throw UsageError("invalid " + quoted(spec) + ": fd:N needs a descriptor number from 0 to " +
+                       std::to_string(INT_MAX));
+    }
+    spec.fd = *number;
+  } else if (starts_with(text, "pid:")) {
+    spec.kind = TargetKind::kPid;
+    const std::string_view rest = rest_after("pid:");
+    const std::size_t colon = rest.find(':');
+    const auto pid = descriptor_number(rest.substr(0, colon));
+    const auto fd =
+        colon == std::string_view::npos ? std::nullopt : descriptor_number(rest.substr(colon + 1));
+    if (!pid || *pid == 0 || !fd) {
+      throw UsageError("invalid " + quoted(spec) +
+                       ": expected pid:PID:FD, e.g. pid:1234:5 (see ls -l /proc/PID/fd)");
+    }
+    spec.pid = *pid;
+    spec.fd = *fd;
+  } else if (starts_with(text, "tcp-listen:")) {
+    spec.kind = TargetKind::kTcpListen;
+    std::string address(rest_after("tcp-listen:"));
+    // PORT alone listens on loopback, as `seltool echo` does; ":PORT" on every address.
+    if (address.find(':') == std::string::npos) address.insert(0, "127.0.0.1:");
+    spec.endpoint = split_host_port(address, text);
+  } else if (starts_with(text, "tcp:")) {
+    spec.kind = TargetKind::kTcpConnect;
+    spec.endpoint = split_host_port(rest_after("tcp:"), text);
+  } else if (starts_with(text, "unix-listen:") || starts_with(text, "unix:")) {
+    const bool listen = starts_with(text, "unix-listen:");
+    spec.kind = listen ? TargetKind::kUnixListen : TargetKind::kUnixConnect;
+    spec.path = std::string(rest_after(listen ? "unix-listen:" : "unix:"));
+    unix_socket_address(spec.path, text);  // validates the length now, before any output
+  } else if (starts_with(text, "file:") || text.find('/') != std::string_view::npos) {
+    spec.kind = TargetKind::kPath;
+    spec.path = std::string(starts_with(text, "file:") ? rest_after("file:") : text);
+    if (spec.path.empty()) throw UsageError("invalid " + quoted(spec) + ": empty path");
+  } else if (text.find(':') != std::string_view::npos) {
+    try {
+      spec.kind = TargetKind::kTcpConnect;
+      spec.endpoint = split_host_port(text, text);
+    } catch (const UsageError&) {
+      if (!path_exists(spec.text)) throw;
+      spec.kind = TargetKind::kPath;  // "a:b", an existing file that is not HOST:PORT
+      spec.path = spec.text;
+    }
+  } else if (path_exists(spec.text)) {
+    spec.kind = TargetKind::kPath;
+    spec.path = spec.text;
+  } else {
+    throw UsageError("invalid " + quoted(spec) + ": no such file, and not HOST:PORT (" +
+                     expected_forms() + ")");
+  }
+  if (spec.kind == TargetKind::kTcpConnect && spec.endpoint.port == "0") {
+    throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
+  }
+  return spec;
+}
+
+Events parse_events(std::string_view list) {
+  if (list.empty()) return 0;
+  if (list == "read") return EVENT_READ;
+  if (list == "write") return EVENT_WRITE;
+  if (list == "read,write" || list == "write,read") return EVENT_READ | EVENT_WRITE;
+  throw UsageError("invalid --events " + quote_input(list) +
+                   ": expected read, write or read,write");
+}
+
+Events default_events(const TargetSpec& spec) { return spec.connects() ? EVENT_WRITE : EVENT_READ; }
+
+Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), interest_(interest) {
+  switch (spec_.kind) {
+    case TargetKind::kDescriptor:
+      open_inherited();
+      return;
+    case TargetKind::kPid:
+      borrow();
+      take_access_mode("descriptor " + std::to_string(spec_.fd) + " of process " +
+                       std::to_string(spec_.pid));
+      return;
+    case TargetKind::kPath: {
+      const int errnum = open_path();
+      if (errnum == EISDIR) {
+        throw UsageError(quoted(spec_) + ": is a directory (seltool watches files, FIFOs, " +
+                         "devices and sockets, not what a directory contains)");
+      }
+      if (errnum == ENXIO) open_failed(spec_, "cannot open FIFO for writing (no reader)", errnum);
+      if (errnum != 0) open_failed(spec_, "cannot open", errnum);
+      return;
+    }
+    case TargetKind::kTcpListen:
+    case TargetKind::kUnixListen: {
+      std::vector<SocketAddress> candidates;
+      if (spec_.kind == TargetKind::kUnixListen) {
+        candidates.push_back(unix_socket_address(spec_.path, spec_.text));
+      } else {
+        Resolution resolved = resolve_tcp(spec_.endpoint, /*passive=*/true);
+        if (resolved.addresses.empty()) throw UsageError(quoted(spec_) + ": " + resolved.error);
+        candidates = std::move(resolved.addresses);
+      }
+      int errnum = 0;
+      for (const SocketAddress& address : candidates) {
+        UniqueFd listener(open_stream_socket(address.family()));
+        if (!listener) open_failed(spec_, "socket", errno);
+        if (address.family() != AF_UNIX) {
+          set_socket_option(listener.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+        }
+        errnum = bind_and_listen(listener.get(), address, SOMAXCONN);
+        if (errnum == 0) {
+          owned_ = std::move(listener);
+          fd_ = owned_.get();
+          socket_ = true;
+          unlink_path_ = spec_.kind == TargetKind::kUnixListen;
+          if (unlink_path_) note_created_file(spec_.path);
+          return;
+        }
+      }
+      open_failed(spec_, "cannot listen on " + format_address(candidates.front()), errnum);
+    }
+    case TargetKind::kTcpConnect:
+    case TargetKind::kUnixConnect:
+      socket_ = true;
+      return;
+    case TargetKind::kHttp:
+      return;  // checked by the TargetSet's HttpChecks, with sockets of their own
+  }
+}
+
+Target::~Target() {
+  if (unlink_path_) remove_created_file(spec_.path);
+}
+
+void Target::borrow() {
+  try {
+    process_ = open_process(spec_.pid);
+  } catch (const UsageError& error) {
+    throw UsageError(quoted(spec_) + ": " + error.what());
+  }
+  try {
+    owned_ = process_->borrow(spec_.fd);
+  } catch (const std::system_error& error) {
+    const int errnum = error.code().value();
+    if (is_resource_error(errnum)) throw;
+    throw UsageError(quoted(spec_) + ": " + process_->advice(spec_.fd, errnum));
+  }
+  fd_ = owned_.get();
+}
+
+std::optional<ErrorInfo> Target::owner_gone() const {
+  if (!process_ || fd_ < 0) return std::nullopt;
+  const std::string owner =
+      "process " + std::to_string(spec_.pid) + " (" + process_->command() + ")";
+  if (process_->exited()) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
+  if (!process_->still_holds(spec_.fd, fd_)) {
+    return ErrorInfo{0, "DESCRIPTOR_CLOSED",
+                     owner + " closed descriptor " + std::to_string(spec_.fd)};
+  }
+  return std::nullopt;
+}
+
+bool Target::reopen() {
+  owned_.reset();
+  fd_ = -1;
+  if (const int errnum = open_path()) {
+    last_error_ = ErrorInfo::from_errno(errnum);
+    return false;
+  }
+  return true;
+}
+
+void Target::fail(ErrorInfo error) {
+  owned_.reset();
+  fd_ = -1;
+  last_error_ = std::move(error);
+}
+
+Target::Connect Target::begin_connect() {
+  addresses_.clear();
+  next_address_ = 0;
+  if (spec_.kind == TargetKind::kUnixConnect) {
+    addresses_.push_back(unix_socket_address(spec_.path, spec_.text));
+  } else {
+    Resolution resolved = resolve_tcp(spec_.endpoint, /*passive=*/false);
+    if (resolved.addresses.empty()) {
+      fail(ErrorInfo{0, resolved.error_code, resolved.error});
+      return Connect::kFailed;
+    }
+    addresses_ = std::move(resolved.addresses);
+  }
+  return connect_from(0);
+}
+
+Target::Connect Target::connect_from(std::size_t index) {
+  for (next_address_ = index; next_address_ < addresses_.size(); ++next_address_) {
+    const SocketAddress& address = addresses_[next_address_];
+    owned_.reset(open_stream_socket(address.family()));
+    if (!owned_) {
+      const int errnum = errno;
+      throw std::system_error(errnum, std::generic_category(), quoted(spec_) + ": socket");
+    }
+    fd_ = owned_.get();
+    const int errnum = start_connect(fd_, address);
+    if (errnum == 0 || errnum == EINPROGRESS) return Connect::kInProgress;
+    fail(ErrorInfo::from_errno(errnum));
+  }
+  return Connect::kFailed;
+}
+
+int Target::connect_error() const { return take_socket_error(fd_); }
+
+Target::Connect Target::next_address(int errnum) {
+  fail(ErrorInfo::from_errno(errnum));
+  return connect_from(next_address_ + 1);
+}
+
+std::string Target::local() const { return socket_ && fd_ >= 0 ? local_address(fd_) : ""; }
+std::string Target::peer() const { return socket_ && fd_ >= 0 ? peer_address(fd_) : ""; }
+
+}  // namespace seltool::cli

@@ -1,0 +1,167 @@
+// TARGETs of `watch` and `wait`: what the user wrote (TargetSpec) and what seltool opened for
+// it (Target). The grammar is documented in docs/cli.md.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/base/error_info.h"
+#include "cli/os/process.h"
+#include "cli/os/socket_address.h"
+#include "lib/selectors.h"
+#include "lib/unique_fd.h"
+
+namespace seltool::cli {
+
+enum class TargetKind {
+  kDescriptor,
+  kTcpConnect,
+  kTcpListen,
+  kUnixConnect,
+  kUnixListen,
+  kPath,
+  kHttp,
+  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/process.h)
+};
+
+struct TargetSpec {
+  std::string text;  // exactly as given on the command line
+  TargetKind kind = TargetKind::kDescriptor;
+  int fd = -1;        // kDescriptor, kPid (the process's descriptor number)
+  int pid = 0;        // kPid
+  HostPort endpoint;  // kTcpConnect, kTcpListen
+  std::string path;   // kUnixConnect, kUnixListen, kPath
+  std::string url;    // kHttp: http://... or https://...
+
+  bool connects() const {
+    return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
+  }
+  // Reached in attempts that can fail and be retried: connects and HTTP checks.
+  bool attempted() const { return connects() || kind == TargetKind::kHttp; }
+};
+
+// One form of TARGET: the grammar as data. --help, the manual page and parse_target()'s errors
+// are made from it; tests check the parser, docs/cli.md and the completions against it.
+struct TargetForm {
+  std::string_view syntax;   // "tcp:HOST:PORT", as every view writes it
+  std::string_view example;  // a word of this form, e.g. "tcp:127.0.0.1:5432"
+  TargetKind kind;           // what parse_target() makes of the example
+};
+
+// Every form, in the order --help lists them.
+const std::vector<TargetForm>& target_forms();
+
+// "N | fd:N | - | ...": the forms for --help's TARGET.
+std::string target_synopsis();
+
+// Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.
+// A word that is both HOST:PORT and an existing file is HOST:PORT (`./NAME` or `file:NAME` for
+// the file), so that a script's `wait db:5432` never depends on the current directory.
+TargetSpec parse_target(std::string_view text);
+
+// Whether something exists at `path` (not following a final symbolic link). Per OS, with the
+// descriptor and path targets (target_files_{posix,windows}.cc).
+bool path_exists(const std::string& path);
+// Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
+// with EPIPE (always false on Windows).
+bool pipe_without_reader(int fd);
+// read() of at most `size` bytes (recv() on Windows): the bytes read, 0 at the end, -1 and errno.
+std::ptrdiff_t read_some(int fd, void* data, std::size_t size);
+
+// Parses -e/--events ("read", "write", "read,write"); "" gives 0: each target's default.
+Events parse_events(std::string_view list);
+// What a target waits for when -e is not given: write (connected) for connect targets, else read.
+Events default_events(const TargetSpec& spec);
+
+// A target opened for watching. Owns what seltool opened (sockets, files); an inherited
+// descriptor stays the caller's and is never closed or changed (no O_NONBLOCK on it).
+class Target {
+ public:
+  enum class Connect { kInProgress, kConnected, kFailed };
+
+  // Checks an inherited descriptor is open; borrows a process's descriptor; opens a path;
+  // binds and listens. Connect targets get their socket from begin_connect(). Throws
+  // UsageError when the input is at fault (no such file, a directory, port in use, descriptor
+  // not open, no such process, no permission), std::system_error when seltool is (EMFILE).
+  Target(TargetSpec spec, Events interest);
+  ~Target();
+  Target(const Target&) = delete;
+  Target& operator=(const Target&) = delete;
+
+  const TargetSpec& spec() const { return spec_; }
+  Events interest() const { return interest_; }
+  // What the descriptor can be ready for: a read-only descriptor (a pipe's read end) is never
+  // writable, although poll and epoll fold a hangup into both events and select does not.
+  Events possible() const { return possible_; }
+  int fd() const { return fd_; }
+  bool is_socket() const { return socket_; }
+  // The process a pid target's descriptor is borrowed from (nullptr for other targets): its
+  // data is never read, and SO_ERROR is never read (it would clear the owner's error).
+  const Process* process() const { return process_.get(); }
+  // Why a pid target's process no longer holds the descriptor (it exited, or closed or
+  // replaced it); nullopt while it does, and always for other targets.
+  std::optional<ErrorInfo> owner_gone() const;
+  // Closes the descriptor for good (after the selector stopped watching it); last_error()
+  // then says `why`.
+  void abandon(ErrorInfo why) { fail(std::move(why)); }
+  bool is_listener() const {
+    return spec_.kind == TargetKind::kTcpListen || spec_.kind == TargetKind::kUnixListen;
+  }
+  // A FIFO opened by path: at its end of stream it can be opened again for the next writer.
+  bool can_reopen() const { return fifo_ && spec_.kind == TargetKind::kPath; }
+  // Closes the FIFO and opens it again (fd() may change). False when that failed (the FIFO was
+  // removed, ...): last_error() says why and the target has no descriptor any more.
+  bool reopen();
+
+  // Connect targets. begin_connect() resolves the address and starts a non-blocking connect
+  // on a new socket. Once that socket is writable, connect_error() reads its SO_ERROR; when it
+  // is not 0 the caller stops watching the socket and calls next_address(error), which closes
+  // it and connects to the next address the name resolved to (kInProgress, fd() changed) or
+  // gives up (kFailed: fd() is -1 and last_error() says why).
+  Connect begin_connect();
+  int connect_error() const;
+  Connect next_address(int errnum);
+  const std::optional<ErrorInfo>& last_error() const { return last_error_; }
+  // Closes the descriptor seltool opened (fd() becomes -1) and keeps `error` as last_error().
+  void fail(ErrorInfo error);
+
+  // HTTP targets: the status the server answered in the last check (nullopt: none yet, or
+  // that check got no answer). The HTTP checks record it.
+  const std::optional<long>& http_status() const { return http_status_; }
+  void set_http_status(std::optional<long> status) { http_status_ = status; }
+
+  // The local and peer addresses of a socket target ("" where it has none).
+  std::string local() const;
+  std::string peer() const;
+
+ private:
+  // Takes the inherited descriptor spec_.fd, checked to be open and usable for interest_.
+  // Throws UsageError otherwise, and on Windows, where no descriptor number can be watched.
+  void open_inherited();
+  // Opens spec_.path for interest_: 0, or the errno of the failure (EISDIR for a directory).
+  // On Windows throws UsageError: no path can be watched there.
+  int open_path();
+  void borrow();
+  // Which events descriptor fd_ can have (its access mode); refuses an interest it cannot.
+  void take_access_mode(const std::string& descriptor);
+  Connect connect_from(std::size_t index);
+
+  TargetSpec spec_;
+  Events interest_;
+  Events possible_ = EVENT_READ | EVENT_WRITE;
+  UniqueFd owned_;  // empty for inherited descriptors
+  std::unique_ptr<Process> process_;
+  int fd_ = -1;
+  bool socket_ = false;
+  bool fifo_ = false;
+  bool unlink_path_ = false;  // a unix-listen socket file seltool created
+  std::vector<SocketAddress> addresses_;
+  std::size_t next_address_ = 0;
+  std::optional<ErrorInfo> last_error_;
+  std::optional<long> http_status_;
+};
+
+}  // namespace seltool::cli
