@@ -1,6 +1,6 @@
 // seltool inspect: a snapshot of every descriptor of a running process (Linux): its kind,
 // addresses, readiness now and diagnostics, one JSON line each and a summary, or an aligned
-// table with --format text. Descriptors are borrowed as for pid targets (cli/process.h), so
+// table with --format text. Descriptors are borrowed as for pid targets (cli/os/process.h), so
 // nothing the process sees changes.
 #include <CLI/CLI.hpp>
 #include <algorithm>

@@ -4,7 +4,7 @@
 // Nothing here reads data or clears state. In particular SO_ERROR is never read (reading it
 // clears the error, and the observed program would never see it); a pending error shows as
 // poll()'s POLLERR instead. Linux answers everything (diagnostics_linux.cc); elsewhere
-// diagnose() finds nothing (diagnostics_other.cc) and events carry no "diagnostics".
+// diagnose() finds nothing (diagnostics_unsupported.cc) and events carry no "diagnostics".
 #pragma once
 
 #include <cstdint>

@@ -7,7 +7,7 @@
 // owner's open file description, so seltool only asks it questions that change nothing the
 // owner sees (poll, FIONREAD, SIOCOUTQ, TCP_INFO, getsockname...): it never reads from it,
 // never changes its flags, never reads SO_ERROR, and closes it when done. Elsewhere
-// (process_other.cc) open_process() is a usage error: not supported on this OS.
+// (process_unsupported.cc) open_process() is a usage error: not supported on this OS.
 #pragma once
 
 #include <memory>

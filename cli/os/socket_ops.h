@@ -1,10 +1,10 @@
 // The socket calls whose portable form differs between operating systems, written once per
-// OS family and chosen by cli/BUILD (never by #ifdef):
-//   socket_ops_unix.cc     what every POSIX system (Linux included) does the same way
+// OS family and chosen by cli/os/BUILD (never by #ifdef):
+//   socket_ops_posix.cc    what every POSIX system (Linux included) does the same way
 //   socket_ops_linux.cc    Linux and Android: opening, accepting and sending with
 //                          SOCK_NONBLOCK | SOCK_CLOEXEC, accept4() and MSG_NOSIGNAL (one
 //                          system call each)
-//   socket_ops_posix.cc    the same for every other POSIX system, and for Linux built with
+//   socket_ops_generic.cc  the same for every other POSIX system, and for Linux built with
 //                          --config=generic_posix or --config=kqueue_emulated: socket() or
 //                          accept() then fcntl(), and SIGPIPE blocked around sendmsg()
 //   socket_ops_windows.cc  all of it with Winsock: sockets not inherited, ioctlsocket(),

@@ -1,4 +1,4 @@
-// What socket_ops_linux.cc and socket_ops_posix.cc share (defined in socket_ops_unix.cc).
+// What socket_ops_linux.cc and socket_ops_generic.cc share (defined in socket_ops_posix.cc).
 #pragma once
 
 #include "cli/os/socket_ops.h"

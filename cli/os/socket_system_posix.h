@@ -1,5 +1,5 @@
 // The system headers that declare sockets and their addresses, on POSIX systems. Included as
-// "cli/os/socket_system.h"; cli/BUILD picks this file or windows/socket_system.h per OS.
+// "cli/os/socket_system.h": cli/os/BUILD copies this file or socket_system_windows.h there.
 #pragma once
 
 #include <arpa/inet.h>

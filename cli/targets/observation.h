@@ -14,7 +14,7 @@
 //     pid target: reading SO_ERROR would clear the error its owner has yet to see (its
 //     "diagnostics" say "error_pending" instead).
 //   - "diagnostics" (sockets and pipes of pid targets, and of every target with -v): see
-//     cli/diagnostics.h, taken before anything is consumed.
+//     cli/os/diagnostics.h, taken before anything is consumed.
 #pragma once
 
 #include <cstdint>

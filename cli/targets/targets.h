@@ -24,7 +24,7 @@ enum class TargetKind {
   kUnixListen,
   kPath,
   kHttp,
-  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/process.h)
+  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/os/process.h)
 };
 
 struct TargetSpec {

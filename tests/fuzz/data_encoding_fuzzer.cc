@@ -1,4 +1,4 @@
-// How --data puts bytes into JSON (cli/data_encoding.h): base64() decodes back to the bytes
+// How --data puts bytes into JSON (cli/output/data_encoding.h): base64() decodes back to the bytes
 // (RFC 4648 alphabet, padded, 4 characters per 3 bytes); is_valid_utf8() agrees with a
 // decoder written here from Unicode's table of well-formed sequences; incomplete_utf8_tail()
 // is 0 for valid text and otherwise names a truncated sequence that valid text can end with;

@@ -1,4 +1,4 @@
-// DURATION arguments (cli/duration.h): only UsageError, accepted exactly when the text is a
+// DURATION arguments (cli/base/duration.h): only UsageError, accepted exactly when the text is a
 // number (digits, at most one '.') with an optional unit ms, s, m, h or d, and the value is
 // between 0 and Selector::max_timeout and grows with the unit.
 #include <chrono>

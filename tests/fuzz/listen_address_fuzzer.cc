@@ -1,4 +1,4 @@
-// --listen addresses (cli/listen_address.h), parsed without opening anything: only
+// --listen addresses (cli/echo/listen_address.h), parsed without opening anything: only
 // UsageError; unix:PATH keeps PATH as given; a TCP endpoint written back in the canonical form
 // parses to the same endpoint, and the port is a number from 0 to 65535.
 #include <cstdint>

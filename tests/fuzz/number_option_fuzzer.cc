@@ -1,4 +1,4 @@
-// Whole-number options (cli/number_option.h): the validator never throws, accepts exactly 1 to
+// Whole-number options (cli/base/number_option.h): the validator never throws, accepts exactly 1 to
 // 18 decimal digits whose value is at least the minimum, and otherwise gives a one-line
 // message quoting the input. The first byte picks the minimum (0 to 3); the rest is the text.
 #include <CLI/CLI.hpp>

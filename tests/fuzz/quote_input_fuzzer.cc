@@ -1,4 +1,4 @@
-// quote_input() and print_diagnostic()'s escaping (cli/usage_error.h), through which every
+// quote_input() and print_diagnostic()'s escaping (cli/base/usage_error.h), through which every
 // message shows user text: the result is one line of valid UTF-8 without control characters
 // or C1 characters (a terminal's CSI), in single quotes, and valid UTF-8 input without
 // control characters, quotes or backslashes comes back unchanged inside the quotes.

@@ -1,4 +1,4 @@
-// HOST:PORT splitting and Unix socket paths (cli/socket_address.h): only UsageError; a port is
+// HOST:PORT splitting and Unix socket paths (cli/os/socket_address.h): only UsageError; a port is
 // a number from 0 to 65535; a host holds ':' only when it was bracketed; the canonical form
 // ([host] when it holds ':') splits to the same result; a Unix path is accepted exactly when
 // it fits sockaddr_un and comes back from format_address() as "unix:PATH" when it has no NUL.

@@ -1,4 +1,4 @@
-// TARGET arguments of watch and wait (cli/targets.h parse_target) and -e lists
+// TARGET arguments of watch and wait (cli/targets/targets.h parse_target) and -e lists
 // (parse_events): only UsageError; the spec keeps the text exactly; the fields of each kind
 // are consistent (a descriptor number for descriptors, a port from 0 to 65535 for TCP and
 // never 0 to connect, a path for Unix sockets and files, a URL for http/https); parsing is
