@@ -51,8 +51,11 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // "select", "poll", "epoll", "kqueue", "devpoll".
+  // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll".
   virtual std::string_view name() const noexcept = 0;
+
+  // What the backend does differently from the others (a constant of its file).
+  virtual const BackendTraits& traits() const noexcept = 0;
 
   // The wakeup channel. The core adds a returned descriptor (fd() >= 0) like any other, for
   // reading, under token::kWakeup; kqueue returns one built on its own kernel object.
@@ -72,10 +75,6 @@ class Backend {
   // time; the core then waits again for what is left. Other failures throw std::system_error.
   virtual void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t watched,
                     std::vector<RawEvent>& events) = 0;
-
-  // False when one wait reports each descriptor at most once (one kernel entry per
-  // descriptor: poll, /dev/poll), so the core need not look for entries to merge.
-  virtual bool may_report_a_descriptor_twice() const noexcept { return true; }
 
   // True when add() failing with `error` means the file has no readiness notification
   // because it can never block (see Selector::accept_always_ready_files()).

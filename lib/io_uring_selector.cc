@@ -30,6 +30,17 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.has_kernel_object = true;
+  traits.refuses_closed_descriptors = true;  // checked before queueing, as epoll refuses them
+  traits.watches_regular_files = true;       // a poll of a regular file completes at once
+  traits.modify_reaches_kernel = true;  // the descriptor is checked before the change is queued
+  traits.reports_hangup = true;         // POLLHUP
+  traits.may_report_a_descriptor_twice = true;
+  return traits;
+}();
+
 class IoUringBackend final : public Backend {
  public:
   IoUringBackend() {
@@ -50,6 +61,7 @@ class IoUringBackend final : public Backend {
   ~IoUringBackend() override { close(); }
 
   std::string_view name() const noexcept override { return "io_uring"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token token) override {
     require_open(fd, "register");

@@ -31,6 +31,17 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.has_kernel_object = true;
+  traits.refuses_closed_descriptors = true;
+  traits.watches_regular_files = true;  // readable until the end of the file
+  traits.modify_reaches_kernel = true;
+  traits.reports_hangup = true;                 // EV_EOF
+  traits.may_report_a_descriptor_twice = true;  // one event per filter
+  return traits;
+}();
+
 // Applies one change to `kq` and returns 0 or the errno. With no room for events, kevent()
 // reports a refused change through its return value, not as an EV_ERROR event, and does not
 // wait. Async-signal-safe (one system call).
@@ -80,6 +91,7 @@ class KqueueBackend final : public Backend {
  public:
   KqueueBackend() : kqueue_(create()) {}
   std::string_view name() const noexcept override { return "kqueue"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   std::unique_ptr<Waker> make_waker() override {
 #ifdef EVFILT_USER

@@ -17,10 +17,18 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.reports_closed_descriptors = true;  // POLLNVAL
+  traits.watches_regular_files = true;       // always ready
+  traits.reports_hangup = true;              // POLLHUP
+  return traits;
+}();
+
 class PollBackend final : public Backend {
  public:
   std::string_view name() const noexcept override { return "poll"; }
-  bool may_report_a_descriptor_twice() const noexcept override { return false; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token token) override {
     if (std::size_t(fd) >= position_.size()) {

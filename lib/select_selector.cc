@@ -13,6 +13,14 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.select_fails_on_closed_descriptors = true;  // EBADF from select(), as Python
+  traits.watches_regular_files = true;               // always ready
+  traits.limited_to_fd_setsize = true;
+  return traits;
+}();
+
 class SelectBackend final : public Backend {
  public:
   SelectBackend() {
@@ -20,6 +28,7 @@ class SelectBackend final : public Backend {
     FD_ZERO(&writers_);
   }
   std::string_view name() const noexcept override { return "select"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token token) override {
     // The wakeup channel must fit in an fd_set too; it does not when every descriptor below

@@ -33,7 +33,7 @@ std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
 
 Selector::Selector(std::unique_ptr<Backend> backend)
     : backend_(std::move(backend)), waker_(backend_->make_waker()), wakeup_fd_(waker_->fd()) {
-  merge_reports_ = backend_->may_report_a_descriptor_twice();
+  merge_reports_ = backend_->traits().may_report_a_descriptor_twice;
   if (wakeup_fd_ >= 0) backend_->add(wakeup_fd_, EVENT_READ, token::kWakeup);
 }
 
@@ -44,6 +44,8 @@ std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
 Selector::~Selector() { close(); }
 
 std::string_view Selector::name() const noexcept { return backend_->name(); }
+
+const BackendTraits& Selector::traits() const noexcept { return backend_->traits(); }
 
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
   if (slot.ready_index >= ready_.size()) return false;

@@ -161,6 +161,47 @@ struct Ready {
   Conditions conditions;  // hangup/error/priority as the backend reported them
 };
 
+// ---------------------------------------------------------------------------------------
+// Backend traits
+
+// How backends differ, as data (CPython states such differences as class attributes of its
+// selector classes). Ask a selector's traits() (or BackendInfo::traits) instead of comparing
+// names: a new backend states its own, and nothing that asks has to change.
+struct BackendTraits {
+  // fileno() returns a kernel object's descriptor (epoll, kqueue, /dev/poll, io_uring);
+  // std::nullopt otherwise (select, poll).
+  bool has_kernel_object = false;
+  // register_file() of a descriptor that is not open fails with std::system_error (EBADF;
+  // Winsock: WSAENOTSOCK, system_category).
+  // Otherwise it is accepted and surfaces at select(): see the next two.
+  bool refuses_closed_descriptors = false;
+  // A registered descriptor that is not open is reported by select() as ready for the
+  // events its key asks for, with CONDITION_ERROR (poll: POLLNVAL).
+  bool reports_closed_descriptors = false;
+  // select() fails with std::system_error (EBADF) while a registered descriptor is not open
+  // (select, as Python).
+  bool select_fails_on_closed_descriptors = false;
+  // Regular files are accepted and reported ready (epoll refuses them: EPERM; see
+  // Selector::accept_always_ready_files()).
+  bool watches_regular_files = false;
+  // modify() of the events reaches the kernel at once, so it fails (EBADF) for a descriptor
+  // closed since registration. /dev/poll queues changes until select(); poll and select
+  // keep them in user space.
+  bool modify_reaches_kernel = false;
+  // The kernel keys a registration by descriptor number and open file (epoll): once the
+  // number names another file, modify() fails (ENOENT), while the registered file, kept open
+  // by a duplicate, can still become ready.
+  bool keys_by_open_file = false;
+  // A peer's hangup comes with CONDITION_HANGUP (select() has no conditions at all).
+  bool reports_hangup = false;
+  // Descriptors at or above select_fd_setsize() are refused (std::invalid_argument): POSIX
+  // select()'s fd_set is indexed by descriptor. (Winsock's holds a count of sockets.)
+  bool limited_to_fd_setsize = false;
+  // One wait of the kernel may report a descriptor in several raw events (one per filter or
+  // per batch); the result still has one entry per descriptor, merged by the library.
+  bool may_report_a_descriptor_twice = false;
+};
+
 class Selector;
 class Backend;  // internal (lib/backend.h)
 class Waker;    // internal (lib/waker.h)
@@ -300,8 +341,12 @@ class Selector final {
   Selector& operator=(const Selector&) = delete;
   ~Selector();
 
-  // The backend's name: "select", "poll", "epoll", "kqueue" or "devpoll".
+  // The backend's name: "select", "poll", "epoll", "io_uring", "kqueue" or "devpoll".
   std::string_view name() const noexcept;
+
+  // What this backend does differently from the others (see BackendTraits). Also after
+  // close().
+  const BackendTraits& traits() const noexcept;
 
   // Python's register(). Watches `fileobj` for `events` (EVENT_READ and/or EVENT_WRITE) and
   // returns the new key, valid until it is unregistered or the selector closed.
@@ -499,14 +544,16 @@ inline void ReadyList::iterator::skip_stale() {
 
 // What the library knows about one backend on this machine.
 struct BackendInfo {
-  std::string name;    // "select", "poll", "epoll", "kqueue", "devpoll"
-  bool compiled;       // built into this binary (depends on the target OS)
-  bool usable;         // compiled, and a selector could really be created here now
-  std::string reason;  // why not usable, empty when usable
+  std::string name;      // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll"
+  bool compiled;         // built into this binary (depends on the target OS)
+  bool usable;           // compiled, and a selector could really be created here now
+  std::string reason;    // why not usable, empty when usable
+  BackendTraits traits;  // the backend's traits when usable (all false otherwise)
 };
 
-// Every backend the library knows, in CPython's preference order (kqueue, epoll, devpoll,
-// poll, select), with availability on this machine (each is probed: created and closed).
+// Every backend the library knows, in CPython's preference order (kqueue, epoll, io_uring,
+// devpoll, poll, select), with availability on this machine (each is probed: created and
+// closed).
 std::vector<BackendInfo> backends();
 
 // Names of the backends compiled into this build, in preference order.
