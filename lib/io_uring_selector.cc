@@ -67,7 +67,6 @@ class IoUringBackend final : public Backend {
     require_open(fd, "register");
     if (std::size_t(fd) >= watches_.size()) grow_to(watches_, std::size_t(fd) + 1);
     reserve_for(to_arm_, to_arm_.size() + 1);  // may throw: before any change
-    if (token == token::kWakeup) wakeup_fd_ = fd;
     Watch& watch = watches_[fd];
     watch.token = token;
     watch.mask = mask_for(events);
@@ -205,7 +204,7 @@ class IoUringBackend final : public Backend {
       ++seen;
       const Token token = cqe->user_data;
       if (token == kIgnored || cqe->res == -ECANCELED) continue;
-      const int fd = token == token::kWakeup ? wakeup_fd_ : token::fd(token);
+      const int fd = token::fd(token);
       if (fd < 0 || std::size_t(fd) >= watches_.size() || watches_[fd].token != token ||
           !watches_[fd].registered) {
         continue;  // of an ended registration
@@ -228,7 +227,6 @@ class IoUringBackend final : public Backend {
   bool open_ = false;
   std::vector<Watch> watches_;  // by descriptor
   std::vector<int> to_arm_;     // descriptors whose poll is armed at the next wait
-  int wakeup_fd_ = -1;          // registered under token::kWakeup, which names no descriptor
 };
 
 }  // namespace

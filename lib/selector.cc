@@ -3,6 +3,7 @@
 // loop, interpreting what a backend's wait returns, the wakeup channel, and the result
 // buffer. Backends only talk to their kernel object (lib/backend.h).
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -34,7 +35,15 @@ std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
 Selector::Selector(std::unique_ptr<Backend> backend)
     : backend_(std::move(backend)), waker_(backend_->make_waker()), wakeup_fd_(waker_->fd()) {
   merge_reports_ = backend_->traits().may_report_a_descriptor_twice;
-  if (wakeup_fd_ >= 0) backend_->add(wakeup_fd_, EVENT_READ, token::kWakeup);
+  if (wakeup_fd_ < 0) return;  // an event of the kernel object, registered by the waker
+  try {
+    backend_->add(wakeup_fd_, EVENT_READ, token::wakeup(wakeup_fd_));
+  } catch (const std::invalid_argument& refused) {
+    // The backend cannot watch a descriptor this high (select: FD_SETSIZE) because every
+    // lower one is taken: the selector cannot be created, rather than fail at every select().
+    throw std::system_error(EMFILE, std::generic_category(),
+                            std::string("wakeup channel: ") + refused.what());
+  }
 }
 
 std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
@@ -132,8 +141,8 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   } else {
     slot.key.reset();
   }
-  // The next registration of this descriptor gets another token (never kAnyGeneration).
-  if (++slot.generation == token::kAnyGeneration) slot.generation = 0;
+  // The next registration of this descriptor gets another token (never a reserved one).
+  slot.generation = token::next_generation(slot.generation);
   --registered_;
   return removed;
 }
@@ -237,8 +246,9 @@ inline bool Selector::interpret(std::size_t first) {
     const ReadyList::Entry& event = result[i];
     Slot* slot = find(event.fd);
     if (!slot) {
-      if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
-                                     event.generation == token::generation(token::kWakeup))) {
+      // The wakeup channel's descriptor is never a caller's (its token's, -1 for an event of
+      // the kernel object): recognised here, and only here.
+      if (event.fd == wakeup_fd_) {
         note_wakeup();
       } else {
         all_current = false;  // unregistered since the backend saw it
@@ -346,7 +356,7 @@ void Selector::add_all_again() noexcept {
     } catch (const std::exception&) {
     }
   };
-  if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::kWakeup);
+  if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::wakeup(wakeup_fd_));
   for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
     const Slot& slot = slots_[fd];
     if (slot.key && !is_always_ready(int(fd))) {
