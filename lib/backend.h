@@ -47,10 +47,11 @@ constexpr std::uint32_t next_generation(std::uint32_t generation) noexcept {
 
 }  // namespace token
 
-// One readiness report of a backend's wait: a result entry, its descriptor and generation
-// from a token (as given to add()/modify(), or token::of_descriptor(fd)). The core turns the
-// raw events into the result in place: no second buffer, no copy.
-using RawEvent = ReadyList::Entry;
+// One readiness report of a backend's wait: a result entry (the type the result's inline
+// iterator reads, lib/selectors_detail.h), its descriptor and generation from a token (as
+// given to add()/modify(), or token::of_descriptor(fd)). The core turns the raw events into
+// the result in place: no second buffer, no copy.
+using RawEvent = detail::ReadyEntry;
 inline RawEvent raw_event(Token token, Events events, Conditions conditions) noexcept {
   return {token::fd(token), token::generation(token), events, conditions};
 }
@@ -104,8 +105,8 @@ class Backend {
   virtual std::optional<int> fileno() const noexcept { return std::nullopt; }
 };
 
-// A selector over `backend` (defined in selector.cc). Throws what adding the wakeup channel
-// throws.
-std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
+// A selector over `backend` (lib/selectors_detail.h; defined in selector.cc). Throws what
+// adding the wakeup channel throws.
+using detail::make_selector_over;
 
 }  // namespace seltool

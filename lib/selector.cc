@@ -46,7 +46,7 @@ Selector::Selector(std::unique_ptr<Backend> backend)
   }
 }
 
-std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
+std::unique_ptr<Selector> detail::make_selector_over(std::unique_ptr<Backend> backend) {
   return std::unique_ptr<Selector>(new Selector(std::move(backend)));
 }
 
@@ -58,7 +58,7 @@ const BackendTraits& Selector::traits() const noexcept { return backend_->traits
 
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
   if (slot.ready_index >= ready_.size()) return false;
-  const ReadyList::Entry& entry = ready_[slot.ready_index];
+  const detail::ReadyEntry& entry = ready_[slot.ready_index];
   return entry.fd == slot.key->fd && entry.generation == slot.generation;
 }
 
@@ -239,11 +239,11 @@ void Selector::close() noexcept {
 // report one twice). On every select(): inline, the result buffer's bounds read once.
 inline bool Selector::interpret(std::size_t first) {
   bool all_current = true;
-  ReadyList::Entry* const result = ready_.data();
+  detail::ReadyEntry* const result = ready_.data();
   const std::size_t count = ready_.size();
   std::size_t kept = first;
   for (std::size_t i = first; i < count; ++i) {
-    const ReadyList::Entry& event = result[i];
+    const detail::ReadyEntry& event = result[i];
     Slot* slot = find(event.fd);
     if (!slot) {
       // The wakeup channel's descriptor is never a caller's (its token's, -1 for an event of
@@ -290,7 +290,7 @@ ReadyList Selector::poll_now() {
   may_block_ = false;
   backend_->wait(std::chrono::nanoseconds(0), watched(), ready_);
   if (!interpret(0) && backend_->reset_after_stale_events()) add_all_again();
-  return ReadyList(this, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size());
 }
 
 // What every select() does first: the previous result and what it kept alive go.
@@ -335,7 +335,7 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
       remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
     }
   }
-  return ReadyList(this, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size());
 }
 
 void Selector::note_wakeup() noexcept {

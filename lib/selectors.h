@@ -40,6 +40,8 @@
 #include <utility>
 #include <vector>
 
+#include "lib/selectors_detail.h"  // internals of the inline code below; not the API
+
 namespace seltool {
 
 // ---------------------------------------------------------------------------------------
@@ -82,19 +84,6 @@ class selector_closed : public std::logic_error {
 
 // ---------------------------------------------------------------------------------------
 // File objects
-
-namespace detail {
-template <typename T, typename = void>
-struct has_fileno : std::false_type {};
-template <typename T>
-struct has_fileno<T, std::void_t<decltype(int(std::declval<const T&>().fileno()))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct has_native_handle : std::false_type {};
-template <typename T>
-struct has_native_handle<T, std::void_t<decltype(int(std::declval<const T&>().native_handle()))>>
-    : std::true_type {};
-}  // namespace detail
 
 // What Python calls a "file object": a raw descriptor, or a reference to any object with a
 // `fileno()` or `native_handle()` member returning its descriptor (negative once closed).
@@ -216,13 +205,6 @@ class Waker;    // internal (lib/waker.h)
 // callback that does so may be that key's own data, still running.
 class ReadyList {
  public:
-  struct Entry {
-    int fd;
-    std::uint32_t generation;
-    Events events;
-    Conditions conditions;
-  };
-
   class iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
@@ -247,20 +229,31 @@ class ReadyList {
 
    private:
     friend class ReadyList;
-    iterator(const Selector* selector, const Entry* at, const Entry* end)
-        : selector_(selector), at_(at), end_(end) {
+    using Entry = detail::ReadyEntry;
+    iterator(const std::vector<detail::Slot>* slots, const Entry* at, const Entry* end)
+        : slots_(slots), at_(at), end_(end) {
       skip_stale();
     }
-    inline void skip_stale();
+    // An entry is current when its descriptor is still registered under the same generation
+    // and the key still asks for one of its events (a callback may have changed that).
+    void skip_stale() {
+      for (; at_ != end_; ++at_) {
+        const detail::Slot* slot = detail::find_slot(*slots_, at_->fd);
+        if (slot && slot->generation == at_->generation && (at_->events & slot->key->events)) {
+          key_ = slot->key.get();
+          return;
+        }
+      }
+    }
 
-    const Selector* selector_;
+    const std::vector<detail::Slot>* slots_;  // the selector's table
     const Entry* at_;
     const Entry* end_;
     const SelectorKey* key_ = nullptr;  // the key of *at_, found by skip_stale()
   };
 
-  iterator begin() const { return {selector_, entries_, entries_ + count_}; }
-  iterator end() const { return {selector_, entries_ + count_, entries_ + count_}; }
+  iterator begin() const { return {slots_, entries_, entries_ + count_}; }
+  iterator end() const { return {slots_, entries_ + count_, entries_ + count_}; }
   // Number of entries still valid (linear in the number returned).
   std::size_t size() const;
   bool empty() const { return begin() == end(); }
@@ -268,11 +261,12 @@ class ReadyList {
 
  private:
   friend class Selector;
-  ReadyList(const Selector* selector, const Entry* entries, std::size_t count)
-      : selector_(selector), entries_(entries), count_(count) {}
+  ReadyList(const std::vector<detail::Slot>* slots, const detail::ReadyEntry* entries,
+            std::size_t count)
+      : slots_(slots), entries_(entries), count_(count) {}
 
-  const Selector* selector_;
-  const Entry* entries_;
+  const std::vector<detail::Slot>* slots_;
+  const detail::ReadyEntry* entries_;
   std::size_t count_;
 };
 
@@ -452,21 +446,11 @@ class Selector final {
   std::optional<int> fileno() const;
 
  private:
-  friend class ReadyList;
-  friend class ReadyList::iterator;
   friend class SelectorMap;
   friend class SelectorMap::iterator;
-  friend std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
+  friend std::unique_ptr<Selector> detail::make_selector_over(std::unique_ptr<Backend> backend);
 
-  // One entry of the descriptor-indexed table. Here rather than in selector.cc so that the
-  // result's iterator checks an entry inline (it runs once per ready descriptor).
-  struct Slot {
-    std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
-    std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
-    // Where this descriptor's entry of the last select() is in ready_, if it has one (checked
-    // against the entry there: no per-round reset is needed).
-    std::uint32_t ready_index = 0;
-  };
+  using Slot = detail::Slot;
 
   explicit Selector(std::unique_ptr<Backend> backend);
 
@@ -477,13 +461,9 @@ class Selector final {
     if (closed_) throw selector_closed();
   }
   int resolve(const FileObject& fileobj) const;
-  // The slot of a registered `fd`, or null. Inline: it runs once per raw event and once per
-  // result entry.
-  Slot* find(int fd) { return const_cast<Slot*>(std::as_const(*this).find(fd)); }
-  const Slot* find(int fd) const {
-    if (std::size_t(unsigned(fd)) >= slots_.size() || !slots_[std::size_t(fd)].key) return nullptr;
-    return &slots_[std::size_t(fd)];
-  }
+  // The slot of a registered `fd`, or null (inline: once per raw event).
+  Slot* find(int fd) { return const_cast<Slot*>(detail::find_slot(slots_, fd)); }
+  const Slot* find(int fd) const { return detail::find_slot(slots_, fd); }
   // The descriptors the kernel watches: the registered ones but the always-ready, and the
   // wakeup channel's.
   std::size_t watched() const noexcept {
@@ -509,7 +489,7 @@ class Selector final {
   // Keys accepted by accept_always_ready_files() that the kernel does not watch.
   std::vector<int> always_ready_fds_;
   bool accept_always_ready_ = false;
-  std::vector<ReadyList::Entry> ready_;
+  std::vector<detail::ReadyEntry> ready_;  // the result buffer, filled by the backend
   bool merge_reports_ = true;  // the backend may report one descriptor in several raw events
   bool woken_ = false;
   bool may_block_ = false;  // this select() has a timeout other than 0
@@ -526,18 +506,6 @@ class Selector final {
   std::vector<std::any> retired_data_;
   std::vector<Slot> retired_slots_;
 };
-
-// An entry is current when its descriptor is still registered under the same generation and
-// the key still asks for one of its events (a callback may have changed that meanwhile).
-inline void ReadyList::iterator::skip_stale() {
-  for (; at_ != end_; ++at_) {
-    const Selector::Slot* slot = selector_->find(at_->fd);
-    if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
-      key_ = slot->key.get();
-      return;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // Backends
