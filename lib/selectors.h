@@ -186,6 +186,10 @@ struct BackendTraits {
   // Descriptors at or above select_fd_setsize() are refused (std::invalid_argument): POSIX
   // select()'s fd_set is indexed by descriptor. (Winsock's holds a count of sockets.)
   bool limited_to_fd_setsize = false;
+  // A report may describe readiness that ended before select() returned (io_uring: a
+  // one-shot poll completes when the descriptor becomes ready, possibly between two select()
+  // calls, and a read since then may have drained it). Use non-blocking descriptors there.
+  bool may_report_past_readiness = false;
   // One wait of the kernel may report a descriptor in several raw events (one per filter or
   // per batch); the result still has one entry per descriptor, merged by the library.
   bool may_report_a_descriptor_twice = false;
@@ -350,7 +354,9 @@ class Selector final {
   //                          (select backend) the descriptor is >= FD_SETSIZE;
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
-  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV,
+  //                          EBADF for closed descriptors, io_uring EBADF for closed
+  //                          descriptors, kqueue EBADF/EINVAL/ENODEV (FreeBSD: EPIPE for
+  //                          writing to a pipe whose reader is gone),
   //                          devpoll EBADF for closed descriptors (which its driver would
   //                          skip), or the error of writing out a full change queue.
   //                          select and poll accept closed descriptors and report them later,
@@ -441,8 +447,8 @@ class Selector final {
   // Python's get_map(). Throws selector_closed.
   const SelectorMap& get_map() const;
 
-  // The kernel object's descriptor (epoll, kqueue, /dev/poll); std::nullopt for select and
-  // poll, which have none. Throws selector_closed.
+  // The kernel object's descriptor (epoll, io_uring, kqueue, /dev/poll); std::nullopt for select
+  // and poll, which have none. Throws selector_closed.
   std::optional<int> fileno() const;
 
  private:

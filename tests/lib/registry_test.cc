@@ -55,11 +55,17 @@ TEST(RegistryTest, TraitsAreTheSelectorsAndAgreeWithWhatItDoes) {
     const std::unique_ptr<Selector> selector = make_selector(info.name);
     const BackendTraits& traits = selector->traits();
     const auto fields = [](const BackendTraits& t) {
-      return std::vector<bool>{t.has_kernel_object,          t.refuses_closed_descriptors,
-                               t.reports_closed_descriptors, t.select_fails_on_closed_descriptors,
-                               t.watches_regular_files,      t.modify_reaches_kernel,
-                               t.keys_by_open_file,          t.reports_hangup,
-                               t.limited_to_fd_setsize,      t.may_report_a_descriptor_twice};
+      return std::vector<bool>{t.has_kernel_object,
+                               t.refuses_closed_descriptors,
+                               t.reports_closed_descriptors,
+                               t.select_fails_on_closed_descriptors,
+                               t.watches_regular_files,
+                               t.modify_reaches_kernel,
+                               t.keys_by_open_file,
+                               t.reports_hangup,
+                               t.limited_to_fd_setsize,
+                               t.may_report_past_readiness,
+                               t.may_report_a_descriptor_twice};
     };
     EXPECT_EQ(fields(info.traits), fields(traits)) << info.name;
     EXPECT_EQ(selector->fileno().has_value(), traits.has_kernel_object) << info.name;
