@@ -19,12 +19,16 @@ namespace seltool {
 // What the core hands a backend with each registration, and wants back with its events: the
 // descriptor in the low 32 bits, the registration's generation in the high 32 (events of an
 // ended registration carry an old generation and are dropped). The encoding lives here only.
+// The wakeup channel is registered like any descriptor, under a token whose generation is
+// reserved (token::wakeup()); backends treat it as any other, the core recognises it.
 using Token = std::uint64_t;
 namespace token {
 
 // The generation of a token that names a descriptor only: backends whose kernel keeps no
 // token (select, poll, kqueue, /dev/poll) report the descriptor, whatever its registration.
 inline constexpr std::uint32_t kAnyGeneration = UINT32_MAX;
+// The generation of the wakeup channel's token; no registration of a caller's has it.
+inline constexpr std::uint32_t kWakeupGeneration = UINT32_MAX - 1;
 
 constexpr Token make(int fd, std::uint32_t generation) noexcept {
   return (Token(generation) << 32) | std::uint32_t(fd);
@@ -32,16 +36,22 @@ constexpr Token make(int fd, std::uint32_t generation) noexcept {
 constexpr int fd(Token token) noexcept { return int(std::uint32_t(token)); }
 constexpr std::uint32_t generation(Token token) noexcept { return std::uint32_t(token >> 32); }
 constexpr Token of_descriptor(int fd) noexcept { return make(fd, kAnyGeneration); }
-
-// The wakeup channel's registration: no descriptor has it.
-inline constexpr Token kWakeup = make(-1, kAnyGeneration);
+// The wakeup channel's registration: its descriptor (never registered by the caller, who is
+// refused it), or -1 for a channel that is an event of the kernel object itself (kqueue's
+// EVFILT_USER, registered by its waker with this token).
+constexpr Token wakeup(int fd) noexcept { return make(fd, kWakeupGeneration); }
+// The generation a registration gets after `generation` (never a reserved one).
+constexpr std::uint32_t next_generation(std::uint32_t generation) noexcept {
+  return generation + 1 >= kWakeupGeneration ? 0 : generation + 1;
+}
 
 }  // namespace token
 
-// One readiness report of a backend's wait: a result entry, its descriptor and generation
-// from a token (as given to add()/modify(), or token::of_descriptor(fd)). The core turns the
-// raw events into the result in place: no second buffer, no copy.
-using RawEvent = ReadyList::Entry;
+// One readiness report of a backend's wait: a result entry (the type the result's inline
+// iterator reads, lib/selectors_detail.h), its descriptor and generation from a token (as
+// given to add()/modify(), or token::of_descriptor(fd)). The core turns the raw events into
+// the result in place: no second buffer, no copy.
+using RawEvent = detail::ReadyEntry;
 inline RawEvent raw_event(Token token, Events events, Conditions conditions) noexcept {
   return {token::fd(token), token::generation(token), events, conditions};
 }
@@ -51,11 +61,16 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // "select", "poll", "epoll", "kqueue", "devpoll".
+  // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll".
   virtual std::string_view name() const noexcept = 0;
 
-  // The wakeup channel. The core adds a returned descriptor (fd() >= 0) like any other, for
-  // reading, under token::kWakeup; kqueue returns one built on its own kernel object.
+  // What the backend does differently from the others (a constant of its file).
+  virtual const BackendTraits& traits() const noexcept = 0;
+
+  // The wakeup channel. The core adds its descriptor (fd() >= 0) with add(), for reading,
+  // under token::wakeup(fd), like any registration. kqueue returns one built on its own
+  // kernel object (EVFILT_USER, fd() == -1), registered by the waker under token::wakeup(-1)
+  // and reported by wait() like any other event.
   virtual std::unique_ptr<Waker> make_waker() { return make_descriptor_waker(); }
 
   // Starts watching `fd` (not watched yet) for `events`. Throws std::system_error or
@@ -67,15 +82,11 @@ class Backend {
   virtual void remove(int fd, Events events, Token token) noexcept = 0;
 
   // One wait of at most `timeout` (nullopt: no limit), appending to `events` (empty on entry)
-  // what is ready among the `watched` descriptors (the wakeup channel included). It may
+  // what is ready among the `watched` descriptors (the wakeup channel's included). It may
   // return early with nothing: on EINTR, or when its system call cannot express the whole
   // time; the core then waits again for what is left. Other failures throw std::system_error.
   virtual void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t watched,
                     std::vector<RawEvent>& events) = 0;
-
-  // False when one wait reports each descriptor at most once (one kernel entry per
-  // descriptor: poll, /dev/poll), so the core need not look for entries to merge.
-  virtual bool may_report_a_descriptor_twice() const noexcept { return true; }
 
   // True when add() failing with `error` means the file has no readiness notification
   // because it can never block (see Selector::accept_always_ready_files()).
@@ -94,8 +105,8 @@ class Backend {
   virtual std::optional<int> fileno() const noexcept { return std::nullopt; }
 };
 
-// A selector over `backend` (defined in selector.cc). Throws what adding the wakeup channel
-// throws.
-std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
+// A selector over `backend` (lib/selectors_detail.h; defined in selector.cc). Throws what
+// adding the wakeup channel throws.
+using detail::make_selector_over;
 
 }  // namespace seltool

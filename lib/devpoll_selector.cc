@@ -33,11 +33,21 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.has_kernel_object = true;
+  traits.refuses_closed_descriptors = true;  // the driver would skip them silently
+  traits.reports_closed_descriptors = true;  // POLLNVAL, until unregistered
+  traits.watches_regular_files = true;       // always ready
+  traits.reports_hangup = true;              // POLLHUP
+  return traits;
+}();
+
 class DevpollBackend final : public Backend {
  public:
   DevpollBackend() : devpoll_(open_devpoll()), limit_(descriptor_limit()) {}
   std::string_view name() const noexcept override { return "devpoll"; }
-  bool may_report_a_descriptor_twice() const noexcept override { return false; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   // These fail only before queueing anything (a full queue that could not be written out,
   // or memory), so a failure leaves this registration as it was.

@@ -19,10 +19,22 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.has_kernel_object = true;
+  traits.refuses_closed_descriptors = true;
+  traits.modify_reaches_kernel = true;
+  traits.keys_by_open_file = true;
+  traits.reports_hangup = true;                 // EPOLLHUP
+  traits.may_report_a_descriptor_twice = true;  // a full batch is asked again (see wait())
+  return traits;
+}();
+
 class EpollBackend final : public Backend {
  public:
   EpollBackend() : epoll_(create()) {}
   std::string_view name() const noexcept override { return "epoll"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token token) override {
     epoll_event event = event_for(events, token);

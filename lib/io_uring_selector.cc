@@ -30,6 +30,18 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.has_kernel_object = true;
+  traits.refuses_closed_descriptors = true;  // checked before queueing, as epoll refuses them
+  traits.watches_regular_files = true;       // a poll of a regular file completes at once
+  traits.modify_reaches_kernel = true;      // the descriptor is checked before the change is queued
+  traits.reports_hangup = true;             // POLLHUP
+  traits.may_report_past_readiness = true;  // a poll completes when readiness begins
+  traits.may_report_a_descriptor_twice = true;
+  return traits;
+}();
+
 class IoUringBackend final : public Backend {
  public:
   IoUringBackend() {
@@ -50,12 +62,12 @@ class IoUringBackend final : public Backend {
   ~IoUringBackend() override { close(); }
 
   std::string_view name() const noexcept override { return "io_uring"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token token) override {
     require_open(fd, "register");
     if (std::size_t(fd) >= watches_.size()) grow_to(watches_, std::size_t(fd) + 1);
     reserve_for(to_arm_, to_arm_.size() + 1);  // may throw: before any change
-    if (token == token::kWakeup) wakeup_fd_ = fd;
     Watch& watch = watches_[fd];
     watch.token = token;
     watch.mask = mask_for(events);
@@ -71,8 +83,10 @@ class IoUringBackend final : public Backend {
     // update (ENOENT, ignored) and is armed again with the new mask at the next select().
     if (watch.armed) {
       if (io_uring_sqe* sqe = next_sqe()) {
-        io_uring_prep_poll_update(sqe, watch.token, watch.token, watch.mask,
-                                  IORING_POLL_UPDATE_EVENTS);
+        // No new user_data: the kernel refuses one without IORING_POLL_UPDATE_USER_DATA
+        // (EINVAL at submission, which also stops the rest of the batch until the next
+        // io_uring_enter(): found by tests/lib/model_test).
+        io_uring_prep_poll_update(sqe, watch.token, 0, watch.mask, IORING_POLL_UPDATE_EVENTS);
         io_uring_sqe_set_data64(sqe, kIgnored);
       }
     }
@@ -193,7 +207,7 @@ class IoUringBackend final : public Backend {
       ++seen;
       const Token token = cqe->user_data;
       if (token == kIgnored || cqe->res == -ECANCELED) continue;
-      const int fd = token == token::kWakeup ? wakeup_fd_ : token::fd(token);
+      const int fd = token::fd(token);
       if (fd < 0 || std::size_t(fd) >= watches_.size() || watches_[fd].token != token ||
           !watches_[fd].registered) {
         continue;  // of an ended registration
@@ -216,7 +230,6 @@ class IoUringBackend final : public Backend {
   bool open_ = false;
   std::vector<Watch> watches_;  // by descriptor
   std::vector<int> to_arm_;     // descriptors whose poll is armed at the next wait
-  int wakeup_fd_ = -1;          // registered under token::kWakeup, which names no descriptor
 };
 
 }  // namespace

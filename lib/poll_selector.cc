@@ -17,12 +17,20 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.reports_closed_descriptors = true;  // POLLNVAL
+  traits.watches_regular_files = true;       // always ready
+  traits.reports_hangup = true;              // POLLHUP
+  return traits;
+}();
+
 class PollBackend final : public Backend {
  public:
   std::string_view name() const noexcept override { return "poll"; }
-  bool may_report_a_descriptor_twice() const noexcept override { return false; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
-  void add(int fd, Events events, Token token) override {
+  void add(int fd, Events events, Token) override {
     if (std::size_t(fd) >= position_.size()) {
       poll_like::refuse_impossible_descriptor(fd);
       grow_to(position_, std::size_t(fd) + 1, kAbsent);
@@ -30,11 +38,6 @@ class PollBackend final : public Backend {
     reserve_for(pollfds_, pollfds_.size() + 1);
     pollfds_.push_back({fd, flags(events), 0});
     position_[fd] = std::uint32_t(pollfds_.size() - 1);
-    if (token == token::kWakeup) {  // first, so that wait() can leave it out (see there)
-      std::swap(pollfds_.front(), pollfds_.back());
-      position_[pollfds_.front().fd] = 0;
-      position_[pollfds_.back().fd] = std::uint32_t(pollfds_.size() - 1);
-    }
   }
 
   void modify(int fd, Events, Events new_events, Token) override {
@@ -51,18 +54,13 @@ class PollBackend final : public Backend {
 
   void wait(std::optional<std::chrono::nanoseconds> timeout, std::size_t,
             std::vector<RawEvent>& events) override {
-    // A poll that does not block has nothing for wakeup() to cut short, so it leaves out the
-    // wakeup channel (always first): one descriptor less for the kernel on every such call.
-    // A pending wakeup then ends the next blocking select() instead.
-    const std::size_t skip = timeout && timeout->count() == 0 ? 1 : 0;
-    const int n = ::poll(pollfds_.data() + skip, nfds_t(pollfds_.size() - skip),
-                         poll_like::timeout_ms(timeout));
+    const int n = ::poll(pollfds_.data(), nfds_t(pollfds_.size()), poll_like::timeout_ms(timeout));
     if (n == -1) {
       if (errno == EINTR) return;
       throw_os_error(errno, "poll");
     }
     int left = n;
-    for (auto entry = pollfds_.begin() + skip; entry != pollfds_.end() && left > 0; ++entry) {
+    for (auto entry = pollfds_.begin(); entry != pollfds_.end() && left > 0; ++entry) {
       if (entry->revents == 0) continue;
       --left;
       const unsigned revents = unsigned(entry->revents);

@@ -26,9 +26,12 @@ const CompiledBackend* find_compiled(std::string_view name) {
 
 // Why `backend` cannot be used here, or an empty string when it can: it is created and
 // polled once without blocking (a seccomp filter or an old kernel fails one of the two).
-std::string probe(const CompiledBackend& backend) {
+// `traits`, when given, receives the backend's traits when it can be used.
+std::string probe(const CompiledBackend& backend, BackendTraits* traits = nullptr) {
   try {
-    make_selector_over(backend.make())->select(0);
+    const std::unique_ptr<Selector> selector = make_selector_over(backend.make());
+    selector->select(0);
+    if (traits) *traits = selector->traits();
     return {};
   } catch (const std::exception& error) {
     return error.what();
@@ -49,9 +52,9 @@ std::vector<BackendInfo> backends() {
   std::vector<BackendInfo> result;
   for (std::string_view name : kKnownBackends) {
     const CompiledBackend* backend = find_compiled(name);
-    BackendInfo info{std::string(name), backend != nullptr, false, {}};
+    BackendInfo info{std::string(name), backend != nullptr, false, {}, {}};
     if (backend) {
-      info.reason = probe(*backend);
+      info.reason = probe(*backend, &info.traits);
       info.usable = info.reason.empty();
     } else {
       info.reason = "not built for this operating system";

@@ -13,6 +13,14 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.select_fails_on_closed_descriptors = true;  // EBADF from select(), as Python
+  traits.watches_regular_files = true;               // always ready
+  traits.limited_to_fd_setsize = true;
+  return traits;
+}();
+
 class SelectBackend final : public Backend {
  public:
   SelectBackend() {
@@ -20,16 +28,11 @@ class SelectBackend final : public Backend {
     FD_ZERO(&writers_);
   }
   std::string_view name() const noexcept override { return "select"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
-  void add(int fd, Events events, Token token) override {
-    // The wakeup channel must fit in an fd_set too; it does not when every descriptor below
-    // FD_SETSIZE is taken. Creating the selector then fails at once (EMFILE).
-    if (fd >= FD_SETSIZE && token == token::kWakeup) {
-      throw_os_error(EMFILE,
-                     "select: no descriptor below FD_SETSIZE (" + std::to_string(FD_SETSIZE) +
-                         ") is free for the wakeup channel; use poll or epoll",
-                     fd);
-    }
+  // The wakeup channel is refused like any descriptor when every one below FD_SETSIZE is
+  // taken; the core then fails the selector's creation (EMFILE).
+  void add(int fd, Events events, Token) override {
     if (fd >= FD_SETSIZE) {
       throw std::invalid_argument("file descriptor " + std::to_string(fd) +
                                   " is out of range for select() (FD_SETSIZE is " +

@@ -20,6 +20,13 @@
 namespace seltool {
 namespace {
 
+constexpr BackendTraits kTraits = [] {
+  BackendTraits traits;
+  traits.refuses_closed_descriptors = true;     // WSAENOTSOCK: only open sockets are accepted
+  traits.may_report_a_descriptor_twice = true;  // one entry per set a socket is ready in
+  return traits;
+}();
+
 bool contains(const fd_set& set, SOCKET s) {
   return std::find(set.fd_array, set.fd_array + set.fd_count, s) != set.fd_array + set.fd_count;
 }
@@ -43,6 +50,7 @@ class SelectBackend final : public Backend {
     FD_ZERO(&writers_);
   }
   std::string_view name() const noexcept override { return "select"; }
+  const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token) override {
     require_socket(fd);

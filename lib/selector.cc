@@ -3,6 +3,7 @@
 // loop, interpreting what a backend's wait returns, the wakeup channel, and the result
 // buffer. Backends only talk to their kernel object (lib/backend.h).
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -33,11 +34,19 @@ std::string describe(int fd) { return "file descriptor " + std::to_string(fd); }
 
 Selector::Selector(std::unique_ptr<Backend> backend)
     : backend_(std::move(backend)), waker_(backend_->make_waker()), wakeup_fd_(waker_->fd()) {
-  merge_reports_ = backend_->may_report_a_descriptor_twice();
-  if (wakeup_fd_ >= 0) backend_->add(wakeup_fd_, EVENT_READ, token::kWakeup);
+  merge_reports_ = backend_->traits().may_report_a_descriptor_twice;
+  if (wakeup_fd_ < 0) return;  // an event of the kernel object, registered by the waker
+  try {
+    backend_->add(wakeup_fd_, EVENT_READ, token::wakeup(wakeup_fd_));
+  } catch (const std::invalid_argument& refused) {
+    // The backend cannot watch a descriptor this high (select: FD_SETSIZE) because every
+    // lower one is taken: the selector cannot be created, rather than fail at every select().
+    throw std::system_error(EMFILE, std::generic_category(),
+                            std::string("wakeup channel: ") + refused.what());
+  }
 }
 
-std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend) {
+std::unique_ptr<Selector> detail::make_selector_over(std::unique_ptr<Backend> backend) {
   return std::unique_ptr<Selector>(new Selector(std::move(backend)));
 }
 
@@ -45,9 +54,11 @@ Selector::~Selector() { close(); }
 
 std::string_view Selector::name() const noexcept { return backend_->name(); }
 
+const BackendTraits& Selector::traits() const noexcept { return backend_->traits(); }
+
 bool Selector::reported_by_last_select(const Slot& slot) const noexcept {
   if (slot.ready_index >= ready_.size()) return false;
-  const ReadyList::Entry& entry = ready_[slot.ready_index];
+  const detail::ReadyEntry& entry = ready_[slot.ready_index];
   return entry.fd == slot.key->fd && entry.generation == slot.generation;
 }
 
@@ -130,8 +141,8 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   } else {
     slot.key.reset();
   }
-  // The next registration of this descriptor gets another token (never kAnyGeneration).
-  if (++slot.generation == token::kAnyGeneration) slot.generation = 0;
+  // The next registration of this descriptor gets another token (never a reserved one).
+  slot.generation = token::next_generation(slot.generation);
   --registered_;
   return removed;
 }
@@ -228,15 +239,16 @@ void Selector::close() noexcept {
 // report one twice). On every select(): inline, the result buffer's bounds read once.
 inline bool Selector::interpret(std::size_t first) {
   bool all_current = true;
-  ReadyList::Entry* const result = ready_.data();
+  detail::ReadyEntry* const result = ready_.data();
   const std::size_t count = ready_.size();
   std::size_t kept = first;
   for (std::size_t i = first; i < count; ++i) {
-    const ReadyList::Entry& event = result[i];
+    const detail::ReadyEntry& event = result[i];
     Slot* slot = find(event.fd);
     if (!slot) {
-      if (event.fd == wakeup_fd_ || (event.fd == token::fd(token::kWakeup) &&
-                                     event.generation == token::generation(token::kWakeup))) {
+      // The wakeup channel's descriptor is never a caller's (its token's, -1 for an event of
+      // the kernel object): recognised here, and only here.
+      if (event.fd == wakeup_fd_) {
         note_wakeup();
       } else {
         all_current = false;  // unregistered since the backend saw it
@@ -278,7 +290,7 @@ ReadyList Selector::poll_now() {
   may_block_ = false;
   backend_->wait(std::chrono::nanoseconds(0), watched(), ready_);
   if (!interpret(0) && backend_->reset_after_stale_events()) add_all_again();
-  return ReadyList(this, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size());
 }
 
 // What every select() does first: the previous result and what it kept alive go.
@@ -323,7 +335,7 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
       remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
     }
   }
-  return ReadyList(this, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size());
 }
 
 void Selector::note_wakeup() noexcept {
@@ -344,7 +356,7 @@ void Selector::add_all_again() noexcept {
     } catch (const std::exception&) {
     }
   };
-  if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::kWakeup);
+  if (wakeup_fd_ >= 0) add(wakeup_fd_, EVENT_READ, token::wakeup(wakeup_fd_));
   for (std::size_t fd = 0; fd < slots_.size(); ++fd) {
     const Slot& slot = slots_[fd];
     if (slot.key && !is_always_ready(int(fd))) {

@@ -40,6 +40,8 @@
 #include <utility>
 #include <vector>
 
+#include "lib/selectors_detail.h"  // internals of the inline code below; not the API
+
 namespace seltool {
 
 // ---------------------------------------------------------------------------------------
@@ -82,19 +84,6 @@ class selector_closed : public std::logic_error {
 
 // ---------------------------------------------------------------------------------------
 // File objects
-
-namespace detail {
-template <typename T, typename = void>
-struct has_fileno : std::false_type {};
-template <typename T>
-struct has_fileno<T, std::void_t<decltype(int(std::declval<const T&>().fileno()))>>
-    : std::true_type {};
-template <typename T, typename = void>
-struct has_native_handle : std::false_type {};
-template <typename T>
-struct has_native_handle<T, std::void_t<decltype(int(std::declval<const T&>().native_handle()))>>
-    : std::true_type {};
-}  // namespace detail
 
 // What Python calls a "file object": a raw descriptor, or a reference to any object with a
 // `fileno()` or `native_handle()` member returning its descriptor (negative once closed).
@@ -161,6 +150,51 @@ struct Ready {
   Conditions conditions;  // hangup/error/priority as the backend reported them
 };
 
+// ---------------------------------------------------------------------------------------
+// Backend traits
+
+// How backends differ, as data (CPython states such differences as class attributes of its
+// selector classes). Ask a selector's traits() (or BackendInfo::traits) instead of comparing
+// names: a new backend states its own, and nothing that asks has to change.
+struct BackendTraits {
+  // fileno() returns a kernel object's descriptor (epoll, kqueue, /dev/poll, io_uring);
+  // std::nullopt otherwise (select, poll).
+  bool has_kernel_object = false;
+  // register_file() of a descriptor that is not open fails with std::system_error (EBADF;
+  // Winsock: WSAENOTSOCK, system_category).
+  // Otherwise it is accepted and surfaces at select(): see the next two.
+  bool refuses_closed_descriptors = false;
+  // A registered descriptor that is not open is reported by select() as ready for the
+  // events its key asks for, with CONDITION_ERROR (poll: POLLNVAL).
+  bool reports_closed_descriptors = false;
+  // select() fails with std::system_error (EBADF) while a registered descriptor is not open
+  // (select, as Python).
+  bool select_fails_on_closed_descriptors = false;
+  // Regular files are accepted and reported ready (epoll refuses them: EPERM; see
+  // Selector::accept_always_ready_files()).
+  bool watches_regular_files = false;
+  // modify() of the events reaches the kernel at once, so it fails (EBADF) for a descriptor
+  // closed since registration. /dev/poll queues changes until select(); poll and select
+  // keep them in user space.
+  bool modify_reaches_kernel = false;
+  // The kernel keys a registration by descriptor number and open file (epoll): once the
+  // number names another file, modify() fails (ENOENT), while the registered file, kept open
+  // by a duplicate, can still become ready.
+  bool keys_by_open_file = false;
+  // A peer's hangup comes with CONDITION_HANGUP (select() has no conditions at all).
+  bool reports_hangup = false;
+  // Descriptors at or above select_fd_setsize() are refused (std::invalid_argument): POSIX
+  // select()'s fd_set is indexed by descriptor. (Winsock's holds a count of sockets.)
+  bool limited_to_fd_setsize = false;
+  // A report may describe readiness that ended before select() returned (io_uring: a
+  // one-shot poll completes when the descriptor becomes ready, possibly between two select()
+  // calls, and a read since then may have drained it). Use non-blocking descriptors there.
+  bool may_report_past_readiness = false;
+  // One wait of the kernel may report a descriptor in several raw events (one per filter or
+  // per batch); the result still has one entry per descriptor, merged by the library.
+  bool may_report_a_descriptor_twice = false;
+};
+
 class Selector;
 class Backend;  // internal (lib/backend.h)
 class Waker;    // internal (lib/waker.h)
@@ -175,13 +209,6 @@ class Waker;    // internal (lib/waker.h)
 // callback that does so may be that key's own data, still running.
 class ReadyList {
  public:
-  struct Entry {
-    int fd;
-    std::uint32_t generation;
-    Events events;
-    Conditions conditions;
-  };
-
   class iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
@@ -206,20 +233,31 @@ class ReadyList {
 
    private:
     friend class ReadyList;
-    iterator(const Selector* selector, const Entry* at, const Entry* end)
-        : selector_(selector), at_(at), end_(end) {
+    using Entry = detail::ReadyEntry;
+    iterator(const std::vector<detail::Slot>* slots, const Entry* at, const Entry* end)
+        : slots_(slots), at_(at), end_(end) {
       skip_stale();
     }
-    inline void skip_stale();
+    // An entry is current when its descriptor is still registered under the same generation
+    // and the key still asks for one of its events (a callback may have changed that).
+    void skip_stale() {
+      for (; at_ != end_; ++at_) {
+        const detail::Slot* slot = detail::find_slot(*slots_, at_->fd);
+        if (slot && slot->generation == at_->generation && (at_->events & slot->key->events)) {
+          key_ = slot->key.get();
+          return;
+        }
+      }
+    }
 
-    const Selector* selector_;
+    const std::vector<detail::Slot>* slots_;  // the selector's table
     const Entry* at_;
     const Entry* end_;
     const SelectorKey* key_ = nullptr;  // the key of *at_, found by skip_stale()
   };
 
-  iterator begin() const { return {selector_, entries_, entries_ + count_}; }
-  iterator end() const { return {selector_, entries_ + count_, entries_ + count_}; }
+  iterator begin() const { return {slots_, entries_, entries_ + count_}; }
+  iterator end() const { return {slots_, entries_ + count_, entries_ + count_}; }
   // Number of entries still valid (linear in the number returned).
   std::size_t size() const;
   bool empty() const { return begin() == end(); }
@@ -227,11 +265,12 @@ class ReadyList {
 
  private:
   friend class Selector;
-  ReadyList(const Selector* selector, const Entry* entries, std::size_t count)
-      : selector_(selector), entries_(entries), count_(count) {}
+  ReadyList(const std::vector<detail::Slot>* slots, const detail::ReadyEntry* entries,
+            std::size_t count)
+      : slots_(slots), entries_(entries), count_(count) {}
 
-  const Selector* selector_;
-  const Entry* entries_;
+  const std::vector<detail::Slot>* slots_;
+  const detail::ReadyEntry* entries_;
   std::size_t count_;
 };
 
@@ -300,8 +339,12 @@ class Selector final {
   Selector& operator=(const Selector&) = delete;
   ~Selector();
 
-  // The backend's name: "select", "poll", "epoll", "kqueue" or "devpoll".
+  // The backend's name: "select", "poll", "epoll", "io_uring", "kqueue" or "devpoll".
   std::string_view name() const noexcept;
+
+  // What this backend does differently from the others (see BackendTraits). Also after
+  // close().
+  const BackendTraits& traits() const noexcept;
 
   // Python's register(). Watches `fileobj` for `events` (EVENT_READ and/or EVENT_WRITE) and
   // returns the new key, valid until it is unregistered or the selector closed.
@@ -311,7 +354,9 @@ class Selector final {
   //                          (select backend) the descriptor is >= FD_SETSIZE;
   //   already_registered     the descriptor is registered, even through another object;
   //   std::system_error      the kernel refused it: epoll gives EPERM for regular files and
-  //                          EBADF for closed descriptors, kqueue EBADF/EINVAL/ENODEV,
+  //                          EBADF for closed descriptors, io_uring EBADF for closed
+  //                          descriptors, kqueue EBADF/EINVAL/ENODEV (FreeBSD: EPIPE for
+  //                          writing to a pipe whose reader is gone),
   //                          devpoll EBADF for closed descriptors (which its driver would
   //                          skip), or the error of writing out a full change queue.
   //                          select and poll accept closed descriptors and report them later,
@@ -402,26 +447,16 @@ class Selector final {
   // Python's get_map(). Throws selector_closed.
   const SelectorMap& get_map() const;
 
-  // The kernel object's descriptor (epoll, kqueue, /dev/poll); std::nullopt for select and
-  // poll, which have none. Throws selector_closed.
+  // The kernel object's descriptor (epoll, io_uring, kqueue, /dev/poll); std::nullopt for select
+  // and poll, which have none. Throws selector_closed.
   std::optional<int> fileno() const;
 
  private:
-  friend class ReadyList;
-  friend class ReadyList::iterator;
   friend class SelectorMap;
   friend class SelectorMap::iterator;
-  friend std::unique_ptr<Selector> make_selector_over(std::unique_ptr<Backend> backend);
+  friend std::unique_ptr<Selector> detail::make_selector_over(std::unique_ptr<Backend> backend);
 
-  // One entry of the descriptor-indexed table. Here rather than in selector.cc so that the
-  // result's iterator checks an entry inline (it runs once per ready descriptor).
-  struct Slot {
-    std::unique_ptr<SelectorKey> key;  // null when the descriptor is not registered
-    std::uint32_t generation = 0;      // advanced when a registration ends: stale-event guard
-    // Where this descriptor's entry of the last select() is in ready_, if it has one (checked
-    // against the entry there: no per-round reset is needed).
-    std::uint32_t ready_index = 0;
-  };
+  using Slot = detail::Slot;
 
   explicit Selector(std::unique_ptr<Backend> backend);
 
@@ -432,13 +467,9 @@ class Selector final {
     if (closed_) throw selector_closed();
   }
   int resolve(const FileObject& fileobj) const;
-  // The slot of a registered `fd`, or null. Inline: it runs once per raw event and once per
-  // result entry.
-  Slot* find(int fd) { return const_cast<Slot*>(std::as_const(*this).find(fd)); }
-  const Slot* find(int fd) const {
-    if (std::size_t(unsigned(fd)) >= slots_.size() || !slots_[std::size_t(fd)].key) return nullptr;
-    return &slots_[std::size_t(fd)];
-  }
+  // The slot of a registered `fd`, or null (inline: once per raw event).
+  Slot* find(int fd) { return const_cast<Slot*>(detail::find_slot(slots_, fd)); }
+  const Slot* find(int fd) const { return detail::find_slot(slots_, fd); }
   // The descriptors the kernel watches: the registered ones but the always-ready, and the
   // wakeup channel's.
   std::size_t watched() const noexcept {
@@ -464,7 +495,7 @@ class Selector final {
   // Keys accepted by accept_always_ready_files() that the kernel does not watch.
   std::vector<int> always_ready_fds_;
   bool accept_always_ready_ = false;
-  std::vector<ReadyList::Entry> ready_;
+  std::vector<detail::ReadyEntry> ready_;  // the result buffer, filled by the backend
   bool merge_reports_ = true;  // the backend may report one descriptor in several raw events
   bool woken_ = false;
   bool may_block_ = false;  // this select() has a timeout other than 0
@@ -482,31 +513,21 @@ class Selector final {
   std::vector<Slot> retired_slots_;
 };
 
-// An entry is current when its descriptor is still registered under the same generation and
-// the key still asks for one of its events (a callback may have changed that meanwhile).
-inline void ReadyList::iterator::skip_stale() {
-  for (; at_ != end_; ++at_) {
-    const Selector::Slot* slot = selector_->find(at_->fd);
-    if (slot && slot->generation == at_->generation && (at_->events & slot->key->events) != 0) {
-      key_ = slot->key.get();
-      return;
-    }
-  }
-}
-
 // ---------------------------------------------------------------------------------------
 // Backends
 
 // What the library knows about one backend on this machine.
 struct BackendInfo {
-  std::string name;    // "select", "poll", "epoll", "kqueue", "devpoll"
-  bool compiled;       // built into this binary (depends on the target OS)
-  bool usable;         // compiled, and a selector could really be created here now
-  std::string reason;  // why not usable, empty when usable
+  std::string name;      // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll"
+  bool compiled;         // built into this binary (depends on the target OS)
+  bool usable;           // compiled, and a selector could really be created here now
+  std::string reason;    // why not usable, empty when usable
+  BackendTraits traits;  // the backend's traits when usable (all false otherwise)
 };
 
-// Every backend the library knows, in CPython's preference order (kqueue, epoll, devpoll,
-// poll, select), with availability on this machine (each is probed: created and closed).
+// Every backend the library knows, in CPython's preference order (kqueue, epoll, io_uring,
+// devpoll, poll, select), with availability on this machine (each is probed: created and
+// closed).
 std::vector<BackendInfo> backends();
 
 // Names of the backends compiled into this build, in preference order.

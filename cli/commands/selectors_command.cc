@@ -17,7 +17,10 @@ std::string_view how_tested(std::string_view backend) {
     return "compile-checked; run only over a kqueue emulation on Linux, never on a BSD or macOS "
            "kernel";
   }
-  if (backend == "devpoll") return "compile-checked only; never run";
+  if (backend == "devpoll") {
+    return "compile-checked; run only over a /dev/poll emulation on Linux, never on an illumos or "
+           "Solaris kernel";
+  }
   if (backend == "select") {
     return "full test suite on Linux; the Windows variant runs its tests under wine";
   }
@@ -32,7 +35,7 @@ int run_selectors() {
                {"usable", backend.usable},
                {"tested", how_tested(backend.name)}};
     if (!backend.usable) entry["reason"] = backend.reason;
-    if (backend.name == "select") entry["fd_setsize"] = select_fd_setsize();
+    if (backend.traits.limited_to_fd_setsize) entry["fd_setsize"] = select_fd_setsize();
     list.push_back(std::move(entry));
   }
   JsonLines::write_line(Json{{"default", default_selector_name()}, {"backends", std::move(list)}});

@@ -29,8 +29,8 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
     EXPECT_EQ(backend.contains("fd_setsize"), name == "select") << name;
     // Says plainly how far each backend was tested (issue 5).
     const std::string tested = backend["tested"];
-    EXPECT_EQ(tested.find("never run") != std::string::npos, name == "devpoll") << tested;
-    EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue") << tested;
+    EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue" || name == "devpoll")
+        << tested;
   }
   EXPECT_EQ(names,
             (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "poll", "select"}));

@@ -139,7 +139,7 @@ TEST_P(ConformanceTest, ModifyOfDataOnlyDoesNotReregister) {
   const SelectorKey& key = selector->modify(fd, EVENT_WRITE, &d3);
   EXPECT_EQ(std::any_cast<int*>(key.data), &d3);
   EXPECT_EQ(key.events, EVENT_WRITE);
-  if (modify_reaches_kernel()) {
+  if (traits().modify_reaches_kernel) {
     EXPECT_EQ(system_error_of([&] { selector->modify(fd, EVENT_READ); }), errno_code(EBADF));
   }
 }
@@ -153,7 +153,7 @@ TEST_P(ConformanceTest, ModifyFailureKeepsRegistration) {
   selector->register_file(fd, EVENT_READ, &data);
   ASSERT_EQ(selector->get_map().size(), 1u);
   pair.first.close();
-  if (modify_reaches_kernel()) {
+  if (traits().modify_reaches_kernel) {
     EXPECT_EQ(system_error_of([&] { selector->modify(fd, EVENT_WRITE); }), errno_code(EBADF));
     const SelectorKey& key = selector->get_key(fd);
     EXPECT_EQ(key.events, EVENT_READ);
@@ -274,7 +274,7 @@ TEST_P(ConformanceTest, DestructorReleasesSelectorDescriptorsOnly) {
 
 TEST_P(ConformanceTest, FilenoWhereTheBackendHasAKernelObject) {
   const std::optional<int> fd = selector->fileno();
-  if (has_kernel_object()) {
+  if (traits().has_kernel_object) {
     ASSERT_TRUE(fd.has_value());
     EXPECT_GE(*fd, 0);
     EXPECT_NE(::fcntl(*fd, F_GETFD), -1);
@@ -445,7 +445,7 @@ TEST_P(ConformanceTest, AboveFdSetsize) {
   pairs.reserve(std::size_t(num_fds / 2));
   for (int i = 0; i < num_fds / 2; ++i) pairs.push_back(make_socketpair());
 
-  if (backend_is("select")) {
+  if (traits().limited_to_fd_setsize) {
     // select() cannot watch these: the first one at FD_SETSIZE or above is refused and
     // nothing is registered for it; what was registered before still works.
     std::size_t writers = 0;
@@ -500,7 +500,7 @@ TEST_P(ConformanceTest, AboveFdSetsize) {
 TEST_P(ConformanceTest, RegisterRegularFile) {
   UniqueFd file = make_temp_file();
   ASSERT_EQ(::pwrite(file.get(), "x", 1, 0), 1);  // not at EOF: readable for kqueue too
-  if (backend_is("epoll")) {
+  if (!traits().watches_regular_files) {          // epoll
     EXPECT_EQ(system_error_of([&] { selector->register_file(file, EVENT_READ); }),
               errno_code(EPERM));
     EXPECT_THROW(selector->get_key(file), not_registered);  // rolled back
@@ -514,7 +514,7 @@ TEST_P(ConformanceTest, RegisterRegularFile) {
 TEST_P(ConformanceTest, RegisterBadFd) {
   const int bad = make_bad_fd();
   ASSERT_EQ(::fcntl(bad, F_GETFD), -1);
-  if (has_kernel_object()) {  // /dev/poll's driver would skip it silently: refused up front
+  if (traits().refuses_closed_descriptors) {
     EXPECT_EQ(system_error_of([&] { selector->register_file(bad, EVENT_READ); }),
               errno_code(EBADF));
     EXPECT_THROW(selector->get_key(bad), not_registered);
@@ -522,12 +522,12 @@ TEST_P(ConformanceTest, RegisterBadFd) {
   }
   // Accepted; the closed descriptor surfaces at select(), as in Python.
   selector->register_file(bad, EVENT_READ);
-  if (backend_is("poll")) {
+  if (traits().reports_closed_descriptors) {
     const ReadyList ready = selector->select(0);
     ASSERT_EQ(ready.size(), 1u);
     EXPECT_EQ((*ready.begin()).events, EVENT_READ);
     EXPECT_NE((*ready.begin()).conditions & CONDITION_ERROR, 0u);  // POLLNVAL
-  } else if (backend_is("select")) {
+  } else if (traits().select_fails_on_closed_descriptors) {
     EXPECT_EQ(system_error_of([&] { selector->select(0); }), errno_code(EBADF));
   }
   EXPECT_NO_THROW(selector->unregister(bad));

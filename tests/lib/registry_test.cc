@@ -46,6 +46,37 @@ TEST(RegistryTest, MakeSelectorCreatesTheNamedBackend) {
   }
 }
 
+// The traits that backends() reports are the selector's own, and the ones a program can see
+// without a kernel (fileno(), the fd_set limit, not reporting twice where a descriptor is
+// one kernel entry) agree with what the selector does.
+TEST(RegistryTest, TraitsAreTheSelectorsAndAgreeWithWhatItDoes) {
+  for (const BackendInfo& info : backends()) {
+    if (!info.usable) continue;
+    const std::unique_ptr<Selector> selector = make_selector(info.name);
+    const BackendTraits& traits = selector->traits();
+    const auto fields = [](const BackendTraits& t) {
+      return std::vector<bool>{t.has_kernel_object,
+                               t.refuses_closed_descriptors,
+                               t.reports_closed_descriptors,
+                               t.select_fails_on_closed_descriptors,
+                               t.watches_regular_files,
+                               t.modify_reaches_kernel,
+                               t.keys_by_open_file,
+                               t.reports_hangup,
+                               t.limited_to_fd_setsize,
+                               t.may_report_past_readiness,
+                               t.may_report_a_descriptor_twice};
+    };
+    EXPECT_EQ(fields(info.traits), fields(traits)) << info.name;
+    EXPECT_EQ(selector->fileno().has_value(), traits.has_kernel_object) << info.name;
+    // select() either reports a registered descriptor that was closed or fails on it.
+    EXPECT_FALSE(traits.reports_closed_descriptors && traits.select_fails_on_closed_descriptors)
+        << info.name;
+    selector->close();
+    EXPECT_EQ(&selector->traits(), &traits) << "traits() stays valid after close()";
+  }
+}
+
 TEST(RegistryTest, UnknownNameIsRefusedListingCompiledNames) {
   try {
     make_selector("nope");

@@ -63,20 +63,8 @@ std::string param_name(const ::testing::TestParamInfo<std::string>& info);
 class BackendTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override { selector = make_selector_for(GetParam()); }
-  bool backend_is(std::string_view name) const { return selector->name() == name; }
-  // Backends with a kernel object that watches open files (they refuse some descriptors
-  // at registration and have a fileno()).
-  bool has_kernel_object() const {
-    return backend_is("epoll") || backend_is("kqueue") || backend_is("devpoll") ||
-           backend_is("io_uring");
-  }
-  // Backends whose modify() reaches the kernel at once, so that a descriptor closed since
-  // registration fails there (EBADF). /dev/poll queues changes until select(), where the
-  // driver skips a closed descriptor: its modify() cannot fail that way.
-  // io_uring checks the descriptor itself before queueing the change.
-  bool modify_reaches_kernel() const {
-    return backend_is("epoll") || backend_is("kqueue") || backend_is("io_uring");
-  }
+  // What the backend under test does differently (expectations ask this, never the name).
+  const BackendTraits& traits() const { return selector->traits(); }
 
   std::unique_ptr<Selector> selector;
 };

@@ -4,6 +4,7 @@
 // on macOS and the BSDs the library's conformance suite would run the real thing.
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/event.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,12 +14,15 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "lib/backend.h"
 #include "lib/backends.h"
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
 
 extern "C" int kqueue_emulation_knote_count(int kq);
 extern "C" int kqueue_emulation_wait_count();
+extern "C" int kqueue_emulation_change_calls();
+extern "C" bool kqueue_emulation_udata(int kq, uintptr_t ident, short filter, void** udata);
 
 namespace seltool {
 namespace {
@@ -127,6 +131,11 @@ TEST(KqueueEmulated, WakeupIsAUserEventOfTheKqueueWithNoDescriptorOfItsOwn) {
   ::close(probe);
   EXPECT_EQ(*selector->fileno(), open_before);
   EXPECT_EQ(probe, open_before + 1);
+  // Registered as an ordinary knote under the reserved wakeup token, which wait() passes on
+  // like any other event's.
+  void* udata = nullptr;
+  ASSERT_TRUE(kqueue_emulation_udata(open_before, 0, EVFILT_USER, &udata));
+  EXPECT_EQ(Token(uintptr_t(udata)), token::wakeup(-1));
 
   std::thread waker([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -245,6 +254,107 @@ TEST(KqueueEmulated, FilenoIsTheKqueueAndCloseReleasesIt) {
   selector->close();
   EXPECT_EQ(::fcntl(kq, F_GETFD), -1);
   EXPECT_THROW(selector->fileno(), selector_closed);
+}
+
+// The changes of one operation reach the kernel in one kevent() call (EV_RECEIPT), whatever
+// the filters involved.
+TEST(KqueueEmulated, ChangesOfOneOperationGoInOneCall) {
+  auto selector = make_kqueue_selector();
+  Pipe pair = make_socketpair();
+  int calls = kqueue_emulation_change_calls();
+  selector->register_file(pair.read, EVENT_READ | EVENT_WRITE);
+  EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
+  EXPECT_EQ(knotes(*selector), 2);
+  calls = kqueue_emulation_change_calls();
+  selector->modify(pair.read, EVENT_WRITE);
+  EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
+  calls = kqueue_emulation_change_calls();
+  selector->modify(pair.read, EVENT_READ);  // READ added and WRITE deleted together
+  EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
+  EXPECT_EQ(knotes(*selector), 1);
+  calls = kqueue_emulation_change_calls();
+  selector->unregister(pair.read);
+  EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
+  EXPECT_EQ(knotes(*selector), 0);
+}
+
+// Each filter carries its registration's token in udata: the descriptor and the
+// registration's generation, which a new registration of the same descriptor advances.
+TEST(KqueueEmulated, EachFilterCarriesItsRegistrationsToken) {
+  auto selector = make_kqueue_selector();
+  Pipe pair = make_socketpair();
+  const int fd = pair.read.get();
+  const int kq = *selector->fileno();
+  void* udata = nullptr;
+  selector->register_file(fd, EVENT_READ);
+  ASSERT_TRUE(kqueue_emulation_udata(kq, uintptr_t(fd), EVFILT_READ, &udata));
+  EXPECT_EQ(Token(uintptr_t(udata)), token::make(fd, 0));
+  selector->unregister(fd);
+  selector->register_file(fd, EVENT_READ);
+  selector->modify(fd, EVENT_READ | EVENT_WRITE);
+  ASSERT_TRUE(kqueue_emulation_udata(kq, uintptr_t(fd), EVFILT_READ, &udata));
+  EXPECT_EQ(Token(uintptr_t(udata)), token::make(fd, 1));
+  ASSERT_TRUE(kqueue_emulation_udata(kq, uintptr_t(fd), EVFILT_WRITE, &udata));
+  EXPECT_EQ(Token(uintptr_t(udata)), token::make(fd, 1));
+}
+
+// So the generation check covers kqueue: an event whose udata names another registration of
+// the descriptor (here: the filter's udata replaced behind the selector's back) is dropped,
+// as epoll's are.
+TEST(KqueueEmulated, EventOfAnotherRegistrationIsDropped) {
+  auto selector = make_kqueue_selector();
+  Pipe pair = make_socketpair();
+  const int fd = pair.write.get();
+  selector->register_file(fd, EVENT_WRITE);
+  ASSERT_EQ(selector->select(0).size(), 1u);
+  struct kevent change;
+  EV_SET(&change, uintptr_t(fd), EVFILT_WRITE, EV_ADD, 0, 0,
+         reinterpret_cast<void*>(uintptr_t(token::make(fd, 7))));
+  ASSERT_EQ(::kevent(*selector->fileno(), &change, 1, nullptr, 0, nullptr), 0);
+  EXPECT_TRUE(selector->select(0).empty());
+}
+
+// The emulation follows FreeBSD's kqueue_kevent() for receipts and errors.
+TEST(KqueueEmulation, ReceiptsAndErrorsFollowFreeBsd) {
+  const UniqueFd kq(::kqueue());
+  ASSERT_TRUE(kq);
+  Pipe pipe = make_pipe();
+  const int bad = ::dup(pipe.read.get());
+  ::close(bad);
+  void* const tag = reinterpret_cast<void*>(uintptr_t(42));
+  struct kevent changes[2];
+  struct kevent out[2];
+  EV_SET(&changes[0], uintptr_t(pipe.read.get()), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, tag);
+  EV_SET(&changes[1], uintptr_t(bad), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, tag);
+  // Every change with EV_RECEIPT comes back, applied (data 0) or not (its errno), as it was
+  // given but for flags and data; no events are collected.
+  ASSERT_EQ(::kevent(kq.get(), changes, 2, out, 2, nullptr), 2);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(out[i].ident, changes[i].ident);
+    EXPECT_EQ(out[i].filter, EVFILT_READ);
+    EXPECT_EQ(out[i].flags, EV_ERROR);
+    EXPECT_EQ(out[i].udata, tag);
+  }
+  EXPECT_EQ(out[0].data, 0);
+  EXPECT_EQ(out[1].data, EBADF);
+  EXPECT_EQ(kqueue_emulation_knote_count(kq.get()), 1);
+  // Without EV_RECEIPT only the failure comes back; with no room it fails the call.
+  EV_SET(&changes[0], uintptr_t(pipe.write.get()), EVFILT_WRITE, EV_ADD, 0, 0, tag);
+  EV_SET(&changes[1], uintptr_t(bad), EVFILT_WRITE, EV_ADD, 0, 0, tag);
+  ASSERT_EQ(::kevent(kq.get(), changes, 2, out, 2, nullptr), 1);
+  EXPECT_EQ(out[0].ident, uintptr_t(bad));
+  EXPECT_EQ(out[0].data, EBADF);
+  EXPECT_EQ(::kevent(kq.get(), &changes[1], 1, nullptr, 0, nullptr), -1);
+  EXPECT_EQ(errno, EBADF);
+  // A receipt with no room stops the call: the changes after it are not applied.
+  EV_SET(&changes[0], uintptr_t(pipe.read.get()), EVFILT_READ, EV_DELETE | EV_RECEIPT, 0, 0, tag);
+  EV_SET(&changes[1], uintptr_t(pipe.write.get()), EVFILT_WRITE, EV_DELETE, 0, 0, tag);
+  EXPECT_EQ(::kevent(kq.get(), changes, 2, nullptr, 0, nullptr), 0);
+  EXPECT_EQ(kqueue_emulation_knote_count(kq.get()), 1);  // the write filter is still there
+  // Events carry the udata of their knote.
+  ASSERT_EQ(::kevent(kq.get(), nullptr, 0, out, 2, nullptr), 1);
+  EXPECT_EQ(out[0].filter, EVFILT_WRITE);
+  EXPECT_EQ(out[0].udata, tag);
 }
 
 }  // namespace

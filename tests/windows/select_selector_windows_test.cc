@@ -96,6 +96,10 @@ TEST(WindowsSelect, OnlySelectIsCompiledAndItIsTheDefault) {
   auto selector = make_default_selector();
   EXPECT_EQ(selector->name(), "select");
   EXPECT_FALSE(selector->fileno().has_value());
+  EXPECT_FALSE(selector->traits().has_kernel_object);
+  EXPECT_TRUE(selector->traits().refuses_closed_descriptors);  // only open sockets
+  EXPECT_FALSE(selector->traits().watches_regular_files);
+  EXPECT_FALSE(selector->traits().limited_to_fd_setsize);  // a count of sockets here
   for (const BackendInfo& info : backends()) {
     EXPECT_EQ(info.compiled, info.name == "select") << info.name;
     EXPECT_EQ(info.usable, info.name == "select") << info.name << ": " << info.reason;

@@ -2,8 +2,17 @@
 // NOT a kqueue: it implements only what KqueueSelector uses, as kqueue(2) describes it
 // (EVFILT_READ/EVFILT_WRITE knotes keyed by descriptor and filter, EV_ADD/EV_DELETE,
 // level-triggered results, EV_EOF; one EVFILT_USER knote per queue, with EV_CLEAR, triggered
-// by NOTE_TRIGGER from any thread or a signal handler), plus behaviours of real kernels the
-// selector must handle:
+// by NOTE_TRIGGER from any thread or a signal handler), with FreeBSD's rules for the rest
+// (sys/kern/kern_event.c, kqueue_kevent()):
+//  - each knote keeps the `udata` of the change that added it, replaced by every later
+//    change of it (EV_ADD again, NOTE_TRIGGER with a lock: the signal-safe trigger-only
+//    call keeps it), and returns it with its events;
+//  - a change that fails, or any change with EV_RECEIPT, becomes an entry of the event list
+//    (the change itself, flags EV_ERROR, data its errno or 0) while there is room; then
+//    kevent() returns the number of such entries without collecting events. With no room
+//    left, a failing change makes kevent() fail with its errno and a receipt makes it
+//    return 0, and the changes after it are not applied;
+// plus behaviours of real kernels the selector must handle:
 //  - nevents == 0 applies the changes and returns at once, ignoring the timeout (bpo-29255);
 //  - a timeout above 1e6 s is refused with EINVAL (Darwin);
 //  - /dev/null is refused with ENODEV (FreeBSD; macOS refuses it with EINVAL);
@@ -22,20 +31,21 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
-#include <set>
 #include <utility>
 #include <vector>
 
 namespace {
 
 using Knote = std::pair<uintptr_t, short>;  // (ident, filter)
+using Knotes = std::map<Knote, void*>;      // each knote's udata
 
 // Built on first use: a program may call kqueue() from a static initializer (the kernel's
 // kqueue() needs no initialization), before this file's globals would be constructed.
 struct State {
   std::mutex mutex;
-  std::map<int, std::set<Knote>> queues;  // by kqueue descriptor
-  int waits = 0;                          // calls with no changes (pure waits)
+  std::map<int, Knotes> queues;  // by kqueue descriptor
+  int waits = 0;                 // calls with no changes (pure waits)
+  int change_calls = 0;          // calls with changes (the signal-safe trigger-only call aside)
 };
 
 State& state() {
@@ -84,7 +94,7 @@ int trigger(int kq, uintptr_t ident) {
 }
 
 // EV_CLEAR is assumed (the only way KqueueSelector adds one).
-int apply_user(int kq, std::set<Knote>& knotes, const struct kevent& change) {
+int apply_user(int kq, Knotes& knotes, const struct kevent& change) {
   const Knote knote{change.ident, change.filter};
   if (change.flags & EV_DELETE) {
     if (!knotes.erase(knote)) return ENOENT;
@@ -96,13 +106,15 @@ int apply_user(int kq, std::set<Knote>& knotes, const struct kevent& change) {
   if (change.flags & EV_ADD) {
     const uintptr_t current = user_knotes[kq].load();
     if (current != 0 && current != change.ident + 1) return EINVAL;  // one per queue here
-    knotes.insert(knote);
+    knotes[knote] = change.udata;
     user_knotes[kq].store(change.ident + 1);
+  } else if (const auto existing = knotes.find(knote); existing != knotes.end()) {
+    existing->second = change.udata;
   }
   return (change.fflags & NOTE_TRIGGER) ? trigger(kq, change.ident) : 0;
 }
 
-int apply(int kq, std::set<Knote>& knotes, const struct kevent& change) {
+int apply(int kq, Knotes& knotes, const struct kevent& change) {
   if (change.filter == EVFILT_USER) return apply_user(kq, knotes, change);
   if (change.filter != EVFILT_READ && change.filter != EVFILT_WRITE) return EINVAL;
   const Knote knote{change.ident, change.filter};
@@ -114,7 +126,7 @@ int apply(int kq, std::set<Knote>& knotes, const struct kevent& change) {
     if (!is_open(change.ident)) return EBADF;
     if (is_dev_null(change.ident)) return ENODEV;
     if (change.filter == EVFILT_WRITE && is_widowed_pipe(change.ident)) return EPIPE;
-    knotes.insert(knote);
+    knotes[knote] = change.udata;
   }
   return 0;
 }
@@ -143,33 +155,49 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
     return error ? fail(error) : 0;
   }
   std::vector<pollfd> pollfds;
+  std::vector<std::pair<void*, void*>> udata;  // per pollfd: its read and write knotes'
+  void* user_udata = nullptr;
   {
     std::lock_guard<std::mutex> lock(state().mutex);
     const auto queue = state().queues.find(kq);
     if (queue == state().queues.end() || !is_open(uintptr_t(kq))) return fail(EBADF);
-    std::set<Knote>& knotes = queue->second;
+    Knotes& knotes = queue->second;
     if (nchanges == 0) ++state().waits;
+    if (nchanges > 0) ++state().change_calls;
+    int receipts = 0;
     for (int i = 0; i < nchanges; ++i) {
-      if (const int error = apply(kq, knotes, changelist[i])) return fail(error);
+      const int error = apply(kq, knotes, changelist[i]);
+      if (!error && !(changelist[i].flags & EV_RECEIPT)) continue;
+      if (nevents <= 0) return error ? fail(error) : 0;  // FreeBSD: even after receipts
+      struct kevent& entry = eventlist[receipts++];
+      entry = changelist[i];
+      entry.flags = EV_ERROR;
+      entry.data = error;
+      --nevents;
     }
+    if (receipts > 0) return receipts;
     if (nevents <= 0) return 0;
     if (timeout && (timeout->tv_sec < 0 || timeout->tv_sec > 1'000'000 || timeout->tv_nsec < 0 ||
                     timeout->tv_nsec >= 1'000'000'000)) {
       return fail(EINVAL);
     }
     for (auto knote = knotes.begin(); knote != knotes.end();) {
-      if (knote->second == EVFILT_USER) {
+      const auto [ident, filter] = knote->first;
+      if (filter == EVFILT_USER) {
+        user_udata = knote->second;
         ++knote;
         continue;
       }
-      if (!is_open(knote->first)) {
+      if (!is_open(ident)) {
         knote = knotes.erase(knote);
         continue;
       }
-      if (pollfds.empty() || pollfds.back().fd != int(knote->first)) {
-        pollfds.push_back({int(knote->first), 0, 0});
+      if (pollfds.empty() || pollfds.back().fd != int(ident)) {
+        pollfds.push_back({int(ident), 0, 0});
+        udata.emplace_back(nullptr, nullptr);
       }
-      pollfds.back().events |= knote->second == EVFILT_READ ? POLLIN | POLLRDHUP : POLLOUT;
+      pollfds.back().events |= filter == EVFILT_READ ? POLLIN | POLLRDHUP : POLLOUT;
+      (filter == EVFILT_READ ? udata.back().first : udata.back().second) = knote->second;
       ++knote;
     }
   }
@@ -182,26 +210,27 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
   if (::poll(pollfds.data(), nfds_t(pollfds.size()), ms) == -1) return -1;
 
   int count = 0;
-  auto add = [&](const pollfd& entry, short filter, bool eof) {
+  auto add = [&](const pollfd& entry, short filter, bool eof, void* data) {
     if (count == nevents) return;
     struct kevent& event = eventlist[count++];
-    EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, 0, 0);
+    EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, 0, data);
   };
   std::uint64_t triggers;  // EV_CLEAR: reported once, however many triggers came
   const uintptr_t user_knote = user_knotes[kq].load();
   if ((pollfds.back().revents & POLLIN) && ::read(kq, &triggers, sizeof triggers) > 0 &&
       user_knote != 0) {
-    EV_SET(&eventlist[count++], user_knote - 1, EVFILT_USER, EV_CLEAR, 0, 0, 0);
+    EV_SET(&eventlist[count++], user_knote - 1, EVFILT_USER, EV_CLEAR, 0, 0, user_udata);
   }
   pollfds.pop_back();
-  for (const pollfd& entry : pollfds) {
+  for (std::size_t i = 0; i < pollfds.size(); ++i) {
+    const pollfd& entry = pollfds[i];
     const short r = entry.revents;
     if (r & POLLNVAL) continue;  // closed meanwhile: its knotes are gone
     if ((entry.events & POLLIN) && (r & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
-      add(entry, EVFILT_READ, r & (POLLRDHUP | POLLHUP));
+      add(entry, EVFILT_READ, r & (POLLRDHUP | POLLHUP), udata[i].first);
     }
     if ((entry.events & POLLOUT) && (r & (POLLOUT | POLLHUP | POLLERR))) {
-      add(entry, EVFILT_WRITE, r & (POLLHUP | POLLERR));
+      add(entry, EVFILT_WRITE, r & (POLLHUP | POLLERR), udata[i].second);
     }
   }
   return count;
@@ -218,4 +247,21 @@ extern "C" int kqueue_emulation_knote_count(int kq) {
 extern "C" int kqueue_emulation_wait_count() {
   std::lock_guard<std::mutex> lock(state().mutex);
   return state().waits;
+}
+
+// For tests: how many kevent() calls with changes were made so far.
+extern "C" int kqueue_emulation_change_calls() {
+  std::lock_guard<std::mutex> lock(state().mutex);
+  return state().change_calls;
+}
+
+// For tests: the udata of a queue's knote, and whether it exists.
+extern "C" bool kqueue_emulation_udata(int kq, uintptr_t ident, short filter, void** udata) {
+  std::lock_guard<std::mutex> lock(state().mutex);
+  const auto queue = state().queues.find(kq);
+  if (queue == state().queues.end()) return false;
+  const auto knote = queue->second.find({ident, filter});
+  if (knote == queue->second.end()) return false;
+  *udata = knote->second;
+  return true;
 }
