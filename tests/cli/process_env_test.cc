@@ -8,7 +8,6 @@
 // created files).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,7 +18,10 @@
 #include <random>
 #include <thread>
 
-#include "tests/echo/echo_clients.h"
+#include "tests/support/clients.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -28,15 +30,6 @@ constexpr int kExitInternal = 125;
 constexpr int kExitBySigpipe = 128 + SIGPIPE;
 const std::vector<std::string> kCommands = {"selectors", "watch", "wait", "echo"};
 const std::vector<std::string> kRunningCommands = {"watch", "wait", "echo"};
-
-bool exists(const std::string& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // A command under test, with what it needs to write more lines ("traffic").
 struct Subject {
@@ -89,7 +82,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
       try {
         UniqueFd client = connect_unix(path);
         write_all(client.get(), "x");
-        recv_exact(client.get(), 1, 2s);
+        read_exact(client.get(), 1, 2s);
       } catch (const std::exception&) {
         std::this_thread::sleep_for(10ms);  // not listening yet, or already stopped
       }
@@ -270,7 +263,7 @@ TEST(ProcessEnv, EchoServesWhileItsLogReaderStalls) {
   for (int i = 0; i < 600; ++i) {
     UniqueFd client = connect_unix(subject.files[0]);
     write_all(client.get(), "ping");
-    ASSERT_EQ(recv_exact(client.get(), 4, 5s), "ping") << "client " << i << " not served";
+    ASSERT_EQ(read_exact(client.get(), 4, 5s), "ping") << "client " << i << " not served";
   }
   EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.6 * seconds_since(started) + 0.5);
   process.signal(SIGTERM);
@@ -301,22 +294,6 @@ TEST(ProcessEnv, EchoStopsWhenItsLogReaderNeverResumes) {
   expect_files_removed(subject);
 }
 
-// Everything readable from `fd` until EOF (or `timeout`).
-std::string read_until_eof(int fd, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  std::string out;
-  char chunk[65536];
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd readable{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&readable, 1, int(left.count())) != 1) return out;
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n <= 0) return out;
-    out.append(chunk, std::size_t(n));
-  }
-}
-
 // watch and wait block on a stalled stdout without spinning (their lines are their product),
 // lose nothing when the reader resumes, and a signal that arrived meanwhile ends them the
 // documented way once the line in progress is written (EINTR is retried, never fatal).
@@ -330,8 +307,8 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     options.descriptors[1] = out.write_end.get();
     SeltoolProcess process(subject.args, options);
     out.write_end.reset();
-    pollfd started{out.read_end.get(), POLLIN, 0};  // the first line is out: it runs
-    ASSERT_EQ(::poll(&started, 1, 20000), 1) << command;
+    // The first line is out: it runs.
+    ASSERT_TRUE(readable_within(out.read_end.get(), 20s)) << command;
     const auto stall = Clock::now();
     while (seconds_since(stall) < 0.7) subject.traffic();  // fills the pipe; nobody reads
     const double cpu_before = cpu_seconds_of(process.pid());
@@ -401,8 +378,7 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
 // `wait -- COMMAND` leaves COMMAND only descriptors 0, 1 and 2, whatever seltool opened
 // (connect sockets, a FIFO, a listener, the selector's own descriptors), on every backend.
 TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
-  const std::string list_fds = std::string(std::getenv("TEST_SRCDIR")) + "/" +
-                               std::getenv("TEST_WORKSPACE") + "/tests/cli/list_fds";
+  const std::string list_fds = runfile("tests/support/list_fds");
   for (const std::string& backend : kBackends) {
     const TempDir dir;
     const std::string fifo = dir.file("fifo");

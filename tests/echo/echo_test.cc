@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <thread>
 
-#include "tests/echo/echo_clients.h"
+#include "tests/support/clients.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -102,10 +105,10 @@ TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
 
   UniqueFd other = connect_tcp(server->port);
   write_all(other.get(), "still served");
-  EXPECT_EQ(recv_exact(other.get(), 12, 5s), "still served");
+  EXPECT_EQ(read_exact(other.get(), 12, 5s), "still served");
 
   // When the hog finally reads, every byte comes back in order.
-  const std::string back = recv_exact(hog.get(), sent.size(), 30s);
+  const std::string back = read_exact(hog.get(), sent.size(), 30s);
   ASSERT_EQ(back.size(), sent.size());
   EXPECT_TRUE(back == sent);
 }
@@ -119,7 +122,7 @@ TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
     ::shutdown(client.get(), SHUT_WR);
   });
   bool eof = false;
-  const std::string back = recv_until_eof(client.get(), 30s, &eof);
+  const std::string back = read_until_eof(client.get(), 30s, &eof);
   writer.join();
   EXPECT_TRUE(eof) << "the server did not close its side";
   ASSERT_EQ(back.size(), payload.size());
@@ -146,7 +149,7 @@ TEST_P(EchoTest, ResetMidEchoNeitherKillsNorStallsTheServer) {
   EXPECT_EQ((*closed)["reason"], "reset") << closed->dump();
   UniqueFd next = connect_tcp(server->port);
   write_all(next.get(), "alive");
-  EXPECT_EQ(recv_exact(next.get(), 5, 5s), "alive");
+  EXPECT_EQ(read_exact(next.get(), 5, 5s), "alive");
 }
 
 TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
@@ -162,7 +165,7 @@ TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
 
   // Served clients still echo; the server sits nearly idle while accept() cannot succeed.
   write_all(clients[0].get(), "first");
-  EXPECT_EQ(recv_exact(clients[0].get(), 5, 5s), "first");
+  EXPECT_EQ(read_exact(clients[0].get(), 5, 5s), "first");
   const double cpu_before = cpu_seconds_of(server->process.pid());
   std::this_thread::sleep_for(1s);
   EXPECT_LT(cpu_seconds_of(server->process.pid()) - cpu_before, 0.3) << "accept busy loop";
@@ -170,7 +173,7 @@ TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
   // Free descriptors: the clients still waiting are accepted and served.
   for (std::size_t i = 0; i + 1 < clients.size(); ++i) clients[i].reset();
   write_all(clients.back().get(), "last");
-  EXPECT_EQ(recv_exact(clients.back().get(), 4, 10s), "last");
+  EXPECT_EQ(read_exact(clients.back().get(), 4, 10s), "last");
 }
 
 TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
@@ -179,14 +182,14 @@ TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
   UniqueFd second = connect_tcp(server->port);
   write_all(first.get(), "1");
   write_all(second.get(), "2");
-  ASSERT_EQ(recv_exact(first.get(), 1), "1");
-  ASSERT_EQ(recv_exact(second.get(), 1), "2");
+  ASSERT_EQ(read_exact(first.get(), 1), "1");
+  ASSERT_EQ(read_exact(second.get(), 1), "2");
   // The third connects (the kernel completes the handshake) but is not served yet.
   UniqueFd third = connect_tcp(server->port);
   write_all(third.get(), "3");
   EXPECT_FALSE(readable_within(third.get(), 500ms)) << "served beyond --max-connections";
   first.reset();
-  EXPECT_EQ(recv_exact(third.get(), 1, 5s), "3");
+  EXPECT_EQ(read_exact(third.get(), 1, 5s), "3");
 }
 
 TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
@@ -197,17 +200,17 @@ TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
   UniqueFd busy = connect_tcp(server->port);
   const auto before_last_activity = Clock::now();  // the server sees "x" after this
   write_all(idle.get(), "x");
-  ASSERT_EQ(recv_exact(idle.get(), 1), "x");
+  ASSERT_EQ(read_exact(idle.get(), 1), "x");
   // The busy client talks until the idle one is closed (at most 10 s) and is never closed.
   bool idle_readable = false;
   for (int i = 0; i < 100 && !idle_readable; ++i) {
     write_all(busy.get(), "y");
-    ASSERT_EQ(recv_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
+    ASSERT_EQ(read_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
     idle_readable = readable_within(idle.get(), 100ms);
   }
   ASSERT_TRUE(idle_readable) << "the idle client was not closed within 10 s";
   bool eof = false;
-  recv_until_eof(idle.get(), 5s, &eof);
+  read_until_eof(idle.get(), 5s, &eof);
   EXPECT_TRUE(eof);
   EXPECT_GE(Clock::now() - before_last_activity, 1s);
   const auto closed = wait_for_event(server->process, "closed");
@@ -221,7 +224,7 @@ TEST_P(EchoTest, SigtermPrintsTotalsAndExitsZero) {
   UniqueFd client = connect_tcp(server->port);
   const std::string payload = random_bytes(1000, 9);
   write_all(client.get(), payload);
-  ASSERT_EQ(recv_exact(client.get(), payload.size()), payload);
+  ASSERT_EQ(read_exact(client.get(), payload.size()), payload);
   server->process.signal(SIGTERM);
   const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
@@ -290,7 +293,7 @@ TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
   {
     UniqueFd client = connect_unix(path);
     write_all(client.get(), "over unix");
-    EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
+    EXPECT_EQ(read_exact(client.get(), 9), "over unix");
     // An unnamed Unix client is named by its process where the OS tells: Linux's own build
     // (the one with epoll); the portable builds cannot ask.
     const auto accepted = wait_for_event(server, "accepted", 5s);
@@ -310,7 +313,7 @@ TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
   ASSERT_GT(server.port, 0);
   UniqueFd client = connect_tcp(server.port);
   write_all(client.get(), "ping");
-  ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  ASSERT_EQ(read_exact(client.get(), 4), "ping");
   const auto echo = wait_for_event(server.process, "echo");
   ASSERT_TRUE(echo);
   EXPECT_EQ((*echo)["bytes"], 4);
@@ -322,7 +325,7 @@ TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
   {
     UniqueFd client = connect_tcp(server.port);
     write_all(client.get(), "ping");
-    ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+    ASSERT_EQ(read_exact(client.get(), 4), "ping");
   }
   std::this_thread::sleep_for(200ms);
   server.process.signal(SIGTERM);
@@ -339,7 +342,7 @@ TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
   std::this_thread::sleep_for(500ms);
   EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
   write_all(client.get(), "late");
-  EXPECT_EQ(recv_exact(client.get(), 4), "late");
+  EXPECT_EQ(read_exact(client.get(), 4), "late");
 }
 
 struct BadInput {
