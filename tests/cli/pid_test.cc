@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
-#include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/support/clock.h"
@@ -125,17 +124,20 @@ TEST(PidTarget, ReadingOptionsAreRefused) {
   }
 }
 
-// Fills the send queue of a connected TCP socket whose peer does not read.
+// Fills the send queue of a connected TCP socket whose peer does not read: sends until the
+// socket is not writable, and again whenever loopback moved more to the peer, until it stays
+// unwritable for 200 ms (a settling window for the peer's delayed window updates).
 void fill_send_queue(int fd) {
   const int small = 16 * 1024;
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   const std::string chunk(4096, 'q');
-  for (int round = 0; round < 2; ++round) {  // again after loopback moved what it could
+  const auto full = [&] {
     for (int i = 0; i < 10000; ++i) {
       if (::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) break;
     }
-    std::this_thread::sleep_for(100ms);
-  }
+    return !writable_within(fd, 200ms);
+  };
+  ASSERT_TRUE(wait_until(full, 20s, 0ms)) << "the send queue never stayed full";
 }
 
 TEST(PidTarget, AFullSendQueueIsNotWritableUntilThePeerDrains) {

@@ -61,7 +61,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
     const int writer = subject.input->write_end.get();
     subject.traffic = [writer, chunk = random_bytes(64 << 10, 3)] {
       (void)!::write(writer, chunk.data(), chunk.size());  // full pipe: the next round
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms);  // a rate, not a wait: 64 KiB per 10 ms at most
     };
     subject.last_event = "summary";
   } else if (command == "wait") {
@@ -73,7 +73,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
                     "20ms",
                     "unix-listen:" + subject.files[0],
                     "127.0.0.1:" + std::to_string(free_tcp_port())};
-    subject.traffic = [] { std::this_thread::sleep_for(20ms); };
+    subject.traffic = [] { std::this_thread::sleep_for(20ms); };  // one retry (-i 20ms) a round
     subject.exit_on_stop_signal = -1;
   } else {
     subject.files = {dir.file("echo.sock")};
@@ -84,7 +84,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
         write_all(client.get(), "x");
         read_exact(client.get(), 1, 2s);
       } catch (const std::exception&) {
-        std::this_thread::sleep_for(10ms);  // not listening yet, or already stopped
+        std::this_thread::sleep_for(10ms);  // a rate: not listening yet, or already stopped
       }
     };
     subject.last_event = "stopped";
@@ -234,7 +234,7 @@ TEST(ProcessEnv, StandardDescriptorsClosedAtStart) {
     SeltoolProcess process(subject.args, options);
     if (command != "selectors") {
       // No line to read: the socket file says the command is (almost) running.
-      for (int i = 0; i < 2000 && !exists(subject.files[0]); ++i) std::this_thread::sleep_for(10ms);
+      ASSERT_TRUE(wait_until([&] { return exists(subject.files[0]); }, 20s)) << command;
       const auto started = Clock::now();
       while (seconds_since(started) < 0.5) subject.traffic();
       ASSERT_TRUE(process.running()) << command;
@@ -267,7 +267,19 @@ TEST(ProcessEnv, EchoServesWhileItsLogReaderStalls) {
   }
   EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.6 * seconds_since(started) + 0.5);
   process.signal(SIGTERM);
-  std::this_thread::sleep_for(300ms);  // the reader resumes within --drain-timeout
+  // The reader resumes within --drain-timeout, once echo has taken the signal (its drain
+  // closes the listener at once).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          connect_unix(subject.files[0]);
+          return false;
+        } catch (const std::system_error&) {
+          return true;
+        }
+      },
+      10s))
+      << "echo did not start its drain";
   const std::vector<Json> lines = parse_lines(process.rest_of_stdout(10s));
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back()["event"], "stopped");
@@ -315,6 +327,7 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     while (seconds_since(stall) < 1.7) subject.traffic();
     EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.5) << command << " spun";
     process.signal(SIGTERM);
+    // A measurement window: one that does not wait for its reader would exit within it.
     std::this_thread::sleep_for(200ms);
     ASSERT_TRUE(process.running()) << command << " did not wait for its reader";
     const std::vector<Json> lines = parse_lines(read_until_eof(out.read_end.get(), 10s));
@@ -391,14 +404,14 @@ TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
                             "127.0.0.1:" + std::to_string(local_port(listener.get())),
                             "unix-listen:" + socket_file, "--", list_fds});
     UniqueFd client;  // makes the unix-listen target ready, once it listens
-    for (int i = 0; i < 1000 && !client; ++i) {
+    const auto connected = [&] {
       try {
         client = connect_unix(socket_file);
       } catch (const std::exception&) {
-        std::this_thread::sleep_for(10ms);
       }
-    }
-    ASSERT_TRUE(client) << backend;
+      return bool(client);
+    };
+    ASSERT_TRUE(wait_until(connected, 20s)) << backend;
     std::string last;
     while (auto line = process.read_line()) last = *line;
     EXPECT_EQ(last, "0 1 2") << backend;

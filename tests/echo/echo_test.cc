@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
 #include "tests/support/clients.h"
@@ -22,6 +23,7 @@ std::string send_until_blocked(int fd) {
   set_nonblocking(fd);
   const std::string chunk = random_bytes(64 << 10, 7);
   std::string sent;
+  // A measurement window: blocked means not writable for 500 ms since the last send.
   auto quiet_since = Clock::now();
   while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
     const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
@@ -29,10 +31,21 @@ std::string send_until_blocked(int fd) {
       sent.append(chunk, 0, std::size_t(n));
       quiet_since = Clock::now();
     } else {
-      std::this_thread::sleep_for(5ms);
+      writable_within(fd, time_left(quiet_since + 500ms));
     }
   }
   return sent;
+}
+
+// Whether a client can connect to 127.0.0.1:port now (false once the server closed its
+// listener, as `seltool echo` does when its drain begins).
+bool accepts_connections(int port) {
+  try {
+    connect_tcp(port);
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
 }
 
 // `seltool echo` running on 127.0.0.1, port 0, and the port it picked.
@@ -167,7 +180,7 @@ TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
   write_all(clients[0].get(), "first");
   EXPECT_EQ(read_exact(clients[0].get(), 5, 5s), "first");
   const double cpu_before = cpu_seconds_of(server->process.pid());
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // a measurement window: the CPU used over one second
   EXPECT_LT(cpu_seconds_of(server->process.pid()) - cpu_before, 0.3) << "accept busy loop";
 
   // Free descriptors: the clients still waiting are accepted and served.
@@ -243,7 +256,9 @@ TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
   UniqueFd hog = connect_tcp(server->port);  // never reads: the drain cannot finish
   ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
   server->process.signal(SIGINT);
-  std::this_thread::sleep_for(200ms);
+  // The drain has begun (so the second signal aborts it) once the listener is closed.
+  ASSERT_TRUE(wait_until([&] { return !accepts_connections(server->port); }, 10s))
+      << "the first signal did not start the drain";
   const auto started = Clock::now();
   server->process.signal(SIGINT);
   const auto stopped = wait_for_event(server->process, "stopped", 3s);
@@ -326,8 +341,13 @@ TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
     UniqueFd client = connect_tcp(server.port);
     write_all(client.get(), "ping");
     ASSERT_EQ(read_exact(client.get(), 4), "ping");
+    // The server closes its side once it has seen ours: then it has written (or, with -q,
+    // not written) its "closed" line.
+    ::shutdown(client.get(), SHUT_WR);
+    bool eof = false;
+    read_until_eof(client.get(), 10s, &eof);
+    ASSERT_TRUE(eof) << "the server did not close the connection";
   }
-  std::this_thread::sleep_for(200ms);
   server.process.signal(SIGTERM);
   const auto line = server.process.read_event();
   ASSERT_TRUE(line);
@@ -339,8 +359,8 @@ TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
   EchoUnderTest server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
   ASSERT_GT(server.port, 0);
   UniqueFd client = connect_tcp(server.port);
-  std::this_thread::sleep_for(500ms);
-  EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
+  // A measurement window: nothing (no end of stream either) arrives for 500 ms.
+  EXPECT_FALSE(readable_within(client.get(), 500ms)) << "closed although --idle-timeout 0";
   write_all(client.get(), "late");
   EXPECT_EQ(read_exact(client.get(), 4), "late");
 }

@@ -51,6 +51,23 @@ bool ready_within(int fd, short events, std::chrono::milliseconds timeout) {
   return n == 1;
 }
 
+// Whether the accept queue of a listening TCP socket is full, so that the kernel drops the
+// SYNs of new connections. Linux's TCP_INFO of a listener holds the queue's length
+// (tcpi_unacked) and its limit (tcpi_sacked); elsewhere: whether a filler got connected.
+bool accept_queue_full(const FullListener& full) {
+#if defined(__linux__)
+  tcp_info info{};
+  socklen_t length = sizeof info;
+  if (::getsockopt(full.listener.get(), IPPROTO_TCP, TCP_INFO, &info, &length) == -1) {
+    throw_errno("getsockopt TCP_INFO");
+  }
+  return info.tcpi_unacked > info.tcpi_sacked;
+#else
+  return std::any_of(full.fillers.begin(), full.fillers.end(),
+                     [](const UniqueFd& filler) { return writable_within(filler.get(), 0ms); });
+#endif
+}
+
 }  // namespace
 
 Pipe make_pipe() {
@@ -186,7 +203,10 @@ FullListener listen_tcp_full_queue() {
     ::connect(full.fillers.back().get(), reinterpret_cast<const sockaddr*>(&address),
               sizeof address);
   }
-  ::usleep(200 * 1000);  // the handshakes that can complete have completed
+  // The handshakes complete in the kernel, asynchronously: wait until the queue is full.
+  if (!wait_until([&] { return accept_queue_full(full); }, 20s)) {
+    throw std::system_error(ETIMEDOUT, std::generic_category(), "filling an accept queue");
+  }
   return full;
 }
 
