@@ -1,6 +1,5 @@
 #include "tests/cli/cli_definition.h"
 
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -21,10 +20,7 @@ std::vector<Json> program_and_commands() {
   return all;
 }
 
-std::string generated_file(const std::string& name) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/cli/" +
-         name;
-}
+std::string generated_file(const std::string& name) { return runfile("cli/" + name); }
 
 std::string read_file(const std::string& path) {
   std::ifstream file(path, std::ios::binary);

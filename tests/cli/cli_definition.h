@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/cli/seltool_process.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 

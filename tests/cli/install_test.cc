@@ -5,19 +5,12 @@
 
 #include "gtest/gtest.h"
 #include "tests/cli/cli_definition.h"
+#include "tests/support/descriptors.h"
 
 namespace seltool::testing {
 namespace {
 
-std::string install_script() {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
-         "/scripts/install.sh";
-}
-
-bool exists(const std::string& path) {
-  struct stat info {};
-  return ::stat(path.c_str(), &info) == 0;
-}
+std::string install_script() { return runfile("scripts/install.sh"); }
 
 TEST(Install, PutsEachFileWhereItsToolLooks) {
   TempDir dir;

@@ -1,7 +1,6 @@
 // pid:PID:FD targets and `seltool inspect` against real child processes holding real sockets,
 // pipes and files: what seltool reports, and that the observed process loses nothing.
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -10,10 +9,11 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
-#include <thread>
 
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -60,39 +60,11 @@ class Child {
   bool exited_ = false;
 };
 
-struct SocketPair {
-  UniqueFd a;
-  UniqueFd b;
-};
-SocketPair make_socketpair() {
-  int ends[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) {
-    throw std::system_error(errno, std::generic_category(), "socketpair");
-  }
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
-}
-
 std::string comm_of(pid_t pid) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/comm");
   std::string line;
   std::getline(file, line);
   return line;
-}
-
-// Everything `fd` gives until EOF (bounded by `timeout`).
-std::string read_to_end(int fd, std::chrono::milliseconds timeout = 10s) {
-  std::string bytes;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd entry{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&entry, 1, int(left.count())) != 1) return bytes;
-    char chunk[4096];
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n <= 0) return bytes;
-    bytes.append(chunk, std::size_t(n));
-  }
 }
 
 // The line of `lines` with this "event" (and "fd", when given); fails the test when missing.
@@ -109,15 +81,15 @@ TEST(PidTarget, ReportsUnreadBytesAndTakesNothingFromTheProcess) {
   Pipe result = make_pipe();
   std::string payload(1000, '\0');
   for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = char(i * 7 % 251);
-  write_all(pair.b.get(), payload);
-  const int held = pair.a.get();
+  write_all(pair.second.fileno(), payload);
+  const int held = pair.first.fileno();
   Child child([&] {
     std::string received(4096, '\0');
     const ssize_t n = ::recv(held, received.data(), received.size(), MSG_DONTWAIT);
     write_all(result.write_end.get(), received.substr(0, std::size_t(std::max<ssize_t>(n, 0))));
     return 0;
   });
-  pair.a.reset();  // only the child holds it now
+  pair.first.close();  // only the child holds it now
   result.write_end.reset();
 
   for (const std::string& backend : kBackends) {
@@ -135,7 +107,7 @@ TEST(PidTarget, ReportsUnreadBytesAndTakesNothingFromTheProcess) {
   }
 
   child.go();
-  EXPECT_EQ(read_to_end(result.read_end.get()), payload) << "the process must get every byte";
+  EXPECT_EQ(read_until_eof(result.read_end.get()), payload) << "the process must get every byte";
   EXPECT_EQ(child.wait_exit(), 0);
 }
 
@@ -143,7 +115,7 @@ TEST(PidTarget, ReadingOptionsAreRefused) {
   SocketPair pair = make_socketpair();
   Child child([] { return 0; });
   for (const char* option : {"--data", "--consume"}) {
-    const Result run = run_seltool({"watch", option, child.target(pair.a.get())});
+    const Result run = run_seltool({"watch", option, child.target(pair.first.fileno())});
     EXPECT_EQ(run.exit_code, 2);
     EXPECT_EQ(run.out, "");
     EXPECT_NE(run.err.find(std::string(option) + " would take data from the process"),
@@ -152,17 +124,20 @@ TEST(PidTarget, ReadingOptionsAreRefused) {
   }
 }
 
-// Fills the send queue of a connected TCP socket whose peer does not read.
+// Fills the send queue of a connected TCP socket whose peer does not read: sends until the
+// socket is not writable, and again whenever loopback moved more to the peer, until it stays
+// unwritable for 200 ms (a settling window for the peer's delayed window updates).
 void fill_send_queue(int fd) {
   const int small = 16 * 1024;
   ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
   const std::string chunk(4096, 'q');
-  for (int round = 0; round < 2; ++round) {  // again after loopback moved what it could
+  const auto full = [&] {
     for (int i = 0; i < 10000; ++i) {
       if (::send(fd, chunk.data(), chunk.size(), MSG_DONTWAIT | MSG_NOSIGNAL) < 0) break;
     }
-    std::this_thread::sleep_for(100ms);
-  }
+    return !writable_within(fd, 200ms);
+  };
+  ASSERT_TRUE(wait_until(full, 20s, 0ms)) << "the send queue never stayed full";
 }
 
 TEST(PidTarget, AFullSendQueueIsNotWritableUntilThePeerDrains) {
@@ -191,8 +166,8 @@ TEST(PidTarget, AFullSendQueueIsNotWritableUntilThePeerDrains) {
 
   // The peer drains until seltool reports the sender writable (bounded).
   std::optional<Json> ready;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!ready && std::chrono::steady_clock::now() < deadline) {
+  const auto deadline = Clock::now() + 10s;
+  while (!ready && Clock::now() < deadline) {
     char buffer[65536];
     while (::recv(peer.get(), buffer, sizeof buffer, MSG_DONTWAIT) > 0) {
     }
@@ -258,8 +233,7 @@ TEST(PidTarget, ADescriptorTheProcessClosesIsNotKeptAliveBySeltool) {
   EXPECT_EQ((*ended)["error"]["code"], "DESCRIPTOR_CLOSED") << *ended;
   EXPECT_TRUE(watch.running());
   char byte;
-  pollfd entry{ours.get(), POLLIN, 0};
-  ASSERT_EQ(::poll(&entry, 1, 5000), 1) << "the connection must close while seltool runs";
+  ASSERT_TRUE(readable_within(ours.get(), 5s)) << "the connection must close while seltool runs";
   EXPECT_EQ(::recv(ours.get(), &byte, 1, MSG_DONTWAIT), 0) << "end of stream expected";
 }
 

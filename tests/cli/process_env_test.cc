@@ -8,7 +8,6 @@
 // created files).
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,7 +18,10 @@
 #include <random>
 #include <thread>
 
-#include "tests/echo/echo_clients.h"
+#include "tests/support/clients.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -28,15 +30,6 @@ constexpr int kExitInternal = 125;
 constexpr int kExitBySigpipe = 128 + SIGPIPE;
 const std::vector<std::string> kCommands = {"selectors", "watch", "wait", "echo"};
 const std::vector<std::string> kRunningCommands = {"watch", "wait", "echo"};
-
-bool exists(const std::string& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0;
-}
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // A command under test, with what it needs to write more lines ("traffic").
 struct Subject {
@@ -68,7 +61,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
     const int writer = subject.input->write_end.get();
     subject.traffic = [writer, chunk = random_bytes(64 << 10, 3)] {
       (void)!::write(writer, chunk.data(), chunk.size());  // full pipe: the next round
-      std::this_thread::sleep_for(10ms);
+      std::this_thread::sleep_for(10ms);  // a rate, not a wait: 64 KiB per 10 ms at most
     };
     subject.last_event = "summary";
   } else if (command == "wait") {
@@ -80,7 +73,7 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
                     "20ms",
                     "unix-listen:" + subject.files[0],
                     "127.0.0.1:" + std::to_string(free_tcp_port())};
-    subject.traffic = [] { std::this_thread::sleep_for(20ms); };
+    subject.traffic = [] { std::this_thread::sleep_for(20ms); };  // one retry (-i 20ms) a round
     subject.exit_on_stop_signal = -1;
   } else {
     subject.files = {dir.file("echo.sock")};
@@ -89,9 +82,9 @@ Subject make_subject(const std::string& command, const TempDir& dir) {
       try {
         UniqueFd client = connect_unix(path);
         write_all(client.get(), "x");
-        recv_exact(client.get(), 1, 2s);
+        read_exact(client.get(), 1, 2s);
       } catch (const std::exception&) {
-        std::this_thread::sleep_for(10ms);  // not listening yet, or already stopped
+        std::this_thread::sleep_for(10ms);  // a rate: not listening yet, or already stopped
       }
     };
     subject.last_event = "stopped";
@@ -241,7 +234,7 @@ TEST(ProcessEnv, StandardDescriptorsClosedAtStart) {
     SeltoolProcess process(subject.args, options);
     if (command != "selectors") {
       // No line to read: the socket file says the command is (almost) running.
-      for (int i = 0; i < 2000 && !exists(subject.files[0]); ++i) std::this_thread::sleep_for(10ms);
+      ASSERT_TRUE(wait_until([&] { return exists(subject.files[0]); }, 20s)) << command;
       const auto started = Clock::now();
       while (seconds_since(started) < 0.5) subject.traffic();
       ASSERT_TRUE(process.running()) << command;
@@ -270,11 +263,23 @@ TEST(ProcessEnv, EchoServesWhileItsLogReaderStalls) {
   for (int i = 0; i < 600; ++i) {
     UniqueFd client = connect_unix(subject.files[0]);
     write_all(client.get(), "ping");
-    ASSERT_EQ(recv_exact(client.get(), 4, 5s), "ping") << "client " << i << " not served";
+    ASSERT_EQ(read_exact(client.get(), 4, 5s), "ping") << "client " << i << " not served";
   }
   EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.6 * seconds_since(started) + 0.5);
   process.signal(SIGTERM);
-  std::this_thread::sleep_for(300ms);  // the reader resumes within --drain-timeout
+  // The reader resumes within --drain-timeout, once echo has taken the signal (its drain
+  // closes the listener at once).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        try {
+          connect_unix(subject.files[0]);
+          return false;
+        } catch (const std::system_error&) {
+          return true;
+        }
+      },
+      10s))
+      << "echo did not start its drain";
   const std::vector<Json> lines = parse_lines(process.rest_of_stdout(10s));
   ASSERT_FALSE(lines.empty());
   EXPECT_EQ(lines.back()["event"], "stopped");
@@ -301,22 +306,6 @@ TEST(ProcessEnv, EchoStopsWhenItsLogReaderNeverResumes) {
   expect_files_removed(subject);
 }
 
-// Everything readable from `fd` until EOF (or `timeout`).
-std::string read_until_eof(int fd, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  std::string out;
-  char chunk[65536];
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    pollfd readable{fd, POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&readable, 1, int(left.count())) != 1) return out;
-    const ssize_t n = ::read(fd, chunk, sizeof chunk);
-    if (n <= 0) return out;
-    out.append(chunk, std::size_t(n));
-  }
-}
-
 // watch and wait block on a stalled stdout without spinning (their lines are their product),
 // lose nothing when the reader resumes, and a signal that arrived meanwhile ends them the
 // documented way once the line in progress is written (EINTR is retried, never fatal).
@@ -330,14 +319,15 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     options.descriptors[1] = out.write_end.get();
     SeltoolProcess process(subject.args, options);
     out.write_end.reset();
-    pollfd started{out.read_end.get(), POLLIN, 0};  // the first line is out: it runs
-    ASSERT_EQ(::poll(&started, 1, 20000), 1) << command;
+    // The first line is out: it runs.
+    ASSERT_TRUE(readable_within(out.read_end.get(), 20s)) << command;
     const auto stall = Clock::now();
     while (seconds_since(stall) < 0.7) subject.traffic();  // fills the pipe; nobody reads
     const double cpu_before = cpu_seconds_of(process.pid());
     while (seconds_since(stall) < 1.7) subject.traffic();
     EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.5) << command << " spun";
     process.signal(SIGTERM);
+    // A measurement window: one that does not wait for its reader would exit within it.
     std::this_thread::sleep_for(200ms);
     ASSERT_TRUE(process.running()) << command << " did not wait for its reader";
     const std::vector<Json> lines = parse_lines(read_until_eof(out.read_end.get(), 10s));
@@ -401,8 +391,7 @@ TEST(ProcessEnv, SignalsAtRandomMomentsDuringTraffic) {
 // `wait -- COMMAND` leaves COMMAND only descriptors 0, 1 and 2, whatever seltool opened
 // (connect sockets, a FIFO, a listener, the selector's own descriptors), on every backend.
 TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
-  const std::string list_fds = std::string(std::getenv("TEST_SRCDIR")) + "/" +
-                               std::getenv("TEST_WORKSPACE") + "/tests/cli/list_fds";
+  const std::string list_fds = runfile("tests/support/list_fds");
   for (const std::string& backend : kBackends) {
     const TempDir dir;
     const std::string fifo = dir.file("fifo");
@@ -415,14 +404,14 @@ TEST(ProcessEnv, NoDescriptorLeaksIntoTheCommand) {
                             "127.0.0.1:" + std::to_string(local_port(listener.get())),
                             "unix-listen:" + socket_file, "--", list_fds});
     UniqueFd client;  // makes the unix-listen target ready, once it listens
-    for (int i = 0; i < 1000 && !client; ++i) {
+    const auto connected = [&] {
       try {
         client = connect_unix(socket_file);
       } catch (const std::exception&) {
-        std::this_thread::sleep_for(10ms);
       }
-    }
-    ASSERT_TRUE(client) << backend;
+      return bool(client);
+    };
+    ASSERT_TRUE(wait_until(connected, 20s)) << backend;
     std::string last;
     while (auto line = process.read_line()) last = *line;
     EXPECT_EQ(last, "0 1 2") << backend;

@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -15,7 +14,8 @@
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -209,12 +209,7 @@ TEST(ScriptingUrls, TcpAndUnixUrlsMeanWhatTheySay) {
 
   TempDir dir;
   const std::string path = dir.file("app.sock");
-  UniqueFd unix_listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
-  ASSERT_EQ(::bind(unix_listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(unix_listener.get(), 4), 0);
+  UniqueFd unix_listener = listen_unix(path);
   result = run_seltool({"wait", "-t", "5", "unix://" + path});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   const std::vector<Json> lines = parse_lines(result.out);

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {

@@ -1,7 +1,7 @@
 // Bad input: every case exits 2 with one line on stderr naming the bad argument, and nothing
 // on stdout.
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {

@@ -3,13 +3,14 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <thread>
 
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -59,14 +60,14 @@ TEST_P(Wait, RetriesRefusedConnectsUntilTheListenerAppears) {
   const std::optional<Json> start = seltool.read_event();
   ASSERT_TRUE(start);
   EXPECT_EQ((*start)["event"], "start");
-  const auto start_read = std::chrono::steady_clock::now();
+  const auto start_read = Clock::now();
   std::vector<Json> lines;
   while (lines.size() < 2) {
     const std::optional<Json> line = seltool.read_event();
     ASSERT_TRUE(line) << "no refused attempt reported";
     lines.push_back(*line);
   }
-  std::this_thread::sleep_until(start_read + 500ms);
+  std::this_thread::sleep_until(start_read + 500ms);  // a window: the listener comes late
   UniqueFd listener = listen_tcp(port);
   ASSERT_EQ(seltool.wait_exit(), 0);
 
@@ -93,12 +94,7 @@ TEST_P(Wait, UnixSocketAppearingLaterEndsTheWait) {
   const std::string path = dir.file("app.sock");
   SeltoolProcess seltool(wait({"-q", "-i", "50ms", "unix:" + path}));
   EXPECT_FALSE(seltool.wait_exit(300ms));
-  UniqueFd listener(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_un address{};
-  address.sun_family = AF_UNIX;
-  path.copy(address.sun_path, sizeof address.sun_path - 1);
-  ASSERT_EQ(::bind(listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener.get(), 4), 0);
+  UniqueFd listener = listen_unix(path);
   EXPECT_EQ(seltool.wait_exit(), 0);
   EXPECT_EQ(seltool.rest_of_stdout(), "") << "-q writes no events";
 }

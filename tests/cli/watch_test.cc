@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "gtest/gtest.h"
-#include "tests/cli/seltool_process.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -107,12 +108,10 @@ TEST_P(Watch, EndOfStreamIsReportedAndTheLastTargetEndsTheWatch) {
 }
 
 TEST_P(Watch, SocketPeerClosingIsAHangup) {
-  int ends[2];
-  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), 0);
-  UniqueFd mine(ends[0]), peer(ends[1]);
-  SeltoolProcess seltool(watch({"fd:3"}), passing({{3, mine.get()}}));
+  auto [mine, peer] = make_socketpair();
+  SeltoolProcess seltool(watch({"fd:3"}), passing({{3, mine.fileno()}}));
   expect_start(seltool);
-  peer.reset();
+  peer.close();
   const std::optional<Json> ready = seltool.read_event();
   ASSERT_TRUE(ready);
   EXPECT_EQ((*ready)["target"], "fd:3");
@@ -315,11 +314,9 @@ TEST_P(Watch, FifoWithAnEscapedNameAndUnixListener) {
 // One scripted scenario; the lines seltool wrote, without "t", "ts" and the backend's name.
 std::vector<Json> agreement_scenario(const std::string& backend) {
   Pipe pipe = make_pipe();
-  int ends[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends), 0);
-  UniqueFd mine(ends[0]), peer(ends[1]);
+  auto [mine, peer] = make_socketpair();
   SeltoolProcess seltool({"watch", "-s", backend, "-e", "read,write", "3", "4"},
-                         passing({{3, mine.get()}, {4, pipe.read_end.get()}}));
+                         passing({{3, mine.fileno()}, {4, pipe.read_end.get()}}));
   std::vector<Json> lines;
   const auto next = [&] {
     std::optional<Json> line = seltool.read_event();
@@ -334,13 +331,13 @@ std::vector<Json> agreement_scenario(const std::string& backend) {
   next();  // the socket is writable
   write_all(pipe.write_end.get(), "ab");
   next();
-  write_all(peer.get(), "xyz");
+  write_all(peer.fileno(), "xyz");
   next();
   drain(pipe.read_end.get(), 2);
   pipe.write_end.reset();
   next();
-  drain(mine.get(), 3);
-  peer.reset();
+  drain(mine.fileno(), 3);
+  peer.close();
   next();
   next();  // summary
   EXPECT_EQ(seltool.wait_exit(), 0) << backend;

@@ -6,9 +6,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <system_error>
 #include <thread>
 
-#include "tests/echo/echo_clients.h"
+#include "tests/support/clients.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
@@ -19,6 +23,7 @@ std::string send_until_blocked(int fd) {
   set_nonblocking(fd);
   const std::string chunk = random_bytes(64 << 10, 7);
   std::string sent;
+  // A measurement window: blocked means not writable for 500 ms since the last send.
   auto quiet_since = Clock::now();
   while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
     const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
@@ -26,10 +31,21 @@ std::string send_until_blocked(int fd) {
       sent.append(chunk, 0, std::size_t(n));
       quiet_since = Clock::now();
     } else {
-      std::this_thread::sleep_for(5ms);
+      writable_within(fd, time_left(quiet_since + 500ms));
     }
   }
   return sent;
+}
+
+// Whether a client can connect to 127.0.0.1:port now (false once the server closed its
+// listener, as `seltool echo` does when its drain begins).
+bool accepts_connections(int port) {
+  try {
+    connect_tcp(port);
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
 }
 
 // `seltool echo` running on 127.0.0.1, port 0, and the port it picked.
@@ -102,10 +118,10 @@ TEST_P(EchoTest, ClientThatNeverReadsIsBoundedAndOthersAreStillServed) {
 
   UniqueFd other = connect_tcp(server->port);
   write_all(other.get(), "still served");
-  EXPECT_EQ(recv_exact(other.get(), 12, 5s), "still served");
+  EXPECT_EQ(read_exact(other.get(), 12, 5s), "still served");
 
   // When the hog finally reads, every byte comes back in order.
-  const std::string back = recv_exact(hog.get(), sent.size(), 30s);
+  const std::string back = read_exact(hog.get(), sent.size(), 30s);
   ASSERT_EQ(back.size(), sent.size());
   EXPECT_TRUE(back == sent);
 }
@@ -119,7 +135,7 @@ TEST_P(EchoTest, HalfCloseEchoesEverythingThenCloses) {
     ::shutdown(client.get(), SHUT_WR);
   });
   bool eof = false;
-  const std::string back = recv_until_eof(client.get(), 30s, &eof);
+  const std::string back = read_until_eof(client.get(), 30s, &eof);
   writer.join();
   EXPECT_TRUE(eof) << "the server did not close its side";
   ASSERT_EQ(back.size(), payload.size());
@@ -146,7 +162,7 @@ TEST_P(EchoTest, ResetMidEchoNeitherKillsNorStallsTheServer) {
   EXPECT_EQ((*closed)["reason"], "reset") << closed->dump();
   UniqueFd next = connect_tcp(server->port);
   write_all(next.get(), "alive");
-  EXPECT_EQ(recv_exact(next.get(), 5, 5s), "alive");
+  EXPECT_EQ(read_exact(next.get(), 5, 5s), "alive");
 }
 
 TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
@@ -162,15 +178,15 @@ TEST_P(EchoTest, DescriptorExhaustionPausesAcceptWithoutSpinningAndRecovers) {
 
   // Served clients still echo; the server sits nearly idle while accept() cannot succeed.
   write_all(clients[0].get(), "first");
-  EXPECT_EQ(recv_exact(clients[0].get(), 5, 5s), "first");
+  EXPECT_EQ(read_exact(clients[0].get(), 5, 5s), "first");
   const double cpu_before = cpu_seconds_of(server->process.pid());
-  std::this_thread::sleep_for(1s);
+  std::this_thread::sleep_for(1s);  // a measurement window: the CPU used over one second
   EXPECT_LT(cpu_seconds_of(server->process.pid()) - cpu_before, 0.3) << "accept busy loop";
 
   // Free descriptors: the clients still waiting are accepted and served.
   for (std::size_t i = 0; i + 1 < clients.size(); ++i) clients[i].reset();
   write_all(clients.back().get(), "last");
-  EXPECT_EQ(recv_exact(clients.back().get(), 4, 10s), "last");
+  EXPECT_EQ(read_exact(clients.back().get(), 4, 10s), "last");
 }
 
 TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
@@ -179,14 +195,14 @@ TEST_P(EchoTest, MaxConnectionsMakesExtraClientsWaitInTheBacklog) {
   UniqueFd second = connect_tcp(server->port);
   write_all(first.get(), "1");
   write_all(second.get(), "2");
-  ASSERT_EQ(recv_exact(first.get(), 1), "1");
-  ASSERT_EQ(recv_exact(second.get(), 1), "2");
+  ASSERT_EQ(read_exact(first.get(), 1), "1");
+  ASSERT_EQ(read_exact(second.get(), 1), "2");
   // The third connects (the kernel completes the handshake) but is not served yet.
   UniqueFd third = connect_tcp(server->port);
   write_all(third.get(), "3");
   EXPECT_FALSE(readable_within(third.get(), 500ms)) << "served beyond --max-connections";
   first.reset();
-  EXPECT_EQ(recv_exact(third.get(), 1, 5s), "3");
+  EXPECT_EQ(read_exact(third.get(), 1, 5s), "3");
 }
 
 TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
@@ -197,17 +213,17 @@ TEST_P(EchoTest, IdleConnectionsAreClosedWithReasonIdle) {
   UniqueFd busy = connect_tcp(server->port);
   const auto before_last_activity = Clock::now();  // the server sees "x" after this
   write_all(idle.get(), "x");
-  ASSERT_EQ(recv_exact(idle.get(), 1), "x");
+  ASSERT_EQ(read_exact(idle.get(), 1), "x");
   // The busy client talks until the idle one is closed (at most 10 s) and is never closed.
   bool idle_readable = false;
   for (int i = 0; i < 100 && !idle_readable; ++i) {
     write_all(busy.get(), "y");
-    ASSERT_EQ(recv_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
+    ASSERT_EQ(read_exact(busy.get(), 1, 2s), "y") << "busy client closed after " << i;
     idle_readable = readable_within(idle.get(), 100ms);
   }
   ASSERT_TRUE(idle_readable) << "the idle client was not closed within 10 s";
   bool eof = false;
-  recv_until_eof(idle.get(), 5s, &eof);
+  read_until_eof(idle.get(), 5s, &eof);
   EXPECT_TRUE(eof);
   EXPECT_GE(Clock::now() - before_last_activity, 1s);
   const auto closed = wait_for_event(server->process, "closed");
@@ -221,7 +237,7 @@ TEST_P(EchoTest, SigtermPrintsTotalsAndExitsZero) {
   UniqueFd client = connect_tcp(server->port);
   const std::string payload = random_bytes(1000, 9);
   write_all(client.get(), payload);
-  ASSERT_EQ(recv_exact(client.get(), payload.size()), payload);
+  ASSERT_EQ(read_exact(client.get(), payload.size()), payload);
   server->process.signal(SIGTERM);
   const auto closed = wait_for_event(server->process, "closed");
   ASSERT_TRUE(closed);
@@ -240,7 +256,9 @@ TEST_P(EchoTest, SecondSignalAbortsTheDrain) {
   UniqueFd hog = connect_tcp(server->port);  // never reads: the drain cannot finish
   ASSERT_LT(send_until_blocked(hog.get()).size(), 256u << 20);
   server->process.signal(SIGINT);
-  std::this_thread::sleep_for(200ms);
+  // The drain has begun (so the second signal aborts it) once the listener is closed.
+  ASSERT_TRUE(wait_until([&] { return !accepts_connections(server->port); }, 10s))
+      << "the first signal did not start the drain";
   const auto started = Clock::now();
   server->process.signal(SIGINT);
   const auto stopped = wait_for_event(server->process, "stopped", 3s);
@@ -290,7 +308,7 @@ TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
   {
     UniqueFd client = connect_unix(path);
     write_all(client.get(), "over unix");
-    EXPECT_EQ(recv_exact(client.get(), 9), "over unix");
+    EXPECT_EQ(read_exact(client.get(), 9), "over unix");
     // An unnamed Unix client is named by its process where the OS tells: Linux's own build
     // (the one with epoll); the portable builds cannot ask.
     const auto accepted = wait_for_event(server, "accepted", 5s);
@@ -310,7 +328,7 @@ TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
   ASSERT_GT(server.port, 0);
   UniqueFd client = connect_tcp(server.port);
   write_all(client.get(), "ping");
-  ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+  ASSERT_EQ(read_exact(client.get(), 4), "ping");
   const auto echo = wait_for_event(server.process, "echo");
   ASSERT_TRUE(echo);
   EXPECT_EQ((*echo)["bytes"], 4);
@@ -322,9 +340,14 @@ TEST(EchoCommand, QuietKeepsOnlyListeningAndStopped) {
   {
     UniqueFd client = connect_tcp(server.port);
     write_all(client.get(), "ping");
-    ASSERT_EQ(recv_exact(client.get(), 4), "ping");
+    ASSERT_EQ(read_exact(client.get(), 4), "ping");
+    // The server closes its side once it has seen ours: then it has written (or, with -q,
+    // not written) its "closed" line.
+    ::shutdown(client.get(), SHUT_WR);
+    bool eof = false;
+    read_until_eof(client.get(), 10s, &eof);
+    ASSERT_TRUE(eof) << "the server did not close the connection";
   }
-  std::this_thread::sleep_for(200ms);
   server.process.signal(SIGTERM);
   const auto line = server.process.read_event();
   ASSERT_TRUE(line);
@@ -336,10 +359,10 @@ TEST(EchoCommand, IdleTimeoutZeroNeverClosesIdleConnections) {
   EchoUnderTest server({"--listen", "127.0.0.1:0", "--idle-timeout", "0"});
   ASSERT_GT(server.port, 0);
   UniqueFd client = connect_tcp(server.port);
-  std::this_thread::sleep_for(500ms);
-  EXPECT_FALSE(readable_within(client.get(), 0ms)) << "closed although --idle-timeout 0";
+  // A measurement window: nothing (no end of stream either) arrives for 500 ms.
+  EXPECT_FALSE(readable_within(client.get(), 500ms)) << "closed although --idle-timeout 0";
   write_all(client.get(), "late");
-  EXPECT_EQ(recv_exact(client.get(), 4), "late");
+  EXPECT_EQ(read_exact(client.get(), 4), "late");
 }
 
 struct BadInput {

@@ -11,7 +11,8 @@
 
 #include "gtest/gtest.h"
 #include "lib/selectors.h"
-#include "tests/lib/test_support.h"
+#include "tests/support/checks.h"
+#include "tests/support/descriptors.h"
 
 extern "C" int devpoll_emulation_mask(int devpoll_fd, int fd);
 extern "C" int devpoll_emulation_write_count();

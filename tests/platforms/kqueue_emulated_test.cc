@@ -18,6 +18,8 @@
 #include "lib/backends.h"
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
+#include "tests/support/clock.h"
+#include "tests/support/descriptors.h"
 
 extern "C" int kqueue_emulation_knote_count(int kq);
 extern "C" int kqueue_emulation_wait_count();
@@ -27,24 +29,12 @@ extern "C" bool kqueue_emulation_udata(int kq, uintptr_t ident, short filter, vo
 namespace seltool {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-struct Pipe {
-  UniqueFd read;
-  UniqueFd write;
-};
-
-Pipe make_pipe() {
-  int ends[2];
-  EXPECT_EQ(::pipe(ends), 0);
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
-}
-
-Pipe make_socketpair() {
-  int ends[2];
-  EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, ends), 0);
-  return {UniqueFd(ends[0]), UniqueFd(ends[1])};
-}
+using testing::Clock;
+using testing::make_pipe;
+using testing::make_socketpair;
+using testing::Pipe;
+using testing::seconds_since;
+using testing::SocketPair;
 
 std::unique_ptr<Selector> make_kqueue_selector() {
   return make_selector_over(make_kqueue_backend());
@@ -55,20 +45,16 @@ int knotes(const Selector& selector) {
   return kqueue_emulation_knote_count(*selector.fileno()) - 1;
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 TEST(KqueueEmulated, ReadableAfterWrite) {
   auto selector = make_kqueue_selector();
   EXPECT_EQ(selector->name(), "kqueue");
   Pipe pipe = make_pipe();
-  selector->register_file(pipe.read, EVENT_READ);
+  selector->register_file(pipe.read_end, EVENT_READ);
   EXPECT_TRUE(selector->select(0).empty());
-  ASSERT_EQ(::write(pipe.write.get(), "x", 1), 1);
+  ASSERT_EQ(::write(pipe.write_end.get(), "x", 1), 1);
   auto ready = selector->select(10);
   ASSERT_EQ(ready.size(), 1u);
-  EXPECT_EQ((*ready.begin()).key.fd, pipe.read.get());
+  EXPECT_EQ((*ready.begin()).key.fd, pipe.read_end.get());
   EXPECT_EQ((*ready.begin()).events, EVENT_READ);
 }
 
@@ -76,11 +62,11 @@ TEST(KqueueEmulated, ReadWriteDescriptorsComeBackOnceWithBothBits) {
   // Two filters per descriptor: a result buffer sized by descriptors would cut half of
   // them (CPython's gh-110038), and two entries per descriptor would break the contract.
   auto selector = make_kqueue_selector();
-  std::vector<Pipe> pairs;
+  std::vector<SocketPair> pairs;
   for (int i = 0; i < 20; ++i) {
     pairs.push_back(make_socketpair());
-    ASSERT_EQ(::write(pairs.back().write.get(), "x", 1), 1);
-    selector->register_file(pairs.back().read, EVENT_READ | EVENT_WRITE);
+    ASSERT_EQ(::write(pairs.back().second.fileno(), "x", 1), 1);
+    selector->register_file(pairs.back().first, EVENT_READ | EVENT_WRITE);
   }
   EXPECT_EQ(knotes(*selector), 40);
   auto ready = selector->select(10);
@@ -91,8 +77,8 @@ TEST(KqueueEmulated, ReadWriteDescriptorsComeBackOnceWithBothBits) {
 TEST(KqueueEmulated, WriterClosedIsReadableWithHangup) {
   auto selector = make_kqueue_selector();
   Pipe pipe = make_pipe();
-  selector->register_file(pipe.read, EVENT_READ);
-  pipe.write.reset();
+  selector->register_file(pipe.read_end, EVENT_READ);
+  pipe.write_end.reset();
   auto ready = selector->select(10);
   ASSERT_EQ(ready.size(), 1u);
   EXPECT_EQ((*ready.begin()).events, EVENT_READ);
@@ -178,7 +164,7 @@ TEST(KqueueEmulated, RefusedDescriptorIsAlwaysReadyWhenThePolicyIsOn) {
   UniqueFd dev_null(::open("/dev/null", O_RDWR | O_CLOEXEC));
   ASSERT_TRUE(dev_null);
   Pipe idle = make_pipe();
-  selector->register_file(idle.read, EVENT_READ);
+  selector->register_file(idle.read_end, EVENT_READ);
   selector->register_file(dev_null, EVENT_READ | EVENT_WRITE);
   EXPECT_EQ(knotes(*selector), 1) << "the kernel watches the pipe only";
   const auto start = Clock::now();
@@ -201,19 +187,19 @@ TEST(KqueueEmulated, RefusedWriteFilterTakesTheReadFilterBack) {
   // was accepted: the read filter must not stay behind (CPython leaks it).
   auto selector = make_kqueue_selector();
   Pipe pipe = make_pipe();
-  pipe.write.reset();
-  EXPECT_THROW(selector->register_file(pipe.read, EVENT_READ | EVENT_WRITE), std::system_error);
-  EXPECT_FALSE(selector->get_map().contains(pipe.read));
+  pipe.write_end.reset();
+  EXPECT_THROW(selector->register_file(pipe.read_end, EVENT_READ | EVENT_WRITE), std::system_error);
+  EXPECT_FALSE(selector->get_map().contains(pipe.read_end));
   EXPECT_EQ(knotes(*selector), 0);
 }
 
 TEST(KqueueEmulated, FailedModifyLeavesKeyAndKernelUnchanged) {
   auto selector = make_kqueue_selector();
   Pipe pipe = make_pipe();
-  selector->register_file(pipe.read, EVENT_READ);
-  pipe.write.reset();
-  EXPECT_THROW(selector->modify(pipe.read, EVENT_WRITE), std::system_error);
-  EXPECT_EQ(selector->get_key(pipe.read).events, EVENT_READ);
+  selector->register_file(pipe.read_end, EVENT_READ);
+  pipe.write_end.reset();
+  EXPECT_THROW(selector->modify(pipe.read_end, EVENT_WRITE), std::system_error);
+  EXPECT_EQ(selector->get_key(pipe.read_end).events, EVENT_READ);
   EXPECT_EQ(knotes(*selector), 1);
   auto ready = selector->select(10);
   ASSERT_EQ(ready.size(), 1u);
@@ -222,26 +208,26 @@ TEST(KqueueEmulated, FailedModifyLeavesKeyAndKernelUnchanged) {
 
 TEST(KqueueEmulated, ModifyTouchesOnlyTheFiltersThatChange) {
   auto selector = make_kqueue_selector();
-  Pipe pair = make_socketpair();
-  selector->register_file(pair.read, EVENT_READ);
+  SocketPair pair = make_socketpair();
+  selector->register_file(pair.first, EVENT_READ);
   EXPECT_EQ(knotes(*selector), 1);
-  selector->modify(pair.read, EVENT_READ | EVENT_WRITE);
+  selector->modify(pair.first, EVENT_READ | EVENT_WRITE);
   EXPECT_EQ(knotes(*selector), 2);
-  selector->modify(pair.read, EVENT_WRITE);
+  selector->modify(pair.first, EVENT_WRITE);
   EXPECT_EQ(knotes(*selector), 1);
   auto ready = selector->select(10);
   ASSERT_EQ(ready.size(), 1u);
   EXPECT_EQ((*ready.begin()).events, EVENT_WRITE);
-  selector->unregister(pair.read);
+  selector->unregister(pair.first);
   EXPECT_EQ(knotes(*selector), 0);
 }
 
 TEST(KqueueEmulated, ClosedDescriptorCanBeUnregistered) {
   auto selector = make_kqueue_selector();
   Pipe pipe = make_pipe();
-  const int fd = pipe.read.get();
+  const int fd = pipe.read_end.get();
   selector->register_file(fd, EVENT_READ | EVENT_WRITE);
-  pipe.read.reset();
+  pipe.read_end.reset();
   EXPECT_EQ(selector->unregister(fd).fd, fd);
   EXPECT_TRUE(selector->select(0).empty());
 }

@@ -4,18 +4,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <cstdlib>
-
-#include "tests/echo/echo_clients.h"
+#include "tests/support/clients.h"
+#include "tests/support/descriptors.h"
+#include "tests/support/seltool_process.h"
 
 namespace seltool::testing {
 namespace {
 
 constexpr auto kWine = 60s;  // any single step under wine
-
-std::string runfile(const std::string& path) {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" + path;
-}
 
 class SeltoolExe : public ::testing::Test {
  protected:
@@ -133,12 +129,7 @@ TEST_F(SeltoolExe, BadInputIsAUsageErrorThatSaysWhy) {
 struct Echo {
   explicit Echo(std::vector<std::string> args)
       : process((args.insert(args.begin(), {"echo", "--listen", "127.0.0.1:0"}), args)),
-        port(port_of(wait_for_event(process, "listening", kWine))) {}
-  static int port_of(const std::optional<Json>& listening) {
-    if (!listening) return -1;
-    const std::string address = (*listening)["address"];
-    return std::stoi(address.substr(address.rfind(':') + 1));
-  }
+        port(listening_port(process, kWine)) {}
   SeltoolProcess process;
   int port;
 };
@@ -168,13 +159,13 @@ TEST_F(SeltoolExe, EchoMaxConnectionsMakesExtraClientsWait) {
   UniqueFd second = connect_tcp(server.port);
   write_all(first.get(), "1");
   write_all(second.get(), "2");
-  ASSERT_EQ(recv_exact(first.get(), 1, kWine), "1");
-  ASSERT_EQ(recv_exact(second.get(), 1, kWine), "2");
+  ASSERT_EQ(read_exact(first.get(), 1, kWine), "1");
+  ASSERT_EQ(read_exact(second.get(), 1, kWine), "2");
   UniqueFd third = connect_tcp(server.port);
   write_all(third.get(), "3");
   EXPECT_FALSE(readable_within(third.get(), 1s)) << "served beyond --max-connections";
   first.reset();
-  EXPECT_EQ(recv_exact(third.get(), 1, kWine), "3");
+  EXPECT_EQ(read_exact(third.get(), 1, kWine), "3");
 }
 
 // wine turns SIGINT into the console's Ctrl-C event, which takes seltool's stop path.
@@ -184,7 +175,7 @@ TEST_F(SeltoolExe, EchoDrainsAndReportsTotalsOnCtrlC) {
   UniqueFd client = connect_tcp(server.port);
   const std::string payload = random_bytes(1000, 9);
   write_all(client.get(), payload);
-  ASSERT_EQ(recv_exact(client.get(), payload.size(), kWine), payload);
+  ASSERT_EQ(read_exact(client.get(), payload.size(), kWine), payload);
   server.process.signal(SIGINT);
   const auto closed = wait_for_event(server.process, "closed", kWine);
   ASSERT_TRUE(closed);

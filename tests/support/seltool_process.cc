@@ -1,27 +1,25 @@
-#include "tests/cli/seltool_process.h"
+#include "tests/support/seltool_process.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "gtest/gtest.h"
 
 namespace seltool::testing {
 
-using Clock = std::chrono::steady_clock;
-
-std::string seltool_path() {
-  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") +
-         "/cli/seltool";
+std::string runfile(const std::string& path) {
+  return std::string(std::getenv("TEST_SRCDIR")) + "/" + std::getenv("TEST_WORKSPACE") + "/" + path;
 }
+
+std::string seltool_path() { return runfile("cli/seltool"); }
 
 namespace {
 
@@ -120,9 +118,7 @@ SeltoolProcess::~SeltoolProcess() {
 
 // Reads what is available on `fd` into `buffer`, waiting until `deadline`; false at EOF or timeout.
 bool SeltoolProcess::fill(int fd, std::string& buffer, Clock::time_point deadline) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  pollfd entry{fd, POLLIN, 0};
-  if (::poll(&entry, 1, int(std::max<long>(0, left.count()))) <= 0) return false;
+  if (!readable_within(fd, time_left(deadline))) return false;
   char chunk[4096];
   const ssize_t n = ::read(fd, chunk, sizeof chunk);
   if (n <= 0) return false;
@@ -153,8 +149,7 @@ std::optional<Json> SeltoolProcess::read_event(std::chrono::milliseconds timeout
 
 bool SeltoolProcess::quiet_for(std::chrono::milliseconds period) {
   if (stdout_buffer_.find('\n') != std::string::npos) return false;
-  pollfd entry{stdout_.get(), POLLIN, 0};
-  return ::poll(&entry, 1, int(period.count())) == 0;
+  return !readable_within(stdout_.get(), period);
 }
 
 std::string SeltoolProcess::rest_of_stdout(std::chrono::milliseconds timeout) {
@@ -172,18 +167,14 @@ std::string SeltoolProcess::rest_of_stderr(std::chrono::milliseconds timeout) {
 }
 
 std::optional<int> SeltoolProcess::wait_exit(std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  while (!exit_code_) {
+  const auto reaped = [&] {
     int status = 0;
-    const pid_t done = ::wait4(pid_, &status, WNOHANG, &usage_);
-    if (done == pid_) {
+    if (::wait4(pid_, &status, WNOHANG, &usage_) == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    } else if (Clock::now() >= deadline) {
-      return std::nullopt;
-    } else {
-      std::this_thread::sleep_for(5ms);
     }
-  }
+    return exit_code_.has_value();
+  };
+  if (!exit_code_ && !wait_until(reaped, timeout, 5ms)) return std::nullopt;
   return exit_code_;
 }
 
@@ -223,6 +214,43 @@ std::vector<Json> parse_lines(const std::string& out) {
     lines.push_back(std::move(parsed));
   }
   return lines;
+}
+
+std::optional<Json> wait_for_event(SeltoolProcess& process, const std::string& name,
+                                   std::chrono::milliseconds timeout) {
+  const Clock::time_point deadline = Clock::now() + timeout;
+  while (auto event = process.read_event(time_left(deadline))) {
+    if ((*event)["event"] == name) return event;
+  }
+  return std::nullopt;
+}
+
+int listening_port(SeltoolProcess& process, std::chrono::milliseconds timeout) {
+  const auto line = wait_for_event(process, "listening", timeout);
+  if (!line) return -1;
+  const std::string address = (*line)["address"];
+  return std::atoi(address.substr(address.rfind(':') + 1).c_str());
+}
+
+double cpu_seconds_of(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::istringstream fields(text.substr(text.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+  }
+  return ticks / double(::sysconf(_SC_CLK_TCK));
+}
+
+long rss_kib_of(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
 }
 
 TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {

@@ -1,6 +1,7 @@
-// Runs the real seltool binary for the CLI tests: stdout and stderr come back through pipes,
-// chosen descriptors of the test are passed to the child under chosen numbers, lines are read
-// with a timeout, and a child still running at the end is killed and reaped.
+// Runs the real seltool binary (or another program) for the tests: stdout and stderr come back
+// through pipes, chosen descriptors of the test are passed to the child under chosen numbers,
+// lines are read with a timeout, and a child still running at the end is killed and reaped.
+// The Windows build runs the same way under wine (set_seltool_command).
 #pragma once
 
 #include <sys/resource.h>
@@ -16,11 +17,11 @@
 
 #include "lib/selectors.h"
 #include "lib/unique_fd.h"
+#include "tests/support/clock.h"
 #include "tests/support/descriptors.h"
 
 namespace seltool::testing {
 
-using namespace std::chrono_literals;
 using Json = nlohmann::json;
 
 // The backends of this build, each of which every behaviour is checked with: epoll, poll and
@@ -28,6 +29,8 @@ using Json = nlohmann::json;
 // poll and select with --config=kqueue_emulated.
 inline const std::vector<std::string> kBackends = compiled_backend_names();
 
+// Path of `path` (relative to the workspace) in the test's runfiles.
+std::string runfile(const std::string& path);
 // Path of the seltool binary in the test's runfiles.
 std::string seltool_path();
 // What SeltoolProcess runs, the arguments following: {seltool_path()} unless set, e.g. to
@@ -89,7 +92,7 @@ class SeltoolProcess {
   void close_stdout() { stdout_.reset(); }
 
  private:
-  bool fill(int fd, std::string& buffer, std::chrono::steady_clock::time_point deadline);
+  bool fill(int fd, std::string& buffer, Clock::time_point deadline);
 
   pid_t pid_ = -1;
   UniqueFd stdout_;
@@ -116,6 +119,17 @@ Result run_program(const std::string& program, const std::vector<std::string>& a
 
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
+
+// Skips events until one named `name`; nullopt on EOF or after `timeout`.
+std::optional<Json> wait_for_event(SeltoolProcess& process, const std::string& name,
+                                   std::chrono::milliseconds timeout = 10s);
+// The port of the first "listening" line (seltool echo); -1 when none came within `timeout`.
+int listening_port(SeltoolProcess& process, std::chrono::milliseconds timeout = 10s);
+
+// CPU time (user + system) a running process used so far, from /proc/PID/stat.
+double cpu_seconds_of(pid_t pid);
+// Resident memory of a running process, from /proc/PID/status.
+long rss_kib_of(pid_t pid);
 
 // A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
 // with what it contains when the test ends.

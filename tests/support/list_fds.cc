@@ -1,5 +1,5 @@
-// Prints the descriptors open in this process, e.g. "0 1 2": the COMMAND of the process-
-// environment tests' `seltool wait -- COMMAND`, to see what seltool let leak into it.
+// Prints the descriptors open in this process, e.g. "0 1 2": the COMMAND of `seltool wait --
+// COMMAND` in the tests that check what seltool let leak into it.
 #include <dirent.h>
 
 #include <cstdio>
