@@ -246,20 +246,20 @@ TEST(KqueueEmulated, FilenoIsTheKqueueAndCloseReleasesIt) {
 // the filters involved.
 TEST(KqueueEmulated, ChangesOfOneOperationGoInOneCall) {
   auto selector = make_kqueue_selector();
-  Pipe pair = make_socketpair();
+  SocketPair pair = make_socketpair();
   int calls = kqueue_emulation_change_calls();
-  selector->register_file(pair.read, EVENT_READ | EVENT_WRITE);
+  selector->register_file(pair.first, EVENT_READ | EVENT_WRITE);
   EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
   EXPECT_EQ(knotes(*selector), 2);
   calls = kqueue_emulation_change_calls();
-  selector->modify(pair.read, EVENT_WRITE);
+  selector->modify(pair.first, EVENT_WRITE);
   EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
   calls = kqueue_emulation_change_calls();
-  selector->modify(pair.read, EVENT_READ);  // READ added and WRITE deleted together
+  selector->modify(pair.first, EVENT_READ);  // READ added and WRITE deleted together
   EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
   EXPECT_EQ(knotes(*selector), 1);
   calls = kqueue_emulation_change_calls();
-  selector->unregister(pair.read);
+  selector->unregister(pair.first);
   EXPECT_EQ(kqueue_emulation_change_calls(), calls + 1);
   EXPECT_EQ(knotes(*selector), 0);
 }
@@ -268,8 +268,8 @@ TEST(KqueueEmulated, ChangesOfOneOperationGoInOneCall) {
 // registration's generation, which a new registration of the same descriptor advances.
 TEST(KqueueEmulated, EachFilterCarriesItsRegistrationsToken) {
   auto selector = make_kqueue_selector();
-  Pipe pair = make_socketpair();
-  const int fd = pair.read.get();
+  SocketPair pair = make_socketpair();
+  const int fd = pair.first.fileno();
   const int kq = *selector->fileno();
   void* udata = nullptr;
   selector->register_file(fd, EVENT_READ);
@@ -289,8 +289,8 @@ TEST(KqueueEmulated, EachFilterCarriesItsRegistrationsToken) {
 // as epoll's are.
 TEST(KqueueEmulated, EventOfAnotherRegistrationIsDropped) {
   auto selector = make_kqueue_selector();
-  Pipe pair = make_socketpair();
-  const int fd = pair.write.get();
+  SocketPair pair = make_socketpair();
+  const int fd = pair.second.fileno();
   selector->register_file(fd, EVENT_WRITE);
   ASSERT_EQ(selector->select(0).size(), 1u);
   struct kevent change;
@@ -305,12 +305,12 @@ TEST(KqueueEmulation, ReceiptsAndErrorsFollowFreeBsd) {
   const UniqueFd kq(::kqueue());
   ASSERT_TRUE(kq);
   Pipe pipe = make_pipe();
-  const int bad = ::dup(pipe.read.get());
+  const int bad = ::dup(pipe.read_end.get());
   ::close(bad);
   void* const tag = reinterpret_cast<void*>(uintptr_t(42));
   struct kevent changes[2];
   struct kevent out[2];
-  EV_SET(&changes[0], uintptr_t(pipe.read.get()), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, tag);
+  EV_SET(&changes[0], uintptr_t(pipe.read_end.get()), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, tag);
   EV_SET(&changes[1], uintptr_t(bad), EVFILT_READ, EV_ADD | EV_RECEIPT, 0, 0, tag);
   // Every change with EV_RECEIPT comes back, applied (data 0) or not (its errno), as it was
   // given but for flags and data; no events are collected.
@@ -325,7 +325,7 @@ TEST(KqueueEmulation, ReceiptsAndErrorsFollowFreeBsd) {
   EXPECT_EQ(out[1].data, EBADF);
   EXPECT_EQ(kqueue_emulation_knote_count(kq.get()), 1);
   // Without EV_RECEIPT only the failure comes back; with no room it fails the call.
-  EV_SET(&changes[0], uintptr_t(pipe.write.get()), EVFILT_WRITE, EV_ADD, 0, 0, tag);
+  EV_SET(&changes[0], uintptr_t(pipe.write_end.get()), EVFILT_WRITE, EV_ADD, 0, 0, tag);
   EV_SET(&changes[1], uintptr_t(bad), EVFILT_WRITE, EV_ADD, 0, 0, tag);
   ASSERT_EQ(::kevent(kq.get(), changes, 2, out, 2, nullptr), 1);
   EXPECT_EQ(out[0].ident, uintptr_t(bad));
@@ -333,8 +333,9 @@ TEST(KqueueEmulation, ReceiptsAndErrorsFollowFreeBsd) {
   EXPECT_EQ(::kevent(kq.get(), &changes[1], 1, nullptr, 0, nullptr), -1);
   EXPECT_EQ(errno, EBADF);
   // A receipt with no room stops the call: the changes after it are not applied.
-  EV_SET(&changes[0], uintptr_t(pipe.read.get()), EVFILT_READ, EV_DELETE | EV_RECEIPT, 0, 0, tag);
-  EV_SET(&changes[1], uintptr_t(pipe.write.get()), EVFILT_WRITE, EV_DELETE, 0, 0, tag);
+  EV_SET(&changes[0], uintptr_t(pipe.read_end.get()), EVFILT_READ, EV_DELETE | EV_RECEIPT, 0, 0,
+         tag);
+  EV_SET(&changes[1], uintptr_t(pipe.write_end.get()), EVFILT_WRITE, EV_DELETE, 0, 0, tag);
   EXPECT_EQ(::kevent(kq.get(), changes, 2, nullptr, 0, nullptr), 0);
   EXPECT_EQ(kqueue_emulation_knote_count(kq.get()), 1);  // the write filter is still there
   // Events carry the udata of their knote.
