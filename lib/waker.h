@@ -14,8 +14,9 @@ namespace seltool {
 class Waker {
  public:
   virtual ~Waker() = default;
-  // The descriptor the backend watches for reading, or -1 when the backend reports the
-  // wakeup itself (kqueue's EVFILT_USER).
+  // The descriptor the core registers for reading under token::wakeup(fd), like any
+  // registration; or -1 when the channel is an event of the kernel object itself (kqueue's
+  // EVFILT_USER, which the waker registers under token::wakeup(-1)).
   virtual int fd() const noexcept = 0;
   // Makes the channel ready. From any thread or a signal handler (async-signal-safe);
   // preserves errno. A channel that is ready already stays so (wakeups coalesce).
