@@ -11,12 +11,13 @@
 
 #include "gtest/gtest.h"
 #include "lib/selectors.h"
+#include "tests/support/clock.h"
 
 namespace seltool {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::duration;
+using testing::Clock;
+using testing::seconds_since;
 
 // The tests make sockets before any selector exists, so they start Winsock themselves.
 class WinsockEnvironment : public ::testing::Environment {
@@ -84,10 +85,6 @@ std::pair<Socket, Socket> connected_pair() {
   Socket accepted(::accept(server.get(), nullptr, nullptr));
   EXPECT_NE(accepted.get(), INVALID_SOCKET);
   return {std::move(client), std::move(accepted)};
-}
-
-double seconds_since(Clock::time_point start) {
-  return duration<double>(Clock::now() - start).count();
 }
 
 TEST(WindowsSelect, OnlySelectIsCompiledAndItIsTheDefault) {
@@ -196,6 +193,8 @@ TEST(WindowsSelect, WakeupFromAnotherThreadEndsBlockingSelect) {
   auto [a, b] = connected_pair();
   selector->register_file(b, EVENT_READ);
   std::thread waker([&] {
+    // A delay, not a wait for a state: most likely select() blocks by then (if not, the
+    // wakeup is pending and ends it all the same).
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     selector->wakeup();
   });
