@@ -13,7 +13,7 @@ CLI::Option* add_selector_option(CLI::App& command, std::string& name) {
   name = from_environment && *from_environment ? from_environment : "default";
   return command
       .add_option("-s,--selector", name,
-                  std::string("backend: default, select, poll, epoll, kqueue or devpoll "
+                  std::string("backend: default, select, poll, epoll, io_uring, kqueue or devpoll "
                               "(default: $") +
                       kSelectorEnvironment + " or 'default')")
       ->type_name("NAME")

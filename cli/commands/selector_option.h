@@ -11,7 +11,7 @@ class Option;
 
 namespace seltool::cli {
 
-// Adds -s/--selector NAME (default, select, poll, epoll, kqueue, devpoll) to `command`. The
+// Adds -s/--selector NAME (default or a backend of lib/selectors.h) to `command`. The
 // environment variable SELTOOL_SELECTOR, when set and not empty, gives its default.
 CLI::Option* add_selector_option(CLI::App& command, std::string& name);
 

@@ -1,4 +1,4 @@
-// CPython's test_selectors, ported: the 23 behaviours of mission-anchors.md part A.3, run for
+// CPython's test_selectors, ported: its 23 behaviours (docs/conformance-suite.md), run for
 // every backend compiled in and for the default selector. Python's exceptions map to
 // std::invalid_argument (ValueError), not_registered/already_registered (KeyError),
 // selector_closed (RuntimeError) and std::system_error (OSError). Where a behaviour depends
@@ -311,6 +311,8 @@ TEST_P(ConformanceTest, SelectorDrivesExchangeOverManyPairs) {
     std::vector<int> readers;
     for (int attempt = 0; attempt < 10 && readers.empty(); ++attempt) {
       readers = ready_fds(selector->select(), EVENT_READ);
+      // CPython's retry, kept as ported: select() blocks until a reader is ready, so it is
+      // never taken unless a backend reports an empty result without a timeout.
       if (readers.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     EXPECT_EQ(readers, std::vector<int>{reader.fileno()});

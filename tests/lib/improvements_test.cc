@@ -214,6 +214,8 @@ TEST_P(ImprovementsTest, WakeupFromAnotherThreadEndsBlockedSelect) {
   selector->register_file(pipe.read_end, EVENT_READ);
   Stopwatch stopwatch;
   std::thread waker([&] {
+    // A delay, not a wait for a state: the wakeup comes while select() most likely blocks
+    // (one that comes earlier stays pending and ends the select() all the same).
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     selector->wakeup();
   });
@@ -227,6 +229,8 @@ TEST_P(ImprovementsTest, WakeupFromAnotherThreadEndsBlockedSelect) {
 
 TEST_P(ImprovementsTest, WakeupEndsSelectWithoutTimeoutOnEmptySelector) {
   std::thread waker([&] {
+    // A delay, not a wait for a state: the wakeup comes while select() most likely blocks
+    // (one that comes earlier stays pending and ends the select() all the same).
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     selector->wakeup();
   });

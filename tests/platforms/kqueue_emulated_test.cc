@@ -100,6 +100,8 @@ TEST(KqueueEmulated, EmptySelectorHonoursTimeoutInOneWait) {
 TEST(KqueueEmulated, TimeoutAboveDarwinLimitIsClampedNotRefused) {
   auto selector = make_kqueue_selector();
   std::thread waker([&] {
+    // A delay, not a wait for a state: the wakeup comes while select() most likely blocks
+    // (one that comes earlier stays pending and ends the select() all the same).
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     selector->wakeup();
   });
@@ -124,6 +126,8 @@ TEST(KqueueEmulated, WakeupIsAUserEventOfTheKqueueWithNoDescriptorOfItsOwn) {
   EXPECT_EQ(Token(uintptr_t(udata)), token::wakeup(-1));
 
   std::thread waker([&] {
+    // A delay, not a wait for a state: the wakeup comes while select() most likely blocks
+    // (one that comes earlier stays pending and ends the select() all the same).
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     selector->wakeup();
   });
