@@ -27,6 +27,22 @@ std::string_view how_tested(std::string_view backend) {
   return "full test suite on Linux";
 }
 
+// How the backend differs from the others (BackendTraits in lib/selectors.h), by the names
+// the library gives them.
+Json traits_json(const BackendTraits& traits) {
+  return Json{{"has_kernel_object", traits.has_kernel_object},
+              {"refuses_closed_descriptors", traits.refuses_closed_descriptors},
+              {"reports_closed_descriptors", traits.reports_closed_descriptors},
+              {"select_fails_on_closed_descriptors", traits.select_fails_on_closed_descriptors},
+              {"watches_regular_files", traits.watches_regular_files},
+              {"modify_reaches_kernel", traits.modify_reaches_kernel},
+              {"keys_by_open_file", traits.keys_by_open_file},
+              {"reports_hangup", traits.reports_hangup},
+              {"limited_to_fd_setsize", traits.limited_to_fd_setsize},
+              {"may_report_past_readiness", traits.may_report_past_readiness},
+              {"may_report_a_descriptor_twice", traits.may_report_a_descriptor_twice}};
+}
+
 int run_selectors() {
   Json list = Json::array();
   for (const BackendInfo& backend : backends()) {
@@ -36,6 +52,7 @@ int run_selectors() {
                {"tested", how_tested(backend.name)}};
     if (!backend.usable) entry["reason"] = backend.reason;
     if (backend.traits.limited_to_fd_setsize) entry["fd_setsize"] = select_fd_setsize();
+    if (backend.compiled) entry["traits"] = traits_json(backend.traits);  // known when built in
     list.push_back(std::move(entry));
   }
   JsonLines::write_line(Json{{"default", default_selector_name()}, {"backends", std::move(list)}});

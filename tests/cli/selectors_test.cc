@@ -1,4 +1,6 @@
 // `seltool selectors`, --version, --help and the SELTOOL_SELECTOR default.
+#include "lib/selectors.h"
+
 #include <sys/select.h>
 
 #include <algorithm>
@@ -8,6 +10,13 @@
 
 namespace seltool::testing {
 namespace {
+
+bool library_says_usable(const std::string& name) {
+  for (const BackendInfo& backend : backends()) {
+    if (backend.name == name) return backend.usable;
+  }
+  return false;
+}
 
 TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
   const Result result = run_seltool({"selectors"});
@@ -22,11 +31,15 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
     names.push_back(name);
     const bool compiled = std::count(kBackends.begin(), kBackends.end(), name) == 1;
     EXPECT_EQ(backend["compiled"], compiled) << name;
-    // io_uring may be compiled and still refused by this kernel (then it says why).
+    // Usable as the library finds it on this machine (a kernel may refuse io_uring).
     const bool usable = backend["usable"];
-    EXPECT_EQ(usable, compiled && (name != "io_uring" || !backend.contains("reason"))) << name;
+    EXPECT_EQ(usable, library_says_usable(name)) << name;
     EXPECT_EQ(backend.contains("reason"), !usable) << name;
-    EXPECT_EQ(backend.contains("fd_setsize"), name == "select") << name;
+    // The traits of each backend built in, and the descriptor limit where a trait says so.
+    ASSERT_EQ(backend.contains("traits"), compiled) << name;
+    const Json traits = backend.value("traits", Json::object());
+    for (const auto& [trait, value] : traits.items()) EXPECT_TRUE(value.is_boolean()) << trait;
+    EXPECT_EQ(backend.contains("fd_setsize"), traits.value("limited_to_fd_setsize", false)) << name;
     // Says plainly how far each backend was tested (issue 5).
     const std::string tested = backend["tested"];
     EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue" || name == "devpoll")
