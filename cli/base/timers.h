@@ -3,6 +3,7 @@
 // the times a loop must wake at, which bounds its next select().
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 

@@ -178,12 +178,10 @@ class Wait : public TargetPolicy {
         "summary",
         Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", std::move(pending)}});
     if (exit_code != kExitOk && !options_.common.quiet) {
-      const std::string why =
-          stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
-          : std::string(reason) == "failed"
-              ? "failed: " + failed_
-              : "timed out after " +
-                    seconds_text(options_.common.timeout.value_or(kDefaultTimeout));
+      const std::string why = stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
+                              : std::string(reason) == "failed"
+                                  ? "failed: " + failed_
+                                  : "timed out after " + seconds_text(*targets_.options().timeout);
       print_diagnostic(why +
                        (not_ready.empty()       ? ""
                         : options_.invert_check ? "; still reachable: "

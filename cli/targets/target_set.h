@@ -80,6 +80,7 @@ class TargetSet {
   TargetSet(const TargetSet&) = delete;
   TargetSet& operator=(const TargetSet&) = delete;
 
+  const TargetSetOptions& options() const { return options_; }
   Selector& selector() { return *selector_; }
   std::list<TargetEntry>& entries() { return entries_; }
   bool empty() const { return entries_.empty(); }
