@@ -242,6 +242,16 @@ class LinuxProcess : public Process {
   std::string command_;
 };
 
+// The thread group (process) a thread id belongs to, from /proc/ID/status; 0 if unknown.
+// /proc/TID is not listed but can be opened for any thread.
+int thread_group_of(int id) {
+  std::ifstream status("/proc/" + std::to_string(id) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (starts_with(line, "Tgid:")) return std::atoi(line.c_str() + std::strlen("Tgid:"));
+  }
+  return 0;
+}
+
 }  // namespace
 
 const std::vector<std::string>& descriptor_kinds() {
@@ -261,8 +271,15 @@ std::unique_ptr<Process> open_process(int pid) {
   if (pidfd) return std::make_unique<LinuxProcess>(pid, std::move(pidfd));
   const int errnum = errno;
   const std::string which = "process " + std::to_string(pid);
+  // A thread id is refused with EINVAL (Linux 5.3-6.8) or ENOENT (later kernels).
+  const int group = errnum == EINVAL || errnum == ENOENT ? thread_group_of(pid) : 0;
+  if (group != 0 && group != pid) {
+    throw UsageError(std::to_string(pid) + " is a thread of process " + std::to_string(group) +
+                     ", not a process: use " + std::to_string(group));
+  }
   switch (errnum) {
     case ESRCH:
+    case ENOENT:
       throw UsageError("no " + which + " (is it still running? ps -p " + std::to_string(pid) + ")");
     case EINVAL:
       throw UsageError(std::to_string(pid) +

@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <thread>
 
 #include "gtest/gtest.h"
 #include "tests/support/clock.h"
@@ -354,6 +356,32 @@ TEST(PidErrors, NoSuchProcess) {
   EXPECT_EQ(inspect.exit_code, 2);
   EXPECT_EQ(inspect.err,
             "seltool: no process " + pid + " (is it still running? ps -p " + pid + ")\n");
+}
+
+// A thread id is not a process: the error names the process to use instead (the kernel
+// refuses a thread with EINVAL or, since Linux 6.9, ENOENT).
+TEST(PidErrors, AThreadIdNamesItsProcess) {
+  Pipe release = make_pipe();
+  Pipe announce = make_pipe();
+  std::thread thread([&] {
+    const std::string tid = std::to_string(::syscall(SYS_gettid));
+    write_all(announce.write_end.get(), tid);
+    announce.write_end.reset();
+    char byte;
+    (void)::read(release.read_end.get(), &byte, 1);
+  });
+  const std::string tid = read_until_eof(announce.read_end.get());
+  const std::string pid = std::to_string(::getpid());
+  const std::string expected =
+      tid + " is a thread of process " + pid + ", not a process: use " + pid;
+  const Result inspect = run_seltool({"inspect", tid});
+  EXPECT_EQ(inspect.exit_code, 2) << inspect.err;
+  EXPECT_EQ(inspect.err, "seltool: " + expected + "\n");
+  const Result wait = run_seltool({"wait", "pid:" + tid + ":0"});
+  EXPECT_EQ(wait.exit_code, 2) << wait.err;
+  EXPECT_EQ(wait.err, "seltool: target 'pid:" + tid + ":0': " + expected + "\n");
+  release.write_end.reset();
+  thread.join();
 }
 
 TEST(PidErrors, DescriptorNotOpen) {
