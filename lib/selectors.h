@@ -35,6 +35,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -527,8 +528,14 @@ struct BackendInfo {
 
 // Every backend the library knows, in CPython's preference order (kqueue, epoll, io_uring,
 // devpoll, poll, select), with availability on this machine (each is probed: created and
-// closed).
+// closed). Throws std::system_error when a probe fails for want of descriptors or memory
+// (see is_resource_exhaustion()): that says nothing about the backend.
 std::vector<BackendInfo> backends();
+
+// Whether `error` means the process or the system ran out of descriptors or memory (EMFILE,
+// ENFILE, ENOMEM, ENOBUFS) rather than that a backend cannot work here: the same call may
+// succeed later.
+bool is_resource_exhaustion(const std::system_error& error) noexcept;
 
 // Names of the backends compiled into this build, in preference order.
 std::vector<std::string> compiled_backend_names();
@@ -540,7 +547,9 @@ std::unique_ptr<Selector> make_selector(std::string_view name);
 
 // Python's DefaultSelector: the most efficient backend that really works here, probed once
 // at first use the way CPython's _can_use() does (a backend whose creation fails, e.g.
-// epoll under a seccomp filter, is skipped).
+// epoll under a seccomp filter, is skipped). Deviation: a probe that fails for want of
+// descriptors or memory throws that std::system_error instead of settling for a lesser
+// backend for the rest of the process.
 std::unique_ptr<Selector> make_default_selector();
 std::string default_selector_name();
 

@@ -25,10 +25,8 @@ std::string usable_names() {
 }  // namespace
 
 std::vector<std::string> compiled_selector_names() {
-  std::vector<std::string> names = {"default"};
-  for (const BackendInfo& backend : backends()) {
-    if (backend.compiled) names.push_back(backend.name);
-  }
+  std::vector<std::string> names = compiled_backend_names();  // no probing: none is created
+  names.insert(names.begin(), "default");
   return names;
 }
 
@@ -42,6 +40,7 @@ std::unique_ptr<Selector> open_selector(const std::string& name) {
     }
     reject(name, "is unknown");
   } catch (const std::system_error& error) {
+    if (is_resource_exhaustion(error)) throw;  // seltool's own failure, not the user's choice
     reject(name, std::string("cannot be used on this machine: ") + error.what());
   }
 }

@@ -1,6 +1,7 @@
 #include "cli/base/duration.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -57,7 +58,10 @@ Duration parse_duration(std::string_view text, std::string_view option) {
   const double seconds = *number * *unit;
   const auto limit = std::chrono::duration<double>(Selector::max_timeout);
   if (seconds >= limit.count()) return Selector::max_timeout;
-  return Duration(std::int64_t(std::ceil(seconds * 1e9)));
+  // A number that is not zero but underflows (0.000...1 with hundreds of zeros) is the
+  // shortest duration, never 0 (which options read as "no limit").
+  const bool nonzero = text.substr(0, length).find_first_not_of("0.") != std::string_view::npos;
+  return std::max(Duration(nonzero ? 1 : 0), Duration(std::int64_t(std::ceil(seconds * 1e9))));
 }
 
 CLI::Option* add_duration_option(CLI::App& command, const std::string& name,

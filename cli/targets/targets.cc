@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <climits>
 #include <cstring>
@@ -65,6 +66,22 @@ std::optional<std::pair<std::string_view, std::string_view>> split_url(std::stri
   return std::pair{scheme, text.substr(separator + 3)};
 }
 
+// The port of a URL's "[USER@]HOST[:PORT][/PATH...]" with leading zeros dropped ("0" for
+// ":000"), "" when none is given; the URL's syntax is the HTTP client's to check.
+std::string url_port(std::string_view rest) {
+  std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  authority.remove_prefix(std::min(authority.size(), authority.rfind('@') + 1));
+  const std::size_t colon = authority.rfind(':');
+  const std::size_t bracket = authority.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && colon < bracket)) {
+    return "";
+  }
+  std::string_view port = authority.substr(colon + 1);
+  if (port.empty()) return "";
+  const std::size_t first_digit = port.find_first_not_of('0');
+  return std::string(first_digit == std::string_view::npos ? "0" : port.substr(first_digit));
+}
+
 void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
   if (scheme == "tcp") {
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
@@ -81,6 +98,9 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
                        "://HOST[:PORT][/PATH]");
     }
     spec.url = spec.text;
+    if (url_port(rest) == "0") {
+      throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
+    }
   } else {
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
                      std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");

@@ -39,6 +39,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{{"watch", "nonsense"}, "'nonsense'"},
         BadInput{{"watch", "127.0.0.1:99999"}, "'127.0.0.1:99999'"},
         BadInput{{"wait", "tcp:localhost:http"}, "'tcp:localhost:http'"},
+        BadInput{{"wait", "http://127.0.0.1:0/health"}, "port 0"},
+        BadInput{{"wait", "https://user@[::1]:000"}, "port 0"},
         BadInput{{"watch", "[::1:80"}, "'[::1:80'"}, BadInput{{"watch", "::1:80"}, "brackets"},
         BadInput{{"watch", "fd:x"}, "'fd:x'"}, BadInput{{"watch", "99999999999"}, "99999999999"},
         BadInput{{"watch", "77"}, "descriptor 77 is not open"},
@@ -83,6 +85,35 @@ TEST(UsageErrors, WriteInterestOnAReadOnlyDescriptor) {
   Pipe pipe = make_pipe();
   const BadInput input{{"wait", "-e", "write", "3"}, "read-only"};
   expect_usage_error(input, run_seltool(input.args, passing({{3, pipe.read_end.get()}})));
+}
+
+// A timeout too small for a double (hundreds of zeros) is the shortest wait, not 0 ("no
+// limit"): wait gives up at once.
+TEST(Timeouts, AnUnderflowingTimeoutIsTheShortestWait) {
+  UniqueFd listener = listen_tcp(0);  // never accepted: a wait for data on it never ends
+  const std::string tiny = "0." + std::string(400, '0') + "1";
+  const Result run = run_seltool({"wait", "-q", "-e", "read", "-t", tiny,
+                                  "127.0.0.1:" + std::to_string(local_port(listener.get()))},
+                                 {}, 10s);
+  EXPECT_EQ(run.exit_code, 124) << run.err;
+}
+
+// Running out of descriptors while creating the selector is seltool's own failure (125, one
+// line naming the errno), not a usage error: the user chose nothing wrong.
+TEST(ResourceExhaustion, NoDescriptorForTheSelectorIsExit125) {
+  SpawnOptions options;
+  options.max_open_files = 4;  // 0-2 and one more: a backend of two descriptors cannot start
+  std::vector<std::string> names = kBackends;
+  names.push_back("default");
+  for (const std::string& name : names) {
+    // A backend of one descriptor starts, then the target's socket fails the same way.
+    const Result run = run_seltool({"wait", "-q", "-s", name, "-t", "1", "127.0.0.1:1"}, options);
+    SCOPED_TRACE(name);
+    EXPECT_EQ(run.exit_code, 125) << run.err;
+    EXPECT_NE(run.err.find("Too many open files"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("usable here"), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
 }
 
 }  // namespace
