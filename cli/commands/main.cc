@@ -54,6 +54,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("-V,--version", std::string("seltool ") + kVersion,
                        "Print the version and exit");
   app.require_subcommand(1);
+  // Not CLI11's Windows default "/t": on every OS "/path" is a target, never an option.
+  app.allow_windows_style_options(false);
   app.footer(
       "Output: JSON Lines on stdout (one event per line, flushed), diagnostics on stderr.\n"
       "'seltool help COMMAND' shows a command's options and exit codes; 'man seltool' shows\n"

@@ -19,7 +19,7 @@ namespace {
 UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack, int& errnum) {
   UniqueFd fd(open_stream_socket(address.family()));
   if (fd && address.family() != AF_UNIX) {
-    set_socket_option(fd.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+    reuse_listening_address(fd.get());
     if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
   errnum = fd ? bind_and_listen(fd.get(), address, backlog) : errno;

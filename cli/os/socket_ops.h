@@ -39,6 +39,11 @@ int start_connect(int fd, const SocketAddress& address);
 // setsockopt() with an int value; false (errno set) when the OS refused it.
 bool set_socket_option(int fd, int level, int name, int value);
 
+// Lets a TCP listener bind its port while old connections on it linger (POSIX SO_REUSEADDR,
+// TIME_WAIT), never while another socket listens there: on Windows SO_EXCLUSIVEADDRUSE, as
+// its SO_REUSEADDR would let a second socket take a port in use.
+void reuse_listening_address(int fd);
+
 // Reads and clears the socket's pending error (SO_ERROR): 0 when none, else an errno (also
 // the errno of getsockopt() itself when it fails).
 int take_socket_error(int fd);

@@ -25,6 +25,8 @@ bool set_socket_option(int fd, int level, int name, int value) {
   return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
 }
 
+void reuse_listening_address(int fd) { set_socket_option(fd, SOL_SOCKET, SO_REUSEADDR, 1); }
+
 int take_socket_error(int fd) {
   int error = 0;
   socklen_t length = sizeof error;

@@ -131,6 +131,8 @@ bool set_socket_option(int fd, int level, int name, int value) {
   return true;
 }
 
+void reuse_listening_address(int fd) { set_socket_option(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1); }
+
 int take_socket_error(int fd) {
   int error = 0;
   int length = sizeof error;

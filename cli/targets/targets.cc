@@ -256,7 +256,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
         UniqueFd listener(open_stream_socket(address.family()));
         if (!listener) open_failed(spec_, "socket", errno);
         if (address.family() != AF_UNIX) {
-          set_socket_option(listener.get(), SOL_SOCKET, SO_REUSEADDR, 1);
+          reuse_listening_address(listener.get());
         }
         errnum = bind_and_listen(listener.get(), address, SOMAXCONN);
         if (errnum == 0) {

@@ -111,6 +111,9 @@ TEST_F(SeltoolExe, BadInputIsAUsageErrorThatSaysWhy) {
       {{"watch", "-"}, "a descriptor number cannot be watched on Windows"},
       {{"wait", "fd:3"}, "a descriptor number cannot be watched on Windows"},
       {{"watch", "./some/file"}, "a path cannot be watched on Windows"},
+      // "/t" and "/q" are paths, not Windows-style spellings of -t and -q.
+      {{"watch", "/t"}, "a path cannot be watched on Windows"},
+      {{"wait", "/q", "127.0.0.1:1"}, "a path cannot be watched on Windows"},
       {{"watch", "unix:/run/app.sock"}, "Unix sockets are not supported on Windows"},
       {{"echo", "--listen", "unix:/tmp/echo.sock"}, "Unix sockets are not supported on Windows"},
       {{"watch", "localhost:99999"}, "PORT must be a number"},
@@ -166,6 +169,20 @@ TEST_F(SeltoolExe, EchoMaxConnectionsMakesExtraClientsWait) {
   EXPECT_FALSE(readable_within(third.get(), 1s)) << "served beyond --max-connections";
   first.reset();
   EXPECT_EQ(read_exact(third.get(), 1, kWine), "3");
+}
+
+// A port another seltool.exe listens on is refused (SO_EXCLUSIVEADDRUSE; Windows' SO_REUSEADDR
+// would share it), and said as a port in use: exit 2.
+TEST_F(SeltoolExe, APortInUseIsAUsageErrorNotShared) {
+  Echo first({"-q"});
+  ASSERT_GT(first.port, 0) << first.process.rest_of_stderr(1s);
+  const std::string address = "127.0.0.1:" + std::to_string(first.port);
+  const Result second = run({"echo", "-q", "--listen", address});
+  EXPECT_EQ(second.exit_code, 2) << second.err;
+  EXPECT_NE(second.err.find("Address already in use"), std::string::npos) << second.err;
+  const Result target = run({"watch", "-n", "1", "tcp-listen:" + address});
+  EXPECT_EQ(target.exit_code, 2) << target.err;
+  EXPECT_NE(target.err.find("Address already in use"), std::string::npos) << target.err;
 }
 
 // wine turns SIGINT into the console's Ctrl-C event, which takes seltool's stop path.
