@@ -22,12 +22,11 @@ std::optional<int> pending_socket_error(int fd) {
 // socket's next datagram, also one of 0 bytes (read with room for one byte: a read of 0 bytes
 // would leave it queued).
 void consume(const Target& target, Observation& seen, ConsumeMode mode) {
-  const std::uint64_t size =
-      seen.bytes ? std::min<std::uint64_t>(*seen.bytes, kConsumeLimit) : kConsumeLimit;
-  std::string buffer(std::max<std::uint64_t>(size, 1), '\0');
+  std::string buffer(
+      seen.bytes ? std::clamp<std::uint64_t>(*seen.bytes, 1, kConsumeLimit) : kConsumeLimit, '\0');
   std::ptrdiff_t n;
   do {
-    n = read_some(target.fd(), buffer.data(), std::size_t(size == 0 ? 1 : size));
+    n = read_some(target.fd(), buffer.data(), buffer.size());
   } while (n == -1 && errno == EINTR);
   if (n >= 0) {
     seen.bytes = std::uint64_t(n);
