@@ -4,9 +4,12 @@
 // every select(). A multishot poll posts a completion per wakeup (an edge), so it cannot
 // say "still readable"; each registration therefore has one one-shot poll armed at a time,
 // and a poll that completed is armed again at the next select(), where it completes at once
-// if the descriptor is still ready. Every change (new polls, re-arms, mask updates,
-// cancellations) is queued in the submission ring and submitted with the wait: one
-// io_uring_enter() per select(), none per register/modify/unregister.
+// if the descriptor is still ready. A completion only says that readiness began (with the
+// flags of the wakeup, which may be more than the descriptor is ready for: a TCP urgent byte
+// wakes readers); one poll() of the descriptors whose polls completed says what each is
+// ready for when select() returns, as the other backends report it. Every change (new polls,
+// re-arms, mask updates, cancellations) is queued in the submission ring and submitted with the
+// wait: one io_uring_enter() per select(), none per register/modify/unregister.
 //
 // Like epoll, io_uring watches open files: a registered descriptor closed without being
 // unregistered is not reported (its poll holds the file until unregister() cancels it).
@@ -136,6 +139,7 @@ class IoUringBackend final : public Backend {
       if (!io_uring_cq_has_overflow(&ring_)) break;
       io_uring_get_events(&ring_);
     }
+    report_current_readiness(events);
   }
 
   void close() noexcept override {
@@ -200,6 +204,9 @@ class IoUringBackend final : public Backend {
   }
 
   void reap(std::vector<RawEvent>& events) {
+    const std::size_t most = completed_.size() + io_uring_cq_ready(&ring_);
+    completed_.reserve(most);  // may throw: before any completion is taken
+    completed_tokens_.reserve(most);
     unsigned head;
     unsigned seen = 0;
     io_uring_cqe* cqe;
@@ -216,20 +223,55 @@ class IoUringBackend final : public Backend {
       watch.armed = false;
       if (to_arm_.size() == to_arm_.capacity()) to_arm_.reserve(watches_.size());
       queue_arm(fd);
-      // A negative result is the poll's own failure (the file went away): an error, as
-      // poll's POLLNVAL.
-      const unsigned revents = cqe->res < 0 ? POLLERR : unsigned(cqe->res);
-      events.push_back(
-          raw_event(token, poll_like::fold(revents, POLLIN, POLLOUT),
-                    poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
+      if (cqe->res < 0) {
+        // The poll's own failure (the file went away): an error, as poll's POLLNVAL.
+        push_event(token, POLLERR, events);
+      } else {
+        completed_.push_back(pollfd{fd, short(watch.mask), 0});
+        completed_tokens_.push_back(token);
+      }
     }
     io_uring_cq_advance(&ring_, seen);
+  }
+
+  // A completion says that readiness began, with the flags of the wakeup (a TCP urgent byte
+  // wakes readers with POLLIN, although nothing can be read), possibly before a read drained
+  // it. One poll() of the completed descriptors says what they are ready for now: the level-
+  // triggered answer the other backends give. Those not ready any more are re-armed anyway.
+  void report_current_readiness(std::vector<RawEvent>& events) {
+    if (completed_.empty()) return;
+    int ready;
+    do {
+      ready = ::poll(completed_.data(), nfds_t(completed_.size()), 0);
+    } while (ready == -1 && errno == EINTR);
+    if (ready == -1) {
+      const int error = errno;
+      completed_.clear();
+      completed_tokens_.clear();
+      throw_os_error(error, "io_uring: poll");
+    }
+    for (std::size_t i = 0; i < completed_.size(); ++i) {
+      if (completed_[i].revents != 0) {
+        push_event(completed_tokens_[i], unsigned(completed_[i].revents), events);
+      }
+    }
+    completed_.clear();
+    completed_tokens_.clear();
+  }
+
+  static void push_event(Token token, unsigned revents, std::vector<RawEvent>& events) {
+    events.push_back(
+        raw_event(token, poll_like::fold(revents, POLLIN, POLLOUT),
+                  poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
   }
 
   io_uring ring_{};
   bool open_ = false;
   std::vector<Watch> watches_;  // by descriptor
   std::vector<int> to_arm_;     // descriptors whose poll is armed at the next wait
+  // The polls that completed in this wait, and their tokens: report_current_readiness().
+  std::vector<pollfd> completed_;
+  std::vector<Token> completed_tokens_;
 };
 
 }  // namespace

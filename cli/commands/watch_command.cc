@@ -96,9 +96,7 @@ class Watch : public TargetPolicy {
     Observation seen = observe(*entry.target, ready | state.parked, mode_, options_.common.verbose);
     if (mode_ == ConsumeMode::kKeepData) keep_characters_whole(state, seen);
     state.rechecking &= ~ready;
-    const bool consumed =
-        (seen.bytes.value_or(0) > 0 && mode_ != ConsumeMode::kPeek) || !seen.accepted_peer.empty();
-    if (consumed || is_news(seen, state.last)) {
+    if (seen.consumed || is_news(seen, state.last)) {
       targets_.report_backend(entry, ready, conditions);
       Json fields = target_fields(*entry.target);
       add_observation(fields, seen, encoding_);

@@ -51,6 +51,9 @@ class Process {
   virtual int exit_fd() const = 0;
   // Whether it has exited (exit_fd() is readable).
   virtual bool exited() const = 0;
+  // Whether it is exiting: its descriptors are closed already, so a pipe it wrote may be at
+  // its end, and still_holds() false, before exit_fd() is readable.
+  virtual bool exiting() const = 0;
   // A close-on-exec copy of the process's descriptor `fd`. Throws std::system_error with
   // the errno: EPERM (no ptrace access), EBADF (not open), ESRCH (exited), EMFILE...
   virtual UniqueFd borrow(int fd) const = 0;

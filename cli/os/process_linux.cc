@@ -131,6 +131,16 @@ class LinuxProcess : public Process {
     pollfd exit{pidfd_.get(), POLLIN, 0};
     return ::poll(&exit, 1, 0) == 1;
   }
+  // An exiting process releases its descriptor table (exit_files(): /proc shows "FDSize: 0"
+  // from then on) before its pidfd becomes readable (exit_notify()); releasing it ends the
+  // pipes it wrote and makes kcmp() fail as for a closed descriptor.
+  bool exiting() const override {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (starts_with(line, "FDSize:")) return std::atol(line.c_str() + 7) == 0;
+    }
+    return exited();  // no status to read: reaped meanwhile (or hidden from us)
+  }
 
   UniqueFd borrow(int fd) const override {
     UniqueFd copy(int(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));  // close-on-exec

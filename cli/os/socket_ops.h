@@ -68,6 +68,11 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
 // nullopt elsewhere, and for other sockets.
 std::optional<long> unix_peer_pid(int fd);
 
+// Whether the peer of a connected stream socket has ended its stream (a read returns 0 once
+// the data before the end is read), asked without reading or clearing SO_ERROR where the OS
+// can (Linux: POLLRDHUP); elsewhere a non-blocking MSG_PEEK of one byte.
+bool peer_ended_stream(int fd);
+
 // recv() of at most `size` bytes: the bytes read, 0 at the end of stream, or -1 and errno.
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size);
 

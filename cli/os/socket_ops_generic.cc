@@ -78,6 +78,12 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
   return send_without_sigpipe(fd, buffers, count, MSG_DONTWAIT);
 }
 
+// POSIX poll() has no flag for a peer's FIN alone (POLLHUP needs both sides shut).
+bool peer_ended_stream(int fd) {
+  char byte;
+  return ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 // No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
 std::optional<long> unix_peer_pid(int) { return std::nullopt; }
 

@@ -1,5 +1,6 @@
 // Opening, accepting and sending on Linux and Android: the flags that make each one system
 // call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "cli/os/socket_ops_posix.h"
@@ -22,6 +23,12 @@ std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count) 
 
 std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t count) {
   return send_message(fd, buffers, count, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+// POLLRDHUP: the peer shut down its sending side (FIN); POLLHUP: both sides are shut.
+bool peer_ended_stream(int fd) {
+  pollfd probe{fd, POLLIN | POLLRDHUP, 0};
+  return ::poll(&probe, 1, 0) == 1 && (probe.revents & (POLLRDHUP | POLLHUP)) != 0;
 }
 
 std::optional<long> unix_peer_pid(int fd) {

@@ -173,6 +173,12 @@ std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
   return n == SOCKET_ERROR ? fail() : n;
 }
 
+// The sockets seltool watches on Windows are its own, non-blocking: a peek cannot block.
+bool peer_ended_stream(int fd) {
+  char byte;
+  return ::recv(handle(fd), &byte, 1, MSG_PEEK) == 0;
+}
+
 // No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
 std::optional<long> unix_peer_pid(int) { return std::nullopt; }
 

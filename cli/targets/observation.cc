@@ -2,6 +2,8 @@
 
 #include <errno.h>
 
+#include <algorithm>
+
 #include "cli/os/socket_address.h"
 #include "cli/os/socket_ops.h"
 #include "lib/unique_fd.h"
@@ -16,19 +18,20 @@ std::optional<int> pending_socket_error(int fd) {
   return error;
 }
 
-// Reads at most `available` (or kConsumeLimit when unknown) bytes with one read().
-void consume(int fd, Observation& seen, ConsumeMode mode) {
+// Reads at most `available` (or kConsumeLimit when unknown) bytes with one read(); a datagram
+// socket's next datagram, also one of 0 bytes (read with room for one byte: a read of 0 bytes
+// would leave it queued).
+void consume(const Target& target, Observation& seen, ConsumeMode mode) {
   std::string buffer(
-      seen.bytes ? std::min<std::uint64_t>(*seen.bytes, kConsumeLimit) : kConsumeLimit, '\0');
+      seen.bytes ? std::clamp<std::uint64_t>(*seen.bytes, 1, kConsumeLimit) : kConsumeLimit, '\0');
   std::ptrdiff_t n;
   do {
-    n = read_some(fd, buffer.data(), buffer.size());
+    n = read_some(target.fd(), buffer.data(), buffer.size());
   } while (n == -1 && errno == EINTR);
-  if (n == 0) {
-    seen.hup = true;
-    seen.bytes = 0;
-  } else if (n > 0) {
+  if (n >= 0) {
     seen.bytes = std::uint64_t(n);
+    seen.consumed = true;
+    if (n == 0) seen.hup = !target.reads_records();  // a stream's end, or a datagram of 0 bytes
     if (mode == ConsumeMode::kKeepData) seen.data.assign(buffer.data(), std::size_t(n));
   } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
     seen.bytes = 0;  // another reader took the data first
@@ -56,14 +59,18 @@ Observation observe(const Target& target, Events ready, ConsumeMode mode, bool d
     if (mode != ConsumeMode::kPeek) {
       UniqueFd accepted(accept_connection(fd, nullptr));
       if (accepted) seen.accepted_peer = peer_address(accepted.get());
+      seen.consumed = accepted.get() >= 0;
     }
     return seen;
   }
   seen.bytes = bytes_available(fd);
-  if (seen.bytes == std::optional<std::uint64_t>(0)) {
+  const bool none = seen.bytes == std::optional<std::uint64_t>(0);
+  if (none && target.at_end()) {
     seen.hup = true;
-  } else if (mode != ConsumeMode::kPeek) {
-    consume(fd, seen, mode);
+  } else if (mode != ConsumeMode::kPeek && (!none || target.reads_records())) {
+    // Nothing on a pipe or stream socket that is not at its end: another reader took the data
+    // first, and a read could block (an inherited descriptor may be blocking).
+    consume(target, seen, mode);
   }
   return seen;
 }

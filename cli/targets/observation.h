@@ -7,9 +7,10 @@
 //   - "read"/"write": what the backend reported for the events asked for, except what the
 //     descriptor cannot be (Target::possible(): no "write" for a pipe's read end).
 //   - "bytes" (readable): the bytes available (FIONREAD), or consumed with --consume.
-//   - "hup" (readable): end of stream, i.e. readable with 0 bytes available on a descriptor
-//     that reports its byte count (pipe, FIFO, socket, terminal, file). Data still unread
-//     comes first: the end is reported once it is all read.
+//   - "hup" (readable): end of stream: 0 bytes available (data still unread comes first) and
+//     the descriptor at its end (Target::at_end(): a pipe's writers gone, a stream socket's
+//     peer shut down, a file or terminal with nothing to read; never a datagram of 0 bytes,
+//     nor a pipe whose data another reader took first: that is "read" with 0 bytes).
 //   - "error" (sockets): SO_ERROR is set; the event carries the "error" object. Never for a
 //     pid target: reading SO_ERROR would clear the error its owner has yet to see (its
 //     "diagnostics" say "error_pending" instead).
@@ -33,6 +34,7 @@ struct Observation {
   std::optional<std::uint64_t> bytes;  // readable: available, or consumed
   std::string data;                    // consumed bytes, with ConsumeMode::kKeepData
   std::string accepted_peer;           // a listener's connection accepted by --consume
+  bool consumed = false;  // --consume/--data took something: bytes, a datagram, a connection
   std::optional<Diagnostics> diagnostics;
 
   // At its end or failed: what `watch` drops after reporting.

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,6 +11,20 @@
 #include "cli/targets/targets.h"
 
 namespace seltool::cli {
+namespace {
+
+Target::Stream stream_of(int fd, const struct stat& status) {
+  if (S_ISFIFO(status.st_mode)) return Target::Stream::kPipe;
+  if (!S_ISSOCK(status.st_mode)) return Target::Stream::kFile;
+  int type = 0;
+  socklen_t length = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type != SOCK_STREAM) {
+    return Target::Stream::kRecords;
+  }
+  return Target::Stream::kStreamSocket;
+}
+
+}  // namespace
 
 bool path_exists(const std::string& path) {
   struct stat status {};
@@ -23,6 +38,11 @@ bool pipe_without_reader(int fd) {
   if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return false;
   pollfd probe{fd, POLLOUT, 0};
   return ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
+}
+
+bool hung_up(int fd) {
+  pollfd probe{fd, POLLIN, 0};
+  return ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLHUP) != 0;
 }
 
 std::ptrdiff_t read_some(int fd, void* data, std::size_t size) { return ::read(fd, data, size); }
@@ -39,7 +59,10 @@ void Target::open_inherited() {
 
 void Target::take_access_mode(const std::string& descriptor) {
   struct stat status {};
-  socket_ = ::fstat(fd_, &status) == 0 && S_ISSOCK(status.st_mode);
+  if (::fstat(fd_, &status) == 0) {
+    socket_ = S_ISSOCK(status.st_mode);
+    stream_ = stream_of(fd_, status);
+  }
   const int access = ::fcntl(fd_, F_GETFL) & O_ACCMODE;
   if (access == O_RDONLY) possible_ = EVENT_READ;
   if (access == O_WRONLY) possible_ = EVENT_WRITE;
@@ -63,6 +86,7 @@ int Target::open_path() {
   }
   fd_ = owned_.get();
   socket_ = S_ISSOCK(status.st_mode);
+  stream_ = stream_of(fd_, status);
   fifo_ = S_ISFIFO(status.st_mode);
   return 0;
 }

@@ -99,18 +99,20 @@ void TargetSet::drop(TargetEntry& entry) {
   entries_.erase(entry.self);
 }
 
+bool TargetSet::end_if_owner_gone(TargetEntry& entry) {
+  std::optional<ErrorInfo> gone = entry.target->owner_gone();
+  if (!gone) return false;
+  arm(entry, 0);  // before the borrowed copy closes
+  entry.target->abandon(std::move(*gone));
+  policy_->on_failed(entry);
+  return true;
+}
+
 void TargetSet::check_owners() {
   bool any_left = false;
   for (auto it = entries_.begin(); it != entries_.end();) {
     TargetEntry& entry = *it++;  // advanced first: the policy drops the entry
-    std::optional<ErrorInfo> gone = entry.target->owner_gone();
-    if (!gone) {
-      any_left |= entry.watching_exit;
-      continue;
-    }
-    arm(entry, 0);  // before the borrowed copy closes
-    entry.target->abandon(std::move(*gone));
-    policy_->on_failed(entry);
+    if (!end_if_owner_gone(entry)) any_left |= entry.watching_exit;
   }
   if (!any_left) owner_check_at_.reset();  // no more wake-ups for them
 }
@@ -238,7 +240,9 @@ int TargetSet::run(TargetPolicy& policy) {
         (*http)->on_socket_ready(item.key.fd, item.events, item.conditions);
       } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
-      } else {
+      } else if (!entry.target->process() || !end_if_owner_gone(entry)) {
+        // A pid target's owner is asked first: its exit ends the pipes it wrote, and may
+        // reach seltool before its pidfd does.
         policy.on_ready(entry, item.events, item.conditions);
       }
       if (policy.done()) break;

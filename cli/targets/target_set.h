@@ -112,6 +112,9 @@ class TargetSet {
   void expire_attempts_and_retry(Clock::time_point now);
   // Ends the pid targets whose process exited or closed the descriptor (on_failed).
   void check_owners();
+  // Ends `entry` (on_failed) when it is a pid target whose process exited or closed the
+  // descriptor; false otherwise.
+  bool end_if_owner_gone(TargetEntry& entry);
   NextWake next_wake(std::optional<Clock::time_point> deadline) const;
 
   const TargetSetOptions options_;

@@ -263,6 +263,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
           owned_ = std::move(listener);
           fd_ = owned_.get();
           socket_ = true;
+          stream_ = Stream::kStreamSocket;
           unlink_path_ = spec_.kind == TargetKind::kUnixListen;
           if (unlink_path_) note_created_file(spec_.path);
           return;
@@ -273,6 +274,7 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
     case TargetKind::kTcpConnect:
     case TargetKind::kUnixConnect:
       socket_ = true;
+      stream_ = Stream::kStreamSocket;
       return;
     case TargetKind::kHttp:
       return;  // checked by the TargetSet's HttpChecks, with sockets of their own
@@ -303,12 +305,25 @@ std::optional<ErrorInfo> Target::owner_gone() const {
   if (!process_ || fd_ < 0) return std::nullopt;
   const std::string owner =
       "process " + std::to_string(spec_.pid) + " (" + process_->command() + ")";
-  if (process_->exited()) return ErrorInfo{0, "PROCESS_EXITED", owner + " exited"};
-  if (!process_->still_holds(spec_.fd, fd_)) {
-    return ErrorInfo{0, "DESCRIPTOR_CLOSED",
-                     owner + " closed descriptor " + std::to_string(spec_.fd)};
+  const ErrorInfo exited{0, "PROCESS_EXITED", owner + " exited"};
+  if (process_->exited()) return exited;
+  if (process_->still_holds(spec_.fd, fd_)) return std::nullopt;
+  if (process_->exiting()) return exited;  // its pidfd is not readable yet
+  return ErrorInfo{0, "DESCRIPTOR_CLOSED",
+                   owner + " closed descriptor " + std::to_string(spec_.fd)};
+}
+
+bool Target::at_end() const {
+  switch (stream_) {
+    case Stream::kFile:
+      return true;
+    case Stream::kPipe:
+    case Stream::kRecords:
+      return hung_up(fd_);
+    case Stream::kStreamSocket:
+      return peer_ended_stream(fd_);
   }
-  return std::nullopt;
+  return false;
 }
 
 bool Target::reopen() {

@@ -68,6 +68,9 @@ bool path_exists(const std::string& path);
 // Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
 // with EPIPE (always false on Windows).
 bool pipe_without_reader(int fd);
+// Whether poll() says POLLHUP: a pipe or FIFO whose writers are gone (after one came), a
+// datagram or seqpacket socket shut down or whose peer is gone (always false on Windows).
+bool hung_up(int fd);
 // read() of at most `size` bytes (recv() on Windows): the bytes read, 0 at the end, -1 and errno.
 std::ptrdiff_t read_some(int fd, void* data, std::size_t size);
 
@@ -81,6 +84,13 @@ Events default_events(const TargetSpec& spec);
 class Target {
  public:
   enum class Connect { kInProgress, kConnected, kFailed };
+  // What the descriptor is, as far as its end of stream goes (decided once, when opened).
+  enum class Stream {
+    kFile,          // regular file, terminal, device: nothing to read is the end (read gives 0)
+    kPipe,          // pipe, FIFO: the end is when its writers are gone
+    kStreamSocket,  // the end is the peer's shutdown or close
+    kRecords,       // datagram or seqpacket socket: a datagram may have 0 bytes
+  };
 
   // Checks an inherited descriptor is open; borrows a process's descriptor; opens a path;
   // binds and listens. Connect targets get their socket from begin_connect(). Throws
@@ -98,6 +108,13 @@ class Target {
   Events possible() const { return possible_; }
   int fd() const { return fd_; }
   bool is_socket() const { return socket_; }
+  // A datagram or seqpacket socket: 0 bytes available may be a datagram of 0 bytes.
+  bool reads_records() const { return stream_ == Stream::kRecords; }
+  // Whether the target, readable with 0 bytes available, is at its end of stream: a pipe
+  // without writers, a stream socket whose peer ended its stream, a datagram socket shut
+  // down, a file or terminal (a read gives 0). Not when another reader of the pipe or
+  // socket took the data first, nor for a datagram of 0 bytes. Asked without reading.
+  bool at_end() const;
   // The process a pid target's descriptor is borrowed from (nullptr for other targets): its
   // data is never read, and SO_ERROR is never read (it would clear the owner's error).
   const Process* process() const { return process_.get(); }
@@ -156,6 +173,7 @@ class Target {
   std::unique_ptr<Process> process_;
   int fd_ = -1;
   bool socket_ = false;
+  Stream stream_ = Stream::kFile;
   bool fifo_ = false;
   bool unlink_path_ = false;  // a unix-listen socket file seltool created
   std::vector<SocketAddress> addresses_;

@@ -213,6 +213,67 @@ TEST(PidTarget, WaitEndsWhenTheProcessExits) {
   EXPECT_NE(wait.rest_of_stderr().find("failed: 'pid:"), std::string::npos);
 }
 
+// Issue 20, item 9: a process holding both ends of a pipe exits, which ends the pipe (its
+// files are closed first) and then makes its pidfd readable. Whichever seltool sees first,
+// the target ends with PROCESS_EXITED and exit 1, never "ready" with exit 0.
+TEST(PidTarget, AnOwnerThatExitsIsProcessExitedWhicheverEventComesFirst) {
+  for (const std::string& backend : kBackends) {
+    for (const char* command : {"watch", "wait"}) {
+      for (int i = 0; i < 10; ++i) {
+        SCOPED_TRACE(backend + " " + command + " #" + std::to_string(i));
+        Pipe pipe = make_pipe();
+        const int held = pipe.read_end.get();
+        Child child([] { return 0; });  // exits with both ends open
+        pipe = Pipe{};                  // only the child holds them now
+        SeltoolProcess seltool({command, "-s", backend, child.target(held)});
+        ASSERT_TRUE(seltool.read_event());  // start
+        child.go();
+        std::optional<Json> ended = seltool.read_event(10s);
+        ASSERT_TRUE(ended);
+        EXPECT_EQ((*ended)["event"], "error") << *ended;
+        EXPECT_EQ((*ended)["error"]["code"], "PROCESS_EXITED") << *ended;
+        EXPECT_EQ(seltool.wait_exit(), 1);
+        EXPECT_EQ(child.wait_exit(), 0);
+      }
+    }
+  }
+}
+
+// Issue 20, item 8: the owner of a pid target reads its pipe, so seltool, which only looks,
+// may find the bytes gone by the time it counts them (here another reader takes the byte
+// while seltool is stopped right after the select() it woke it from). That is no end of
+// stream while the writer is open: seltool watches on until the owner exits.
+TEST(PidTarget, APipeItsOwnerReadsHasNoEndWhileTheWriterIsOpen) {
+  for (const std::string& backend : kBackends) {
+    SCOPED_TRACE(backend);
+    Pipe pipe = make_pipe();
+    const int held = pipe.read_end.get();
+    Child child([] {
+      ::pause();
+      return 0;
+    });
+    SeltoolProcess seltool({"watch", "-s", backend, child.target(held)});
+    ASSERT_TRUE(seltool.read_event());  // start
+    child.go();
+    ASSERT_TRUE(wait_until([&] { return asleep(seltool.pid()); }, 10s, 1ms));  // in select()
+    write_all(pipe.write_end.get(), "x");
+    seltool.while_stopped([&] { EXPECT_EQ(read_exact(held, 1), "x"); });
+    ::kill(child.pid(), SIGKILL);  // the writer stays open
+    EXPECT_EQ(child.wait_exit(), 128 + SIGKILL);
+    for (;;) {
+      std::optional<Json> line = seltool.read_event(10s);
+      ASSERT_TRUE(line);
+      if ((*line)["event"] != "ready") {
+        EXPECT_EQ((*line)["event"], "error") << *line;
+        EXPECT_EQ((*line)["error"]["code"], "PROCESS_EXITED") << *line;
+        break;
+      }
+      EXPECT_EQ((*line)["events"], Json({"read"})) << "no end while the writer is open: " << *line;
+    }
+    EXPECT_EQ(seltool.wait_exit(), 1);
+  }
+}
+
 TEST(PidTarget, ADescriptorTheProcessClosesIsNotKeptAliveBySeltool) {
   UniqueFd listener = listen_tcp(0);
   UniqueFd ours = connect_tcp(local_port(listener.get()));

@@ -5,11 +5,14 @@
 // on the backend, the expectation is keyed on selector->name(), never on the OS.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -541,6 +544,115 @@ TEST_P(ConformanceTest, EmptySelectorHonoursTimeout) {
   const double elapsed = stopwatch.seconds();
   EXPECT_GE(elapsed, 1.0);
   EXPECT_LE(elapsed, 3.0);
+}
+
+// ---------------------------------------------------------------------------------------
+// The level-triggered contract under load (issue 20): every select(), select(0) included,
+// reports every descriptor that is ready for its current events at the time of the call,
+// whatever happened to its registration since the last select(). Each case runs 200 times
+// while threads of the test keep both cores busy with system calls, so that a backend that
+// defers work (io_uring's task work) is caught when that work runs late.
+
+constexpr int kRepeatsUnderLoad = 200;
+
+// Threads that keep the machine busy until destroyed: each writes and reads a pipe of its
+// own in a loop (system calls, wakeups and scheduling, as a loaded server has).
+class BackgroundLoad {
+ public:
+  BackgroundLoad() {
+    for (int i = 0; i < 2; ++i) {
+      threads_.emplace_back([this] {
+        const Pipe pipe = make_pipe();
+        char byte = 'x';
+        while (!stop_.load(std::memory_order_relaxed)) {
+          if (::write(pipe.write_end.get(), &byte, 1) == 1) {
+            (void)!::read(pipe.read_end.get(), &byte, 1);
+          }
+        }
+      });
+    }
+  }
+  ~BackgroundLoad() {
+    stop_ = true;
+    for (std::thread& thread : threads_) thread.join();
+  }
+  BackgroundLoad(const BackgroundLoad&) = delete;
+  BackgroundLoad& operator=(const BackgroundLoad&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+};
+
+// The events select(0) reports for `fd` (0: not reported).
+Events events_of(Selector& selector, int fd) {
+  Events found = 0;
+  for (const auto& [key, events] : selector.select(0)) {
+    if (key.fd == fd) found |= events;
+  }
+  return found;
+}
+
+TEST_P(ConformanceTest, SelectZeroReportsReadinessForTheEventsAfterModify) {
+  const BackgroundLoad load;
+  for (int i = 0; i < kRepeatsUnderLoad; ++i) {
+    SCOPED_TRACE("repeat " + std::to_string(i));
+    SocketPair pair = make_socketpair();
+    const int fd = pair.first.fileno();
+    selector->register_file(fd, EVENT_READ);
+    ASSERT_EQ(events_of(*selector, fd), 0u) << "nothing to read yet";
+    selector->modify(fd, EVENT_WRITE);
+    ASSERT_EQ(events_of(*selector, fd), EVENT_WRITE) << "writable, after modify to write";
+    ASSERT_EQ(events_of(*selector, fd), EVENT_WRITE) << "still writable at the next select(0)";
+    selector->modify(fd, EVENT_READ);
+    ASSERT_EQ(events_of(*selector, fd), 0u) << "nothing to read after modify to read";
+    pair.second.send("x");
+    ASSERT_TRUE(readable_within(fd, 10s));
+    ASSERT_EQ(events_of(*selector, fd), EVENT_READ) << "readable once the byte is there";
+    selector->modify(fd, EVENT_READ | EVENT_WRITE);
+    ASSERT_EQ(events_of(*selector, fd), EVENT_READ | EVENT_WRITE) << "after modify to both";
+    selector->unregister(fd);
+  }
+}
+
+// The events and conditions select(0) reports for `fd`.
+std::pair<Events, Conditions> report_of(Selector& selector, int fd) {
+  std::pair<Events, Conditions> found{0, 0};
+  for (const Ready& ready : selector.select(0)) {
+    if (ready.key.fd != fd) continue;
+    found.first |= ready.events;
+    found.second |= ready.conditions;
+  }
+  return found;
+}
+
+// A TCP urgent byte (MSG_OOB) is priority data, not data to read (without SO_OOBINLINE) and no
+// hangup: a socket registered for reading is not ready until ordinary data comes, on every
+// backend.
+TEST_P(ConformanceTest, UrgentByteIsNeitherReadableNorHangup) {
+  const BackgroundLoad load;
+  const UniqueFd listener = listen_tcp(0);
+  for (int i = 0; i < kRepeatsUnderLoad; ++i) {
+    SCOPED_TRACE("repeat " + std::to_string(i));
+    const UniqueFd client = connect_tcp(local_port(listener.get()));
+    const UniqueFd server(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    ASSERT_TRUE(server) << std::strerror(errno);
+    selector->register_file(server.get(), EVENT_READ);
+    ASSERT_EQ(events_of(*selector, server.get()), 0u) << "nothing sent yet";
+    const char urgent = '!';
+    ASSERT_EQ(::send(client.get(), &urgent, 1, MSG_OOB), 1) << std::strerror(errno);
+    pollfd priority{server.get(), POLLPRI, 0};
+    ASSERT_EQ(::poll(&priority, 1, 10'000), 1) << "the urgent byte arrives";
+    const auto [urgent_events, urgent_conditions] = report_of(*selector, server.get());
+    EXPECT_EQ(urgent_events, 0u) << "an urgent byte alone is not readable";
+    EXPECT_EQ(urgent_conditions & CONDITION_HANGUP, 0u) << "an urgent byte is no hangup";
+    write_all(client.get(), "a");
+    ASSERT_TRUE(readable_within(server.get(), 10s));
+    const auto [events, conditions] = report_of(*selector, server.get());
+    EXPECT_EQ(events, EVENT_READ) << "ordinary data after the urgent byte";
+    EXPECT_EQ(conditions & CONDITION_HANGUP, 0u) << "the connection is open";
+    selector->unregister(server.get());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ConformanceTest, ::testing::ValuesIn(backend_params()),

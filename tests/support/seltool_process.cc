@@ -1,6 +1,7 @@
 #include "tests/support/seltool_process.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
@@ -187,6 +188,18 @@ double SeltoolProcess::cpu_seconds() const {
 
 void SeltoolProcess::signal(int number) { ::kill(pid_, number); }
 
+void SeltoolProcess::while_stopped(const std::function<void()>& action) {
+  ::kill(pid_, SIGSTOP);
+  int status = 0;
+  pid_t changed;
+  do {
+    changed = ::waitpid(pid_, &status, WUNTRACED);
+  } while (changed == -1 && errno == EINTR);
+  EXPECT_TRUE(changed == pid_ && WIFSTOPPED(status)) << "the child did not stop";
+  action();
+  ::kill(pid_, SIGCONT);
+}
+
 Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& options,
                    std::chrono::milliseconds timeout) {
   return run_program(seltool_command().front(), after_command(args), options, timeout);
@@ -242,6 +255,13 @@ double cpu_seconds_of(pid_t pid) {
     if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
   }
   return ticks / double(::sysconf(_SC_CLK_TCK));
+}
+
+bool asleep(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const std::size_t end_of_name = text.rfind(')');
+  return end_of_name != std::string::npos && text.compare(end_of_name, 3, ") S") == 0;
 }
 
 long rss_kib_of(pid_t pid) {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -88,6 +89,11 @@ class SeltoolProcess {
   // CPU time (user + system) of the exited child, from wait4().
   double cpu_seconds() const;
   void signal(int number);
+  // Stops the child (SIGSTOP, waiting until it is stopped), runs `action`, and lets it go on
+  // (SIGCONT). A child woken by an event from its select() (asleep() before the event) stops
+  // on its way back from that system call, so `action` runs between what the kernel reported
+  // and what the child does next.
+  void while_stopped(const std::function<void()>& action);
   // Closes the test's end of the child's stdout: its reader is gone.
   void close_stdout() { stdout_.reset(); }
 
@@ -128,6 +134,8 @@ int listening_port(SeltoolProcess& process, std::chrono::milliseconds timeout = 
 
 // CPU time (user + system) a running process used so far, from /proc/PID/stat.
 double cpu_seconds_of(pid_t pid);
+// Whether a process sleeps now, e.g. in its select() ("S" in /proc/PID/stat).
+bool asleep(pid_t pid);
 // Resident memory of a running process, from /proc/PID/status.
 long rss_kib_of(pid_t pid);
 
