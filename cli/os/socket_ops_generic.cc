@@ -81,4 +81,8 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
 // No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
 std::optional<long> unix_peer_pid(int) { return std::nullopt; }
 
+int open_directory(const std::string& path) {
+  return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 }  // namespace seltool::cli
