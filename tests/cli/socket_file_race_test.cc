@@ -6,13 +6,13 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/fs.h>  // RENAME_EXCHANGE
-
-#include <cstring>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstring>
 
 #include "gtest/gtest.h"
 #include "tests/support/clock.h"

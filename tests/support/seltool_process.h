@@ -117,6 +117,10 @@ Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& opt
 Result run_program(const std::string& program, const std::vector<std::string>& args,
                    const SpawnOptions& options = {}, std::chrono::milliseconds timeout = 20s);
 
+// Whether `out` is safe for a terminal: no control character (C0, DEL, C1 as UTF-8) but the
+// newlines that end its lines.
+bool terminal_safe(const std::string& out);
+
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
 
