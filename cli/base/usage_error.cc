@@ -85,8 +85,10 @@ std::string escaped(std::string_view text, bool quote) {
 
 std::string quote_input(std::string_view text) { return "'" + escaped(text, true) + "'"; }
 
+std::string printable(std::string_view text) { return escaped(text, false); }
+
 void print_diagnostic(std::string_view message) {
-  const std::string line = "seltool: " + escaped(message, false) + '\n';
+  const std::string line = "seltool: " + printable(message) + '\n';
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
 }

@@ -20,6 +20,13 @@ class UsageError : public std::runtime_error {
 // as `\xHH`. Valid UTF-8 text stays readable. quote_input("a\nb") == "'a\\nb'".
 std::string quote_input(std::string_view text);
 
+// `text` for a line a person reads (diagnostics, every column of --format text): control
+// characters (C0, DEL and C1) and bytes that are not UTF-8 escaped as quote_input() escapes them,
+// quotes and backslashes left alone, so that user text (a path, a peer's socket name, a
+// process's comm) stays on its line and sends the terminal no control sequence. The one
+// escaping of all text output.
+std::string printable(std::string_view text);
+
 // Opening, binding or listening where the user asked failed with `errnum`: a UsageError (exit
 // 2: the input must change, e.g. a port in use, a missing directory), except when seltool
 // itself ran out of descriptors or memory (std::system_error, exit 125). The same failure

@@ -63,7 +63,8 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
                                  {kExitInternal, "seltool itself failed"}});
   command
       ->add_option("--listen", options->listen,
-                   "HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH; repeatable "
+                   "HOST:PORT, [V6]:PORT, :PORT (every address), unix:PATH or unix:///PATH; "
+                   "repeatable "
                    "(default 127.0.0.1:1234; port 0 picks a free port)")
       ->type_name("ADDR")
       ->default_str("127.0.0.1:1234");

@@ -69,21 +69,6 @@ Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
   return fields;
 }
 
-// Control characters of a path as \xNN, so that a table row stays one line.
-std::string printable(const std::string& text) {
-  std::string shown;
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) {
-      char escaped[5];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
-      shown += escaped;
-    } else {
-      shown += char(c);
-    }
-  }
-  return shown;
-}
-
 // The table of --format text: one row per descriptor, columns aligned.
 void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary) {
   std::vector<std::vector<std::string>> table{
@@ -97,7 +82,7 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
     const auto add = [&details](const std::string& item) {
       details += (details.empty() ? "" : " ") + item;
     };
-    if (!row.contains("local") && !row.contains("peer")) add(printable(row["path"]));
+    if (!row.contains("local") && !row.contains("peer")) add(row["path"]);
     const Json diagnostics = row.value("diagnostics", Json::object());
     for (const auto& [name, value] : diagnostics.items()) {
       if (value.is_boolean() && !value.get<bool>()) continue;  // error_pending=false: noise
@@ -105,9 +90,15 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
     }
     if (row.contains("error")) add("not accessible: " + row["error"]["message"].get<std::string>());
     const auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
-    table.push_back({std::to_string(row["fd"].get<int>()), row["kind"],
-                     or_dash(row.value("access", "")), or_dash(events),
-                     or_dash(row.value("local", "")), or_dash(row.value("peer", "")), details});
+    std::vector<std::string> cells{std::to_string(row["fd"].get<int>()),
+                                   row["kind"],
+                                   or_dash(row.value("access", "")),
+                                   or_dash(events),
+                                   or_dash(row.value("local", "")),
+                                   or_dash(row.value("peer", "")),
+                                   details};
+    for (std::string& cell : cells) cell = printable(cell);  // every column: peers name sockets
+    table.push_back(std::move(cells));
   }
   std::vector<std::size_t> widths(table.front().size(), 0);
   for (const auto& line : table) {

@@ -58,8 +58,13 @@ void EchoServer::log_error(const char* action, int error) {
 void EchoServer::run(const StopSignals& stop) {
   started_ = now_ = Clock::now();
   for (const Listener& listener : listeners_) {
-    log_.event("listening",
-               {{"address", local_address(listener.fd.get())}, {"selector", selector_.name()}});
+    // Bound relative to its directory (created_files.h), a socket file's kernel name is only
+    // its last component: name it as the user did.
+    const std::string address =
+        listener.unix_path.empty()
+            ? local_address(listener.fd.get())
+            : format_address(unix_socket_address(listener.unix_path, listener.unix_path));
+    log_.event("listening", {{"address", address}, {"selector", selector_.name()}});
   }
   resume_accepting();
   write_log();

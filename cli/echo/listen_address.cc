@@ -15,10 +15,10 @@
 namespace seltool::cli {
 namespace {
 
-// A listening socket on `address`, or empty with `errnum` set.
+// A listening TCP socket on `address`, or empty with `errnum` set.
 UniqueFd listen_on(const SocketAddress& address, int backlog, bool dual_stack, int& errnum) {
   UniqueFd fd(open_stream_socket(address.family()));
-  if (fd && address.family() != AF_UNIX) {
+  if (fd) {
     reuse_listening_address(fd.get());
     if (dual_stack) set_socket_option(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, 0);
   }
@@ -40,8 +40,8 @@ Listener::~Listener() {
 ListenAddress parse_listen_address(std::string_view text) {
   const std::string argument = "--listen " + std::string(text);
   ListenAddress address;
-  if (text.substr(0, 5) == "unix:") {
-    address.unix_path = std::string(text.substr(5));
+  if (const auto path = unix_path_in(text)) {
+    address.unix_path = std::string(*path);
     unix_socket_address(address.unix_path, argument);  // validates the length
   } else {
     address.endpoint = split_host_port(text, argument);
@@ -55,10 +55,9 @@ Listener open_listener(std::string_view text, int backlog) {
   if (!parsed.unix_path.empty()) {
     const std::string& path = parsed.unix_path;
     const SocketAddress address = unix_socket_address(path, argument);
-    int errnum = 0;
-    UniqueFd fd = listen_on(address, backlog, false, errnum);
-    if (!fd) cannot_listen(address, errnum);
-    note_created_file(path);
+    UniqueFd fd(open_stream_socket(AF_UNIX));
+    const int errnum = fd ? listen_unix_socket(fd.get(), path, backlog) : errno;
+    if (errnum != 0) cannot_listen(address, errnum);
     return {std::move(fd), path};
   }
   const HostPort& endpoint = parsed.endpoint;

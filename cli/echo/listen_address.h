@@ -1,5 +1,5 @@
-// `--listen` of `seltool echo`: HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH,
-// opened as a non-blocking listening socket.
+// `--listen` of `seltool echo`: HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH (also
+// unix://PATH, read as targets read it: unix_path_in()), opened as a non-blocking listening socket.
 #pragma once
 
 #include <stdexcept>

@@ -1,10 +1,12 @@
 // created_files.h on Windows: seltool creates no files there (Unix sockets, the only files it
 // creates on POSIX, are refused: unix_address_windows.cc), so there is nothing to remove.
+#include <errno.h>
+
 #include "cli/os/created_files.h"
 
 namespace seltool::cli {
 
-void note_created_file(const std::string&) {}
+int listen_unix_socket(int, const std::string&, int) { return EAFNOSUPPORT; }
 
 void remove_created_file(const std::string&) noexcept {}
 

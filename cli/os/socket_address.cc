@@ -50,6 +50,13 @@ std::string named_address(int fd, Get get) {
 
 }  // namespace
 
+std::optional<std::string_view> unix_path_in(std::string_view text) {
+  for (const std::string_view scheme : {"unix://", "unix:"}) {
+    if (text.substr(0, scheme.size()) == scheme) return text.substr(scheme.size());
+  }
+  return std::nullopt;
+}
+
 HostPort split_host_port(std::string_view text, std::string_view argument) {
   const auto bad = [&](const std::string& why) {
     return UsageError("invalid address " + quote_input(argument) + ": " + why);

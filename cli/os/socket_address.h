@@ -2,6 +2,7 @@
 // seltool prints them ("127.0.0.1:8080", "[::1]:8080", "/run/app.sock").
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,11 @@ struct Resolution {
   std::string error_code;
 };
 Resolution resolve_tcp(const HostPort& endpoint, bool passive);
+
+// The path of a Unix socket address as users write it, for targets and listeners alike:
+// "unix:PATH" and "unix://PATH" name PATH (unix:///run/app.sock is /run/app.sock,
+// unix://app.sock is app.sock in the working directory); nullopt when `text` is neither.
+std::optional<std::string_view> unix_path_in(std::string_view text);
 
 // The address of a Unix socket at `path`. Throws UsageError naming `argument` when the path is
 // empty or too long for sockaddr_un, or on Windows, which seltool offers no Unix sockets on.

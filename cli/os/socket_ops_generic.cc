@@ -87,4 +87,8 @@ bool peer_ended_stream(int fd) {
 // No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
 std::optional<long> unix_peer_pid(int) { return std::nullopt; }
 
+int open_directory(const std::string& path) {
+  return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 }  // namespace seltool::cli

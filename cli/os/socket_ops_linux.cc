@@ -1,5 +1,6 @@
 // Opening, accepting and sending on Linux and Android: the flags that make each one system
 // call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 
@@ -39,6 +40,10 @@ std::optional<long> unix_peer_pid(int fd) {
     return std::nullopt;
   }
   return long(credentials.pid);
+}
+
+int open_directory(const std::string& path) {
+  return ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
 }  // namespace seltool::cli

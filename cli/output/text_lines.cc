@@ -10,13 +10,12 @@ namespace {
 constexpr std::size_t kEventWidth = 16;   // "attempt_failed" and two spaces
 constexpr std::size_t kTargetWidth = 23;  // "tcp:127.0.0.1:65535" and room
 
+// Whether `text` must be quoted to read as one value: empty, with a space, a quote, '\' or
+// '=', or anything printable() escapes.
 bool needs_quotes(std::string_view text) {
-  if (text.empty()) return true;
+  if (text.empty() || printable(text) != text) return true;
   for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte <= ' ' || byte == 0x7f || c == '\'' || c == '"' || c == '\\' || c == '=') {
-      return true;
-    }
+    if (c == ' ' || c == '\'' || c == '"' || c == '\\' || c == '=') return true;
   }
   return false;
 }
@@ -65,7 +64,9 @@ std::string text_line(std::string_view name, const Json& fields) {
     line += text_value(value);
   }
   while (line.back() == ' ') line.pop_back();
-  return line + '\n';
+  // Values quoted above are printable already; this covers the rest (an error's message, a
+  // server's words), so that no field can break the line or reach the terminal as a control.
+  return printable(line) + '\n';
 }
 
 }  // namespace seltool::cli

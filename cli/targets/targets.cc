@@ -89,7 +89,7 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     spec.endpoint = split_host_port(rest, spec.text);
   } else if (scheme == "unix") {
     spec.kind = TargetKind::kUnixConnect;  // unix:///run/app.sock is the path /run/app.sock
-    spec.path = std::string(rest);
+    spec.path = std::string(*unix_path_in(spec.text));
     unix_socket_address(spec.path, spec.text);
   } else if (scheme == "http" || scheme == "https") {
     spec.kind = TargetKind::kHttp;
@@ -182,7 +182,7 @@ TargetSpec parse_target(std::string_view text) {
   } else if (starts_with(text, "unix-listen:") || starts_with(text, "unix:")) {
     const bool listen = starts_with(text, "unix-listen:");
     spec.kind = listen ? TargetKind::kUnixListen : TargetKind::kUnixConnect;
-    spec.path = std::string(rest_after(listen ? "unix-listen:" : "unix:"));
+    spec.path = std::string(listen ? rest_after("unix-listen:") : *unix_path_in(text));
     unix_socket_address(spec.path, text);  // validates the length now, before any output
   } else if (starts_with(text, "file:") || text.find('/') != std::string_view::npos) {
     spec.kind = TargetKind::kPath;
@@ -258,14 +258,15 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
         if (address.family() != AF_UNIX) {
           reuse_listening_address(listener.get());
         }
-        errnum = bind_and_listen(listener.get(), address, SOMAXCONN);
+        const bool unix_socket = spec_.kind == TargetKind::kUnixListen;
+        errnum = unix_socket ? listen_unix_socket(listener.get(), spec_.path, SOMAXCONN)
+                             : bind_and_listen(listener.get(), address, SOMAXCONN);
         if (errnum == 0) {
           owned_ = std::move(listener);
           fd_ = owned_.get();
           socket_ = true;
           stream_ = Stream::kStreamSocket;
-          unlink_path_ = spec_.kind == TargetKind::kUnixListen;
-          if (unlink_path_) note_created_file(spec_.path);
+          unlink_path_ = unix_socket;
           return;
         }
       }
@@ -381,7 +382,15 @@ Target::Connect Target::next_address(int errnum) {
   return connect_from(next_address_ + 1);
 }
 
-std::string Target::local() const { return socket_ && fd_ >= 0 ? local_address(fd_) : ""; }
+std::string Target::local() const {
+  if (!socket_ || fd_ < 0) return "";
+  // Bound relative to its directory (created_files.h), a socket file's kernel name is only its
+  // last component: name it as the user did.
+  if (spec_.kind == TargetKind::kUnixListen) {
+    return format_address(unix_socket_address(spec_.path, spec_.text));
+  }
+  return local_address(fd_);
+}
 std::string Target::peer() const { return socket_ && fd_ >= 0 ? peer_address(fd_) : ""; }
 
 }  // namespace seltool::cli

@@ -1,9 +1,13 @@
 // pid:PID:FD targets and `seltool inspect` against real child processes holding real sockets,
 // pipes and files: what seltool reports, and that the observed process loses nothing.
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -462,16 +466,6 @@ TEST(PidErrors, DescriptorNotOpen) {
   EXPECT_EQ(parse_lines(inspect.out).back()["not_open"], Json({999}));
 }
 
-// Whether this process may switch to user `uid` (root, outside a user namespace that maps
-// only root, as Bazel's sandbox may be).
-bool can_become(uid_t uid) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(::setgid(uid) == 0 && ::setuid(uid) == 0 ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 TEST(PidErrors, AnotherUsersProcess) {
   if (::geteuid() != 0 || !can_become(65534)) {
     GTEST_SKIP() << "cannot run seltool as another user (nobody) here: needs root outside a "
@@ -495,6 +489,107 @@ TEST(PidErrors, AnotherUsersProcess) {
   EXPECT_EQ(inspect.exit_code, 2) << inspect.err;
   EXPECT_NE(inspect.err.find("not permitted to borrow the descriptors"), std::string::npos)
       << inspect.err;
+}
+
+// Text that would rewrite a terminal or the table: OSC (set the title), BEL, CSI (clear the
+// screen) in its 7-bit and its C1 form (U+009B), a newline and DEL.
+const std::string kHostile =
+    "\x1b]0;owned\x07\x1b[2J\n\xc2\x9b"
+    "31m\x7f";
+
+// A Unix socket of user nobody, bound at `path` and connected to `server`, kept until the
+// process is killed (when this object ends).
+class NobodysClient {
+ public:
+  NobodysClient(const std::string& path, const std::string& server) {
+    Pipe ready = make_pipe();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+        ::_exit(126);
+      }
+      UniqueFd client(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+      sockaddr_un own{}, peer{};
+      own.sun_family = peer.sun_family = AF_UNIX;
+      path.copy(own.sun_path, sizeof own.sun_path - 1);
+      server.copy(peer.sun_path, sizeof peer.sun_path - 1);
+      if (::bind(client.get(), reinterpret_cast<sockaddr*>(&own), sizeof own) != 0 ||
+          ::connect(client.get(), reinterpret_cast<sockaddr*>(&peer), sizeof peer) != 0) {
+        ::_exit(1);
+      }
+      write_all(ready.write_end.get(), "r");
+      for (;;) ::pause();
+    }
+    ready.write_end.reset();
+    connected_ = read_exact(ready.read_end.get(), 1) == "r";
+  }
+  ~NobodysClient() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  bool connected() const { return connected_; }
+
+ private:
+  pid_t pid_ = -1;
+  bool connected_ = false;
+};
+
+// Issue 20, item 2: an unprivileged peer names its socket with escape sequences and a newline;
+// root's `inspect --format text` must show them escaped in every column (LOCAL, PEER, DETAILS'
+// path, the process's comm), one row per descriptor.
+TEST(Inspect, TextEscapesWhatOthersNamed) {
+  if (::geteuid() != 0 || !can_become(65534)) {
+    GTEST_SKIP() << "the hostile peer runs as nobody: needs root outside a user namespace";
+  }
+  TempDir temp;
+  const std::string server = temp.file("l" + kHostile), nobodys = temp.file("u");
+  ASSERT_EQ(::chmod(temp.file("").c_str(), 0711), 0);
+  ASSERT_EQ(::mkdir(nobodys.c_str(), 0755), 0);
+  ASSERT_EQ(::chown(nobodys.c_str(), 65534, 65534), 0);
+  UniqueFd listener = listen_unix(server);
+  ASSERT_EQ(::chmod(server.c_str(), 0777), 0);  // connecting takes write permission
+  NobodysClient client(nobodys + "/p" + kHostile, server);
+  ASSERT_TRUE(client.connected());
+  UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(connection);
+  UniqueFd file(::open(temp.file("f" + kHostile).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0600));
+  ASSERT_TRUE(file);
+  // At most 15 bytes; no newline, which would end it in /proc/PID/comm.
+  const std::string comm =
+      "\x1b[2J\t\xc2\x9b"
+      "1m\x7f";
+  Pipe named = make_pipe();
+  Child child([&] {
+    ::prctl(PR_SET_NAME, comm.c_str());
+    write_all(named.write_end.get(), "n");
+    for (;;) ::pause();
+    return 0;
+  });
+  child.go();
+  named.write_end.reset();
+  ASSERT_EQ(read_exact(named.read_end.get(), 1), "n");
+  const std::string pid = std::to_string(child.pid());
+
+  const Result json = run_seltool({"inspect", pid});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const std::vector<Json> lines = parse_lines(json.out);
+  EXPECT_EQ(lines.back()["comm"], comm) << "the process is not named as the test meant";
+  EXPECT_EQ(line_of(lines, "descriptor", connection.get())["peer"],
+            "unix:" + nobodys + "/p" + kHostile);
+
+  const Result text = run_seltool({"inspect", "--format", "text", pid});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(terminal_safe(text.out)) << text.out;
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), long(lines.size()) + 1)
+      << "a header, one row per descriptor and the summary:\n"
+      << text.out;
+  const std::string shown = "\\x1B]0;owned\\x07\\x1B[2J\\n\\u009B31m\\x7F";
+  // LOCAL, PEER and the path in DETAILS.
+  for (const std::string& column :
+       {"unix:" + temp.file("l"), "unix:" + nobodys + "/p", temp.file("f")}) {
+    EXPECT_NE(text.out.find(column + shown), std::string::npos) << column << " in\n" << text.out;
+  }
+  EXPECT_NE(text.out.find("(\\x1B[2J\\t\\u009B1m\\x7F)"), std::string::npos) << text.out;
 }
 
 TEST(PidErrors, MalformedTargets) {

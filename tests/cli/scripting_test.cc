@@ -295,6 +295,20 @@ TEST(ScriptingOutput, TextFormatIsOneAlignedLinePerEvent) {
   EXPECT_EQ(result.out.find('{'), std::string::npos) << "no JSON in text mode";
 }
 
+// Issue 20, item 2: a C1 control (U+009B, a terminal's one-byte CSI) in a target is escaped
+// in --format text as in JSON and diagnostics; the value is quoted, since it was changed.
+TEST(ScriptingOutput, TextFormatEscapesC1Controls) {
+  const TempDir dir;
+  const std::string path = dir.file(
+      "a\xc2\x9b"
+      "2Jb");
+  write_all(UniqueFd(::creat(path.c_str(), 0600)).get(), "x");
+  const Result result = run_seltool({"watch", "--format", "text", "--once", path});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(terminal_safe(result.out)) << result.out;
+  EXPECT_NE(result.out.find("'" + dir.file("a\\u009B2Jb'")), std::string::npos) << result.out;
+}
+
 TEST(ScriptingOutput, AnUnknownFormatIsAUsageError) {
   const Result result = run_seltool({"watch", "--format", "yaml", "-"});
   EXPECT_EQ(result.exit_code, 2);

@@ -322,6 +322,26 @@ TEST(EchoCommand, UnixSocketEchoesAndItsFileIsRemovedAtExit) {
   EXPECT_NE(::access(path.c_str(), F_OK), 0) << "socket file left behind";
 }
 
+// One grammar for listeners and targets (issue 20, item 16): unix://NAME is NAME in the working
+// directory for `echo --listen` as for `wait` (unix:///PATH is the absolute /PATH).
+TEST(EchoCommand, UnixUrlListenerIsWhatTheSameTargetConnectsTo) {
+  const TempDir dir;
+  SpawnOptions in_dir;
+  in_dir.cwd = dir.file("");
+  SeltoolProcess server({"echo", "--listen", "unix://echo.sock"}, in_dir);
+  const auto listening = server.read_event();
+  ASSERT_TRUE(listening);
+  EXPECT_EQ((*listening)["address"], "unix:echo.sock");
+  EXPECT_EQ(::access(dir.file("echo.sock").c_str(), F_OK), 0) << "not bound in the directory";
+  const Result wait = run_seltool({"wait", "-t", "5s", "unix://echo.sock"}, in_dir);
+  EXPECT_EQ(wait.exit_code, 0) << wait.err;
+  const Result absolute = run_seltool({"wait", "-t", "5s", "unix://" + dir.file("echo.sock")});
+  EXPECT_EQ(absolute.exit_code, 0) << absolute.err;
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait_exit(), 0);
+  EXPECT_NE(::access(dir.file("echo.sock").c_str(), F_OK), 0) << "socket file left behind";
+}
+
 TEST(EchoCommand, VerboseAddsOneLinePerEcho) {
   EchoUnderTest server({"--listen", "127.0.0.1:0", "-v"});
   ASSERT_GT(server.port, 0);

@@ -1,6 +1,6 @@
 // --listen addresses (cli/echo/listen_address.h), parsed without opening anything: only
-// UsageError; unix:PATH keeps PATH as given; a TCP endpoint written back in the canonical form
-// parses to the same endpoint, and the port is a number from 0 to 65535.
+// UsageError; unix:PATH and unix://PATH keep PATH as given; a TCP endpoint written back in the
+// canonical form parses to the same endpoint, and the port is a number from 0 to 65535.
 #include <cstdint>
 #include <string>
 
@@ -14,8 +14,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   seltool::cli::ListenAddress address;
   if (!parses([&] { address = parse_listen_address(text); }, text)) return 0;
 
-  if (text.substr(0, 5) == "unix:") {
-    check(address.unix_path == text.substr(5), "unix path differs from the text", text);
+  if (text.substr(0, 5) == "unix:") {  // unix://PATH is PATH, as in targets
+    const std::size_t prefix = text.substr(0, 7) == "unix://" ? 7 : 5;
+    check(address.unix_path == text.substr(prefix), "unix path differs from the text", text);
     check(!address.unix_path.empty(), "empty unix path accepted", text);
     return 0;
   }

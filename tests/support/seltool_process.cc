@@ -273,6 +273,24 @@ long rss_kib_of(pid_t pid) {
   return -1;
 }
 
+bool terminal_safe(const std::string& out) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(out[i]);
+    const auto next = i + 1 < out.size() ? static_cast<unsigned char>(out[i + 1]) : 0;
+    const bool c1 = byte == 0xc2 && next >= 0x80 && next <= 0x9f;
+    if ((byte < 0x20 && byte != '\n') || byte == 0x7f || c1) return false;
+  }
+  return true;
+}
+
+bool can_become(uid_t uid) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(::setgid(uid) == 0 && ::setuid(uid) == 0 ? 0 : 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {
   EXPECT_NE(::mkdtemp(path_.data()), nullptr);
 }

@@ -123,6 +123,10 @@ Result run_seltool(const std::vector<std::string>& args, const SpawnOptions& opt
 Result run_program(const std::string& program, const std::vector<std::string>& args,
                    const SpawnOptions& options = {}, std::chrono::milliseconds timeout = 20s);
 
+// Whether `out` is safe for a terminal: no control character (C0, DEL, C1 as UTF-8) but the
+// newlines that end its lines.
+bool terminal_safe(const std::string& out);
+
 // Every stdout line of `out` parsed as JSON.
 std::vector<Json> parse_lines(const std::string& out);
 
@@ -138,6 +142,10 @@ double cpu_seconds_of(pid_t pid);
 bool asleep(pid_t pid);
 // Resident memory of a running process, from /proc/PID/status.
 long rss_kib_of(pid_t pid);
+
+// Whether this process may switch to user `uid` (root, outside a user namespace that maps
+// only root, as Bazel's sandbox may be).
+bool can_become(uid_t uid);
 
 // A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
 // with what it contains when the test ends.
