@@ -10,7 +10,8 @@
 // stdout's reader is gone (EPIPE), seltool ends by SIGPIPE after removing the files it created
 // (exit 141 in a shell), like other Unix tools; when SIGPIPE was ignored at start, and for any
 // other error (ENOSPC, EFBIG, EIO...), the write throws std::system_error "cannot write events
-// to stdout", which main() reports with exit 125. EINTR (a stop signal) is retried.
+// to stdout", which main() reports with exit 125. Lines are written whole or not at all, also
+// when a stop signal ends seltool while stdout's reader is stalled (docs/cli.md, "Whole lines").
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,10 @@ namespace seltool::cli {
 // {"event": name, ...fields, "t", "ts"} as one line, '\n' included.
 std::string event_line(std::string_view name, const Json& fields = Json::object());
 
-// Writes `text` whole to stdout, blocking until the reader takes it (see above for errors).
+// Writes `text` (whole lines) to stdout, blocking until the reader takes it (see above for
+// errors). Once a stop signal is seen (stop_signals.h) stdout gets 1 s more in all: text not
+// started by then is dropped and seltool ends by the signal; a line started but not finished
+// throws std::runtime_error (exit 125): see stdout_posix.cc. Windows: blocks.
 void write_stdout(std::string_view text);
 
 // Events written at once, blocking while stdout's reader is slow: for `watch` and `wait`,
@@ -64,9 +68,13 @@ class QueuedLines {
   // of a run ("stopped").
   void final_event(std::string_view name, const Json& fields);
 
-  // Writes what stdout takes now without blocking. Errors as write_stdout().
+  // Writes what stdout takes now without blocking, whole lines at a time: a pipe or FIFO never
+  // gets part of a line. Errors as write_stdout().
   void write_some();
   bool pending() const { return !queue_.empty(); }
+  // Whether stdout (a terminal or socket, which may take part of a write) got only part of the
+  // last line written: the caller gives it time to finish before it exits.
+  bool mid_line() const { return mid_line_; }
   // The descriptor to watch for writability while pending().
   int fd() const;
   // Lines dropped in the whole run.
@@ -79,6 +87,7 @@ class QueuedLines {
   ByteQueue queue_;
   std::uint64_t dropped_since_ = 0;  // since the last line queued
   std::uint64_t dropped_total_ = 0;
+  bool mid_line_ = false;
   // stdout, written without blocking and without changing the flags of the open file
   // description seltool shares with other processes (see json_lines.cc).
   enum class Mode { kSocket, kReopened, kPolled } mode_;
