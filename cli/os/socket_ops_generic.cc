@@ -81,4 +81,7 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
 // No portable way to ask (macOS has LOCAL_PEERPID, the BSDs only getpeereid's user ids).
 std::optional<long> unix_peer_pid(int) { return std::nullopt; }
 
+// No portable way to ask (FreeBSD has FIONWRITE, macOS SO_NWRITE: not used yet).
+std::optional<std::uint64_t> bytes_not_received(int) { return std::nullopt; }
+
 }  // namespace seltool::cli

@@ -1,5 +1,7 @@
 // Opening, accepting and sending on Linux and Android: the flags that make each one system
 // call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "cli/os/socket_ops_posix.h"
@@ -32,6 +34,16 @@ std::optional<long> unix_peer_pid(int fd) {
     return std::nullopt;
   }
   return long(credentials.pid);
+}
+
+std::optional<std::uint64_t> bytes_not_received(int fd) {
+  int domain = 0;
+  socklen_t length = sizeof domain;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == -1) return std::nullopt;
+  if (domain == AF_UNIX) return 0;
+  int count = 0;
+  if (::ioctl(fd, SIOCOUTQ, &count) == -1 || count < 0) return std::nullopt;
+  return std::uint64_t(count);
 }
 
 }  // namespace seltool::cli
