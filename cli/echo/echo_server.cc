@@ -100,7 +100,12 @@ void EchoServer::run(const StopSignals& stop) {
   // The log gets what is left of the drain time; a reader that stalls longer loses the rest.
   write_log();
   while (log_.pending() && stop.count() < 2 && now_ < drain_deadline_) {
-    serve_once(drain_deadline_ - now_);
+    if (log_.watched()) {
+      serve_once(drain_deadline_ - now_);
+    } else {
+      log_.wait_written(drain_deadline_);
+      now_ = Clock::now();
+    }
   }
   // A line stdout took only part of (a terminal, a socket) gets kFinishLine more to be whole.
   const Clock::time_point finish_by = now_ + kFinishLine;
@@ -125,13 +130,14 @@ void EchoServer::serve_once(std::optional<Duration> timeout) {
 // Writes what stdout takes now, and watches it for writability while lines are left.
 void EchoServer::write_log() {
   log_.write_some();
-  if (log_.pending() == watching_stdout_) return;
-  if (log_.pending()) {
+  const bool watch = log_.pending() && log_.watched();
+  if (watch == watching_stdout_) return;
+  if (watch) {
     selector_.register_file(log_.fd(), EVENT_WRITE, Callback([](Events) {}));
   } else {
     selector_.unregister(log_.fd());
   }
-  watching_stdout_ = log_.pending();
+  watching_stdout_ = watch;
 }
 
 std::optional<Duration> EchoServer::next_timeout() const {

@@ -14,7 +14,9 @@
 // when a stop signal ends seltool while stdout's reader is stalled (docs/cli.md, "Whole lines").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -69,9 +71,14 @@ class QueuedLines {
   void final_event(std::string_view name, const Json& fields);
 
   // Writes what stdout takes now without blocking, whole lines at a time: a pipe or FIFO never
-  // gets part of a line. Errors as write_stdout().
+  // gets part of a line. Errors as write_stdout() (from the writer thread: at the next call).
   void write_some();
-  bool pending() const { return !queue_.empty(); }
+  bool pending() const { return !queue_.empty() || handed_over_ > 0; }
+  // Whether the caller watches fd() for writability; false when a thread writes stdout (a
+  // terminal seltool cannot open a second time: see stdout_posix.cc).
+  bool watched() const { return mode_ != Mode::kThread; }
+  // With the writer thread: waits until it wrote everything or `deadline` passed. Else nothing.
+  void wait_written(std::chrono::steady_clock::time_point deadline);
   // Whether stdout (a terminal or socket, which may take part of a write) got only part of the
   // last line written: the caller gives it time to finish before it exits.
   bool mid_line() const { return mid_line_; }
@@ -81,6 +88,8 @@ class QueuedLines {
   std::uint64_t dropped() const { return dropped_total_; }
 
  private:
+  struct Writer;  // the writer thread's state (stdout_posix.cc)
+
   void queue(std::string_view name, const Json& fields, bool whatever_the_bound);
 
   std::size_t bound_;
@@ -90,8 +99,10 @@ class QueuedLines {
   bool mid_line_ = false;
   // stdout, written without blocking and without changing the flags of the open file
   // description seltool shares with other processes (see json_lines.cc).
-  enum class Mode { kSocket, kReopened, kPolled } mode_;
+  enum class Mode { kSocket, kReopened, kPolled, kThread } mode_;
   UniqueFd reopened_;
+  std::shared_ptr<Writer> writer_;  // kThread; shared with the thread, which may outlive us
+  std::size_t handed_over_ = 0;     // bytes the thread had not written at the last look
 };
 
 // The "error" object of an event: {"errno": 111, "code": "ECONNREFUSED", "message": "..."}.

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -9,9 +10,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 #include "cli/os/reopen.h"
 #include "cli/os/socket_ops.h"
@@ -70,13 +74,53 @@ void write_stdout(std::string_view text) {
   }
 }
 
+// The writer thread of a terminal: blocking writes of what write_some() handed over. It is
+// detached: blocked on a terminal nobody reads, it ends with the process.
+struct QueuedLines::Writer {
+  std::mutex mutex;
+  std::condition_variable changed;
+  ByteQueue queue;  // handed over, not yet written; the thread writes from its front
+  int error = 0;    // the errno of the write that failed; the thread then stops
+
+  void run() {
+    constexpr int kMaxParts = 16;
+    std::unique_lock<std::mutex> lock(mutex);
+    while (error == 0) {
+      changed.wait(lock, [this] { return !queue.empty(); });
+      ConstBuffer parts[kMaxParts];
+      iovec vector[kMaxParts];
+      const int count = queue.gather(parts, kMaxParts);
+      for (int i = 0; i < count; ++i) {
+        vector[i] = {const_cast<void*>(parts[i].data), parts[i].size};
+      }
+      lock.unlock();  // appends never move the queued bytes (byte_queue.h)
+      const ssize_t written = ::writev(STDOUT_FILENO, vector, count);
+      const int write_error = errno;
+      if (written < 0 && (write_error == EAGAIN || write_error == EWOULDBLOCK)) {
+        pollfd writable{STDOUT_FILENO, POLLOUT, 0};  // made non-blocking by another process
+        ::poll(&writable, 1, -1);
+      }
+      lock.lock();
+      if (written > 0) queue.consume(std::size_t(written));
+      if (written < 0 && write_error != EAGAIN && write_error != EWOULDBLOCK &&
+          write_error != EINTR) {
+        error = write_error;
+      }
+      changed.notify_all();
+    }
+  }
+};
+
 // How stdout is written without blocking, while O_NONBLOCK on descriptor 1 itself would change
 // the open file description seltool shares with the shell and other processes:
 // - a socket: send() with MSG_DONTWAIT, for this call only;
 // - a pipe, FIFO or terminal: a second open file description of the same object, through
 //   /proc/self/fd/1 on Linux (reopen.h), made non-blocking;
-// - else (a regular file, which never blocks, or no /proc): write only when poll() says
-//   writable, at most PIPE_BUF bytes, which a pipe then takes without blocking (POSIX).
+// - a terminal that cannot be opened again (another user's, or no /proc): a thread of its
+//   own writes it, blocking (Writer above): poll() says a terminal is writable when it takes
+//   one byte, and a write of more then waits for the terminal's reader;
+// - else (a regular file, which never blocks, or a pipe without /proc): write only when poll()
+//   says writable, at most PIPE_BUF bytes, which a pipe then takes without blocking (POSIX).
 QueuedLines::QueuedLines(std::size_t bound) : bound_(bound), mode_(Mode::kPolled) {
   struct stat status {};
   if (::fstat(STDOUT_FILENO, &status) != 0) return;
@@ -84,8 +128,28 @@ QueuedLines::QueuedLines(std::size_t bound) : bound_(bound), mode_(Mode::kPolled
     mode_ = Mode::kSocket;
   } else if (S_ISFIFO(status.st_mode) || S_ISCHR(status.st_mode)) {
     reopened_ = reopen_nonblocking(STDOUT_FILENO);
-    if (reopened_) mode_ = Mode::kReopened;
+    if (reopened_) {
+      mode_ = Mode::kReopened;
+    } else if (::isatty(STDOUT_FILENO)) {
+      mode_ = Mode::kThread;
+      writer_ = std::make_shared<Writer>();
+      // Every signal stays with the main thread: the writer's are blocked from its start.
+      sigset_t all, previous;
+      sigfillset(&all);
+      pthread_sigmask(SIG_SETMASK, &all, &previous);
+      std::thread([writer = writer_] { writer->run(); }).detach();
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    }
   }
+}
+
+void QueuedLines::wait_written(std::chrono::steady_clock::time_point deadline) {
+  if (mode_ != Mode::kThread) return;
+  write_some();
+  std::unique_lock<std::mutex> lock(writer_->mutex);
+  writer_->changed.wait_until(lock, deadline,
+                              [this] { return writer_->queue.empty() || writer_->error != 0; });
+  handed_over_ = writer_->queue.size();
 }
 
 int QueuedLines::fd() const { return reopened_ ? reopened_.get() : STDOUT_FILENO; }
@@ -95,6 +159,21 @@ int QueuedLines::fd() const { return reopened_ ? reopened_.get() : STDOUT_FILENO
 // middle of a line there. A terminal or a socket may take part of one (mid_line()).
 void QueuedLines::write_some() {
   constexpr int kMaxParts = 16;
+  if (mode_ == Mode::kThread) {
+    std::lock_guard<std::mutex> lock(writer_->mutex);
+    if (writer_->error != 0) stdout_failed(writer_->error);
+    while (!queue_.empty()) {
+      ConstBuffer parts[kMaxParts];
+      const int count = queue_.gather(parts, kMaxParts);
+      for (int i = 0; i < count; ++i) {
+        writer_->queue.append(static_cast<const char*>(parts[i].data), parts[i].size);
+        queue_.consume(parts[i].size);
+      }
+    }
+    handed_over_ = writer_->queue.size();
+    writer_->changed.notify_all();
+    return;
+  }
   while (pending()) {
     ConstBuffer parts[kMaxParts];
     const int gathered = queue_.gather(parts, kMaxParts);
@@ -124,6 +203,7 @@ void QueuedLines::write_some() {
       case Mode::kReopened:
         written = ::writev(reopened_.get(), vector, count);
         break;
+      case Mode::kThread:  // handled above
       case Mode::kPolled: {
         pollfd writable{STDOUT_FILENO, POLLOUT, 0};
         if (::poll(&writable, 1, 0) != 1) return;

@@ -373,16 +373,6 @@ TEST(PidErrors, DescriptorNotOpen) {
   EXPECT_EQ(parse_lines(inspect.out).back()["not_open"], Json({999}));
 }
 
-// Whether this process may switch to user `uid` (root, outside a user namespace that maps
-// only root, as Bazel's sandbox may be).
-bool can_become(uid_t uid) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(::setgid(uid) == 0 && ::setuid(uid) == 0 ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 TEST(PidErrors, AnotherUsersProcess) {
   if (::geteuid() != 0 || !can_become(65534)) {
     GTEST_SKIP() << "cannot run seltool as another user (nobody) here: needs root outside a "
