@@ -117,8 +117,7 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
           "): " + std::to_string(summary["descriptors"].get<long>()) + " descriptors, " +
           std::to_string(summary["listed"].get<long>()) + " listed, " +
           std::to_string(summary["inaccessible"].get<long>()) + " not accessible\n";
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  write_stdout(text);
 }
 
 int run_inspect(const InspectOptions& options) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "cli/base/exit_codes.h"
@@ -13,6 +14,7 @@
 #include "cli/help/help_formatter.h"
 #include "cli/help/help_model.h"
 #include "cli/os/process_start.h"
+#include "cli/output/json_lines.h"
 
 namespace {
 
@@ -90,7 +92,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(parsed_argc, argv);
   } catch (const CLI::Success& done) {  // --help, --version
-    return app.exit(done);
+    // Through write_stdout(), which reports a failed write (CLI11's std::cout would not).
+    std::ostringstream text;
+    app.exit(done, text, text);
+    try {
+      write_stdout(text.str());
+    } catch (const std::exception& error) {
+      print_diagnostic(error.what());
+      return kExitInternal;
+    }
+    return kExitOk;
   } catch (const CLI::ParseError& error) {
     return report_parse_error(app, error, parsed_argc, argv);
   } catch (const UsageError& error) {

@@ -249,7 +249,8 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
        {kExitUsage,
         "usage error: bad option, target or duration, descriptor not open, port in use"},
        {kExitTimeout, "the timeout passed"},
-       {kExitInternal, "seltool itself failed (e.g. a full disk on stdout)"}});
+       {kExitInternal, "seltool itself failed (e.g. a full disk on stdout)"},
+       {"128+N", "ended by signal N, e.g. SIGTERM while stdout's reader stalled (no summary)"}});
   add_common_options(*command, options->common);
   command->add_option("-n,--count", options->count, "stop after N readiness events")
       ->type_name("N")

@@ -14,7 +14,10 @@ namespace {
 
 constexpr std::size_t kReadSize = 64 * 1024;  // one recv() at most; the Python example reads 1000
 constexpr int kAcceptsPerWakeup = 64;         // bounded so one busy listener cannot starve clients
-constexpr auto kAcceptRetry = std::chrono::milliseconds(100);  // after EMFILE/ENFILE
+constexpr auto kAcceptRetry = std::chrono::milliseconds(100);   // after EMFILE/ENFILE
+constexpr auto kFinishLine = std::chrono::seconds(1);           // as write_stdout() gives one
+constexpr auto kDeliveryCheck = std::chrono::milliseconds(10);  // while the drain waits for it
+constexpr int kDiscardReads = 16;  // per check: bounded, as accepts are
 
 bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK || error == EINTR; }
 
@@ -36,8 +39,11 @@ struct EchoServer::Connection {
   std::uint64_t bytes_in = 0;
   std::uint64_t bytes_out = 0;
   Events interest = EVENT_READ;
-  bool reading = true;  // false while backpressured
-  bool eof = false;     // the client shut down its sending side
+  bool reading = true;     // false while backpressured
+  bool eof = false;        // the client shut down its sending side
+  bool shut_down = false;  // the drain shut down our sending side: waiting for delivery
+
+  std::uint64_t not_received = 0;  // sent, not received by the client when cut off
 
   std::size_t pending_size() const { return pending.size(); }
 };
@@ -77,13 +83,18 @@ void EchoServer::run(const StopSignals& stop) {
   }
 
   // What the drain limit (or a second signal) cut off: connections with echo still unsent.
+  // Echo in the kernel's queue that the client has not received is not counted as sent.
   while (!connections_.empty()) {
     Connection& connection = connections_.front();
+    const std::uint64_t not_received = bytes_not_received(connection.fd.get()).value_or(0);
+    connection.bytes_out -= not_received;
+    total_bytes_out_ -= not_received;
+    connection.not_received = not_received;
     ++cut_off_connections_;
-    cut_off_bytes_ += connection.pending_size();
+    cut_off_bytes_ += connection.pending_size() + not_received;
     close_connection(connection, "cut_off");
   }
-  log_.final_event("stopped", {{"drained", cut_off_connections_ == 0},
+  log_.final_event("stopped", {{"drained", cut_off_connections_ == 0 && !undelivered_},
                                {"cut_off_connections", cut_off_connections_},
                                {"cut_off_bytes", cut_off_bytes_},
                                {"connections", total_connections_},
@@ -94,8 +105,16 @@ void EchoServer::run(const StopSignals& stop) {
   // The log gets what is left of the drain time; a reader that stalls longer loses the rest.
   write_log();
   while (log_.pending() && stop.count() < 2 && now_ < drain_deadline_) {
-    serve_once(drain_deadline_ - now_);
+    if (log_.watched()) {
+      serve_once(drain_deadline_ - now_);
+    } else {
+      log_.wait_written(drain_deadline_);
+      now_ = Clock::now();
+    }
   }
+  // A line stdout took only part of (a terminal, a socket) gets kFinishLine more to be whole.
+  const Clock::time_point finish_by = now_ + kFinishLine;
+  while (log_.mid_line() && now_ < finish_by) serve_once(finish_by - now_);
 }
 
 void EchoServer::serve_once(std::optional<Duration> timeout) {
@@ -104,19 +123,26 @@ void EchoServer::serve_once(std::optional<Duration> timeout) {
   for (auto [key, events] : ready) std::any_cast<const Callback&>(key.data)(events);
   if (accept_retry_at_ && now_ >= *accept_retry_at_) resume_accepting();
   if (options_.idle_timeout) expire_idle();
+  if (draining_) {
+    for (auto it = connections_.begin(); it != connections_.end();) {
+      Connection& connection = *it++;
+      if (connection.shut_down) finish_delivery(connection);
+    }
+  }
   write_log();
 }
 
 // Writes what stdout takes now, and watches it for writability while lines are left.
 void EchoServer::write_log() {
   log_.write_some();
-  if (log_.pending() == watching_stdout_) return;
-  if (log_.pending()) {
+  const bool watch = log_.pending() && log_.watched();
+  if (watch == watching_stdout_) return;
+  if (watch) {
     selector_.register_file(log_.fd(), EVENT_WRITE, Callback([](Events) {}));
   } else {
     selector_.unregister(log_.fd());
   }
-  watching_stdout_ = log_.pending();
+  watching_stdout_ = watch;
 }
 
 std::optional<Duration> EchoServer::next_timeout() const {
@@ -126,6 +152,10 @@ std::optional<Duration> EchoServer::next_timeout() const {
   }
   wake.offer(accept_retry_at_);
   if (draining_) wake.offer(drain_deadline_);
+  if (draining_ && std::any_of(connections_.begin(), connections_.end(),
+                               [](const Connection& c) { return c.shut_down; })) {
+    wake.offer(now_ + kDeliveryCheck);
+  }
   return wake.time_left(now_);
 }
 
@@ -214,6 +244,7 @@ EchoServer::Callback EchoServer::callback_for(Connection& connection) {
 
 void EchoServer::on_connection(Connection& connection, Events events) {
   if ((events & EVENT_WRITE) && !write_pending(connection)) return;
+  if (connection.shut_down) return;  // unregistered: finish_delivery() checks it
   if ((events & EVENT_READ) && !read_and_echo(connection)) return;
   update_interest(connection);
 }
@@ -271,12 +302,41 @@ bool EchoServer::write_pending(Connection& connection) {
   connection.pending.consume(std::size_t(written));
   count_sent(connection, std::size_t(written));
   if (connection.pending_size() == 0) {
-    if (connection.eof || draining_) {
-      close_connection(connection, connection.eof ? "eof" : "shutdown");
+    if (draining_) return finish_delivery(connection);
+    if (connection.eof) {
+      close_connection(connection, "eof");
       return false;
     }
   }
   return true;
+}
+
+// The drain's end of a connection whose echo is all written. Closing a socket with unread
+// input makes the kernel send a reset, which discards the echo still queued to the client: so
+// the sending side is shut down (a FIN after the queued bytes), the client's input is read and
+// discarded, and the connection is closed once the OS says the client received every byte
+// (bytes_not_received() 0), or at once where it cannot tell. Until then it is checked every
+// kDeliveryCheck; the drain limit cuts it off with what was not received. False when closed.
+bool EchoServer::finish_delivery(Connection& connection) {
+  const int fd = connection.fd.get();
+  if (!connection.shut_down) {
+    connection.shut_down = true;
+    if (connection.interest != 0) selector_.unregister(fd);
+    connection.interest = 0;
+    shutdown_sending(fd);
+  }
+  for (int reads = 0; reads < kDiscardReads && !connection.eof; ++reads) {
+    const std::ptrdiff_t n = receive_some(fd, scratch_.data(), scratch_.size());
+    if (n == 0) connection.eof = true;
+    if (n >= 0) continue;
+    if (would_block(errno)) break;
+    close_on_error(connection, errno);
+    return false;
+  }
+  const std::optional<std::uint64_t> not_received = bytes_not_received(fd);
+  if (not_received && *not_received > 0) return true;
+  close_connection(connection, "shutdown");
+  return false;
 }
 
 // Reads while the pending output is small, stops above --buffer-limit and resumes below half
@@ -294,14 +354,15 @@ void EchoServer::update_interest(Connection& connection) {
 }
 
 void EchoServer::close_connection(Connection& connection, const char* reason, int error) {
-  selector_.unregister(connection.fd.get());
+  if (connection.interest != 0) selector_.unregister(connection.fd.get());
   if (options_.verbosity != Verbosity::kQuiet || error != 0) {
     Json fields = {{"peer", connection.peer},
                    {"reason", reason},
                    {"bytes_in", connection.bytes_in},
                    {"bytes_out", connection.bytes_out},
                    {"duration", seconds(now_ - connection.accepted_at)}};
-    if (connection.pending_size() > 0) fields["unsent"] = connection.pending_size();
+    const std::uint64_t unsent = connection.pending_size() + connection.not_received;
+    if (unsent > 0) fields["unsent"] = unsent;
     if (error != 0) fields["error"] = error_json(error);
     log_.event("closed", fields);
   }
@@ -310,6 +371,7 @@ void EchoServer::close_connection(Connection& connection, const char* reason, in
 }
 
 void EchoServer::close_on_error(Connection& connection, int error) {
+  if (draining_) undelivered_ = true;  // echo written but maybe not received is lost
   close_connection(connection, is_reset(error) ? "reset" : "error", error);
 }
 
@@ -341,7 +403,7 @@ void EchoServer::begin_drain() {
   for (auto it = connections_.begin(); it != connections_.end();) {
     Connection& connection = *it++;
     if (connection.pending_size() == 0) {
-      close_connection(connection, "shutdown");
+      finish_delivery(connection);
     } else {
       update_interest(connection);
     }

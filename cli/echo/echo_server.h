@@ -59,6 +59,7 @@ class EchoServer {
   Callback callback_for(Connection& connection);
   // Each returns false when it closed the connection.
   bool write_pending(Connection& connection);
+  bool finish_delivery(Connection& connection);
   bool read_and_echo(Connection& connection);
   void update_interest(Connection& connection);
   void close_connection(Connection& connection, const char* reason, int error = 0);
@@ -99,7 +100,8 @@ class EchoServer {
   std::uint64_t total_bytes_in_ = 0;
   std::uint64_t total_bytes_out_ = 0;
   std::uint64_t cut_off_connections_ = 0;  // closed by the drain limit with echo unsent
-  std::uint64_t cut_off_bytes_ = 0;        // the echo they had not sent
+  std::uint64_t cut_off_bytes_ = 0;        // the echo the client did not receive
+  bool undelivered_ = false;               // a connection reset during the drain lost echo
 };
 
 }  // namespace seltool::cli

@@ -52,6 +52,14 @@ int take_socket_error(int fd);
 // cannot tell.
 std::optional<std::uint64_t> bytes_available(int fd);
 
+// Shuts down the sending side (a FIN after the bytes queued): 0, or -1 and errno.
+int shutdown_sending(int fd);
+
+// Bytes sent on a stream socket that the peer has not received yet, where the OS tells: Linux
+// counts the TCP bytes not acknowledged (SIOCOUTQ) and 0 for a Unix socket (what is sent is in
+// the peer's queue already). nullopt elsewhere, and when the call fails.
+std::optional<std::uint64_t> bytes_not_received(int fd);
+
 // Sends from `buffers` in order (one system call), never raising SIGPIPE: a peer that is gone
 // is EPIPE or ECONNRESET. The bytes sent, or -1 and errno.
 std::ptrdiff_t send_some(int fd, const ConstBuffer* buffers, std::size_t count);

@@ -91,4 +91,7 @@ int open_directory(const std::string& path) {
   return ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
+// No portable way to ask (FreeBSD has FIONWRITE, macOS SO_NWRITE: not used yet).
+std::optional<std::uint64_t> bytes_not_received(int) { return std::nullopt; }
+
 }  // namespace seltool::cli

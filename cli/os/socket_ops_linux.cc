@@ -1,7 +1,9 @@
 // Opening, accepting and sending on Linux and Android: the flags that make each one system
 // call (see socket_ops.h; socket_ops_posix.cc is the portable form of the same).
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "cli/os/socket_ops_posix.h"
@@ -44,6 +46,16 @@ std::optional<long> unix_peer_pid(int fd) {
 
 int open_directory(const std::string& path) {
   return ::open(path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+std::optional<std::uint64_t> bytes_not_received(int fd) {
+  int domain = 0;
+  socklen_t length = sizeof domain;
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) == -1) return std::nullopt;
+  if (domain == AF_UNIX) return 0;
+  int count = 0;
+  if (::ioctl(fd, SIOCOUTQ, &count) == -1 || count < 0) return std::nullopt;
+  return std::uint64_t(count);
 }
 
 }  // namespace seltool::cli

@@ -34,6 +34,8 @@ int take_socket_error(int fd) {
   return error;
 }
 
+int shutdown_sending(int fd) { return ::shutdown(fd, SHUT_WR); }
+
 std::optional<std::uint64_t> bytes_available(int fd) {
   int count = 0;
   if (::ioctl(fd, FIONREAD, &count) == -1 || count < 0) return std::nullopt;

@@ -143,6 +143,13 @@ int take_socket_error(int fd) {
   return error == 0 ? 0 : errno_of(error);
 }
 
+int shutdown_sending(int fd) {
+  return ::shutdown(handle(fd), SD_SEND) == SOCKET_ERROR ? fail() : 0;
+}
+
+// Windows has no count of the bytes a peer has not acknowledged.
+std::optional<std::uint64_t> bytes_not_received(int) { return std::nullopt; }
+
 std::optional<std::uint64_t> bytes_available(int fd) {
   u_long count = 0;
   if (::ioctlsocket(handle(fd), FIONREAD, &count) == SOCKET_ERROR) return std::nullopt;

@@ -66,7 +66,7 @@ void QueuedLines::queue(std::string_view name, const Json& fields, bool whatever
     counted["dropped_lines"] = dropped_since_;
     line = event_line(name, counted);
   }
-  if (!whatever_the_bound && queue_.size() + line.size() > bound_) {
+  if (!whatever_the_bound && queue_.size() + handed_over_ + line.size() > bound_) {
     ++dropped_since_;
     ++dropped_total_;
     return;

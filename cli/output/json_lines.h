@@ -10,10 +10,13 @@
 // stdout's reader is gone (EPIPE), seltool ends by SIGPIPE after removing the files it created
 // (exit 141 in a shell), like other Unix tools; when SIGPIPE was ignored at start, and for any
 // other error (ENOSPC, EFBIG, EIO...), the write throws std::system_error "cannot write events
-// to stdout", which main() reports with exit 125. EINTR (a stop signal) is retried.
+// to stdout", which main() reports with exit 125. Lines are written whole or not at all, also
+// when a stop signal ends seltool while stdout's reader is stalled (docs/cli.md, "Whole lines").
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,7 +30,10 @@ namespace seltool::cli {
 // {"event": name, ...fields, "t", "ts"} as one line, '\n' included.
 std::string event_line(std::string_view name, const Json& fields = Json::object());
 
-// Writes `text` whole to stdout, blocking until the reader takes it (see above for errors).
+// Writes `text` (whole lines) to stdout, blocking until the reader takes it (see above for
+// errors). Once a stop signal is seen (stop_signals.h) stdout gets 1 s more in all: text not
+// started by then is dropped and seltool ends by the signal; a line started but not finished
+// throws std::runtime_error (exit 125): see stdout_posix.cc. Windows: blocks.
 void write_stdout(std::string_view text);
 
 // Events written at once, blocking while stdout's reader is slow: for `watch` and `wait`,
@@ -64,25 +70,39 @@ class QueuedLines {
   // of a run ("stopped").
   void final_event(std::string_view name, const Json& fields);
 
-  // Writes what stdout takes now without blocking. Errors as write_stdout().
+  // Writes what stdout takes now without blocking, whole lines at a time: a pipe or FIFO never
+  // gets part of a line. Errors as write_stdout() (from the writer thread: at the next call).
   void write_some();
-  bool pending() const { return !queue_.empty(); }
+  bool pending() const { return !queue_.empty() || handed_over_ > 0; }
+  // Whether the caller watches fd() for writability; false when a thread writes stdout (a
+  // terminal seltool cannot open a second time: see stdout_posix.cc).
+  bool watched() const { return mode_ != Mode::kThread; }
+  // With the writer thread: waits until it wrote everything or `deadline` passed. Else nothing.
+  void wait_written(std::chrono::steady_clock::time_point deadline);
+  // Whether stdout (a terminal or socket, which may take part of a write) got only part of the
+  // last line written: the caller gives it time to finish before it exits.
+  bool mid_line() const { return mid_line_; }
   // The descriptor to watch for writability while pending().
   int fd() const;
   // Lines dropped in the whole run.
   std::uint64_t dropped() const { return dropped_total_; }
 
  private:
+  struct Writer;  // the writer thread's state (stdout_posix.cc)
+
   void queue(std::string_view name, const Json& fields, bool whatever_the_bound);
 
   std::size_t bound_;
   ByteQueue queue_;
   std::uint64_t dropped_since_ = 0;  // since the last line queued
   std::uint64_t dropped_total_ = 0;
+  bool mid_line_ = false;
   // stdout, written without blocking and without changing the flags of the open file
   // description seltool shares with other processes (see json_lines.cc).
-  enum class Mode { kSocket, kReopened, kPolled } mode_;
+  enum class Mode { kSocket, kReopened, kPolled, kThread } mode_;
   UniqueFd reopened_;
+  std::shared_ptr<Writer> writer_;  // kThread; shared with the thread, which may outlive us
+  std::size_t handed_over_ = 0;     // bytes the thread had not written at the last look
 };
 
 // The "error" object of an event: {"errno": 111, "code": "ECONNREFUSED", "message": "..."}.

@@ -36,6 +36,8 @@ QueuedLines::QueuedLines(std::size_t bound) : bound_(bound), mode_(Mode::kPolled
 
 int QueuedLines::fd() const { return kStdout; }
 
+void QueuedLines::wait_written(std::chrono::steady_clock::time_point) {}
+
 void QueuedLines::write_some() {
   constexpr int kMaxParts = 16;
   while (pending()) {

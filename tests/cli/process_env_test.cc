@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <random>
@@ -149,6 +150,27 @@ TEST(ProcessEnv, StdoutOnDevFullEndsWith125AndOneMessage) {
   }
 }
 
+// Every output path reports a failed write, not only the event lines: --help, --version, help
+// and inspect's text table once exited 0 on /dev/full (issue 20, item 12).
+TEST(ProcessEnv, EveryOutputOnDevFullEndsWith125) {
+  const std::string self = std::to_string(::getpid());
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"--help"},
+                                               {"--version"},
+                                               {"watch", "--help"},
+                                               {"help"},
+                                               {"inspect", "--format", "text", self},
+                                               {"inspect", self}}) {
+    const std::string label = args[0] + " " + args.back();
+    if (args[0] == "inspect" && run_seltool(args).exit_code != 0) continue;  // not on this OS
+    UniqueFd full(::open("/dev/full", O_WRONLY | O_CLOEXEC));
+    ASSERT_TRUE(full);
+    const Result result = run_seltool(args, passing({{1, full.get()}}), 10s);
+    EXPECT_EQ(result.exit_code, kExitInternal) << label;
+    EXPECT_EQ(result.err, "seltool: cannot write events to stdout: No space left on device\n")
+        << label;
+  }
+}
+
 // The reader went away before seltool wrote anything: with SIGPIPE at its default seltool
 // ends by it (141) after removing its files, silently; with SIGPIPE ignored, 125 and a message.
 TEST(ProcessEnv, StdoutReaderGoneBeforeStart) {
@@ -199,6 +221,46 @@ TEST(ProcessEnv, StdoutReaderExitsDuringTraffic) {
         EXPECT_EQ(err, "") << label;
       }
       EXPECT_LT(process.cpu_seconds(), 0.6 * seconds_since(started) + 0.5) << label;
+      expect_files_removed(subject);
+    }
+  }
+}
+
+// A file size limit (`ulimit -f`) reached on stdout is a write error like any other (EFBIG:
+// exit 125, one line, files removed), not death by SIGXFSZ (issue 20, item 7).
+TEST(ProcessEnv, StdoutPastTheFileSizeLimitEndsWith125) {
+  for (const std::string& command : kRunningCommands) {
+    const TempDir dir;
+    Subject subject = make_subject(command, dir);
+    UniqueFd file(::open(dir.file("out").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    ASSERT_TRUE(file);
+    SpawnOptions options = options_for(subject);
+    options.descriptors[1] = file.get();
+    std::vector<std::string> args = {"-c", "ulimit -f 1 && exec \"$0\" \"$@\"", seltool_path()};
+    args.insert(args.end(), subject.args.begin(), subject.args.end());
+    SeltoolProcess process("/bin/sh", args, options);
+    const int code = traffic_until_exit(process, subject, 20s);
+    EXPECT_EQ(code, kExitInternal) << command;
+    EXPECT_EQ(process.rest_of_stderr(2s),
+              "seltool: cannot write events to stdout: File too large\n")
+        << command;
+    expect_files_removed(subject);
+  }
+}
+
+// Every catchable signal whose default action ends the process ends seltool by that signal
+// (the parent sees it) after removing the files seltool created: the next `echo --listen` on
+// the same path must not find "Address already in use" (issue 20, item 7).
+TEST(ProcessEnv, EveryFatalSignalRemovesTheCreatedFiles) {
+  for (const int number : {SIGQUIT, SIGABRT, SIGALRM, SIGUSR1, SIGUSR2, SIGPROF, SIGSYS, SIGVTALRM,
+                           SIGXCPU, SIGXFSZ}) {
+    for (const std::string& command : kRunningCommands) {
+      const TempDir dir;
+      Subject subject = make_subject(command, dir);
+      SeltoolProcess process(subject.args, options_for(subject));
+      ASSERT_TRUE(process.read_line(20s)) << command;  // running: its files exist
+      process.signal(number);
+      EXPECT_EQ(process.wait_exit(10s), 128 + number) << command << " " << strsignal(number);
       expect_files_removed(subject);
     }
   }
@@ -307,8 +369,7 @@ TEST(ProcessEnv, EchoStopsWhenItsLogReaderNeverResumes) {
 }
 
 // watch and wait block on a stalled stdout without spinning (their lines are their product),
-// lose nothing when the reader resumes, and a signal that arrived meanwhile ends them the
-// documented way once the line in progress is written (EINTR is retried, never fatal).
+// lose nothing when the reader resumes, and a stop signal then ends them the documented way.
 TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
   for (const std::string command : {"watch", "wait"}) {
     const TempDir dir;
@@ -326,11 +387,15 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     const double cpu_before = cpu_seconds_of(process.pid());
     while (seconds_since(stall) < 1.7) subject.traffic();
     EXPECT_LT(cpu_seconds_of(process.pid()) - cpu_before, 0.5) << command << " spun";
-    process.signal(SIGTERM);
-    // A measurement window: one that does not wait for its reader would exit within it.
-    std::this_thread::sleep_for(200ms);
     ASSERT_TRUE(process.running()) << command << " did not wait for its reader";
-    const std::vector<Json> lines = parse_lines(read_until_eof(out.read_end.get(), 10s));
+    // The reader resumes; a stop signal comes while it reads.
+    std::string text;
+    std::thread reader([&] { text = read_until_eof(out.read_end.get(), 20s); });
+    const auto resumed = Clock::now();
+    while (seconds_since(resumed) < 0.3) subject.traffic();
+    process.signal(SIGTERM);
+    reader.join();
+    const std::vector<Json> lines = parse_lines(text);
     ASSERT_FALSE(lines.empty()) << command;
     if (command == "watch") {
       EXPECT_EQ(lines.back()["event"], "summary");
@@ -341,6 +406,88 @@ TEST(ProcessEnv, WatchAndWaitBlockOnAStalledReaderAndResume) {
     }
     expect_files_removed(subject);
   }
+}
+
+// A stop signal ends watch and wait promptly while stdout's reader stalls for good (`timeout 10
+// seltool watch ... > fifo`, a service manager's stop): the summary that cannot be written is
+// dropped and the command ends by the signal, and what reached stdout is whole lines (issue 20,
+// items 4 and 5: watch once blocked until the reader drained).
+TEST(ProcessEnv, StopSignalEndsWatchAndWaitWhoseReaderStalls) {
+  for (const int number : {SIGTERM, SIGINT}) {
+    for (const std::string command : {"watch", "wait"}) {
+      const std::string label = command + " " + strsignal(number);
+      const TempDir dir;
+      Subject subject = make_subject(command, dir);
+      if (command == "watch") {
+        // Lines of a few hundred bytes (at most PIPE_BUF: never cut).
+        const int writer = subject.input->write_end.get();
+        subject.traffic = [writer] {
+          (void)!::write(writer, "0123456789abcdef0123456789abcdef", 32);
+          std::this_thread::sleep_for(5ms);
+        };
+      }
+      Pipe out = make_pipe();
+      ::fcntl(out.read_end.get(), F_SETPIPE_SZ, 4096);
+      SpawnOptions options = options_for(subject);
+      options.descriptors[1] = out.write_end.get();
+      SeltoolProcess process(subject.args, options);
+      out.write_end.reset();
+      ASSERT_TRUE(readable_within(out.read_end.get(), 20s)) << label;
+      const auto stall = Clock::now();
+      while (seconds_since(stall) < 1.0) subject.traffic();  // fills the pipe; nobody reads
+      ASSERT_TRUE(process.running()) << label;
+      process.signal(number);
+      EXPECT_EQ(process.wait_exit(10s), 128 + number) << label << " did not end by the signal";
+      const std::string text = read_until_eof(out.read_end.get(), 10s);
+      ASSERT_FALSE(text.empty()) << label;
+      EXPECT_EQ(text.back(), '\n') << label << ": the last line is cut";
+      parse_lines(text);  // every line whole JSON
+      expect_files_removed(subject);
+    }
+  }
+}
+
+// A line longer than PIPE_BUF that a stalled reader took only part of cannot be taken back: a
+// stop signal ends watch within 1 s anyway, exit 125 with one line saying the last line is cut.
+TEST(ProcessEnv, StopSignalEndsWatchMidwayThroughALongLine) {
+  const TempDir dir;
+  Subject subject = make_subject("watch", dir);  // lines of more than 64 KiB
+  Pipe out = make_pipe();
+  SpawnOptions options = options_for(subject);
+  options.descriptors[1] = out.write_end.get();
+  SeltoolProcess process(subject.args, options);
+  out.write_end.reset();
+  ASSERT_TRUE(readable_within(out.read_end.get(), 20s));
+  const auto stall = Clock::now();
+  while (seconds_since(stall) < 1.0) subject.traffic();
+  process.signal(SIGTERM);
+  EXPECT_EQ(process.wait_exit(10s), kExitInternal);
+  EXPECT_EQ(process.rest_of_stderr(2s),
+            "seltool: stdout's reader took nothing for 1 s after the stop signal: its last line "
+            "is cut\n");
+  expect_files_removed(subject);
+}
+
+// echo's log, with a reader that stalls for good and a stop signal: the lines that reached
+// stdout are whole; the log never ends in the middle of a line (issue 20, item 4).
+TEST(ProcessEnv, EchoLogIsWholeLinesWhenItsReaderStalls) {
+  const TempDir dir;
+  Subject subject = make_subject("echo", dir);
+  Pipe out = make_pipe();
+  SpawnOptions options = options_for(subject);
+  options.descriptors[1] = out.write_end.get();
+  SeltoolProcess process(subject.args, options);
+  out.write_end.reset();
+  ASSERT_TRUE(readable_within(out.read_end.get(), 20s));
+  // About 150 bytes per line, two lines per client: well past the pipe's 64 KiB.
+  for (int i = 0; i < 600; ++i) subject.traffic();
+  process.signal(SIGTERM);
+  EXPECT_EQ(process.wait_exit(10s), 0);
+  const std::string text = read_until_eof(out.read_end.get(), 10s);
+  ASSERT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n') << "the log ends in the middle of a line";
+  parse_lines(text);
+  expect_files_removed(subject);
 }
 
 // ---- Signals at random moments during traffic ----

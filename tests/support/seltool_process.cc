@@ -109,6 +109,14 @@ SeltoolProcess::SeltoolProcess(const std::string& program, const std::vector<std
   stderr_ = std::move(err.read_end);
 }
 
+bool can_become(uid_t uid) {
+  const pid_t pid = ::fork();
+  if (pid == 0) ::_exit(::setgid(uid) == 0 && ::setuid(uid) == 0 ? 0 : 1);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 SeltoolProcess::~SeltoolProcess() {
   if (pid_ > 0 && !exit_code_) {
     ::kill(pid_, SIGKILL);

@@ -109,6 +109,10 @@ class SeltoolProcess {
   rusage usage_{};
 };
 
+// Whether this process may switch to user `uid` (for SpawnOptions::user): root, outside a user
+// namespace that maps only root, as Bazel's sandbox may be.
+bool can_become(uid_t uid);
+
 // Runs seltool to completion.
 struct Result {
   int exit_code = -1;
