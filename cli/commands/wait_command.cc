@@ -101,10 +101,11 @@ class Wait : public TargetPolicy {
     retry(entry);
   }
 
-  void on_http_ready(TargetEntry& entry) override {
+  void on_check_passed(TargetEntry& entry) override {
     if (!options_.invert_check) return report_ready(entry, target_fields(*entry.target));
-    entry.target->fail(
-        still_reachable("the server answered " + std::to_string(*entry.target->http_status())));
+    const std::optional<long>& status = entry.target->http_status();
+    entry.target->fail(still_reachable(status ? "the server answered " + std::to_string(*status)
+                                              : "the server answered"));
     retry(entry);
   }
 
