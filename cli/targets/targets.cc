@@ -165,7 +165,7 @@ void parse_service_url(TargetSpec& spec, std::string_view scheme, std::string_vi
 }
 
 void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
-  spec.text = hide_password(scheme, rest);
+  if (scheme != "tcp" && scheme != "unix") spec.text = hide_password(scheme, rest);
   if (scheme == "tcp") {
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
     spec.kind = TargetKind::kTcpConnect;
