@@ -48,13 +48,17 @@ const HiredisLibrary& hiredis() {
   return loaded;
 }
 
-// hiredis's error of a connection: "Connection refused", "Server closed the connection"...
+// hiredis's error of a connection. An I/O error is strerror()'s text: given its errno back, so
+// that a refused connect reads ECONNREFUSED as a TCP target's does.
 ErrorInfo connection_error(const redisContext& context) {
-  const char* code = context.err == REDIS_ERR_IO    ? "REDIS_ERR_IO"
-                     : context.err == REDIS_ERR_EOF ? "REDIS_ERR_EOF"
-                                                    : "REDIS_ERR";
   const std::string message = context.errstr[0] ? context.errstr : "the connection failed";
-  return ErrorInfo{0, code, message};
+  if (context.err == REDIS_ERR_IO) {
+    for (int errnum : {ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, ECONNRESET, EPIPE,
+                       EADDRNOTAVAIL, ECONNABORTED}) {
+      if (error_text(errnum) == message) return ErrorInfo::from_errno(errnum);
+    }
+  }
+  return ErrorInfo{0, context.err == REDIS_ERR_EOF ? "REDIS_ERR_EOF" : "REDIS_ERR", message};
 }
 
 class RedisChecks final : public ProtocolChecks {

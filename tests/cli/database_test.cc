@@ -131,7 +131,7 @@ TEST(RedisTarget, StoppedServerTimesOutAndInvertCheckSeesItGone) {
   server.stop();
   const Result stopped = run_seltool({"wait", "-t", "1", "-i", "200ms", url});
   EXPECT_EQ(stopped.exit_code, 124) << stopped.out << stopped.err;
-  EXPECT_TRUE(contains(stopped.err, "Connection refused")) << stopped.err;
+  EXPECT_TRUE(contains(stopped.err, "ECONNREFUSED: Connection refused")) << stopped.err;
   EXPECT_EQ(run_seltool({"wait", "-q", "-t", "10", "--invert-check", url}).exit_code, 0);
 }
 
