@@ -136,7 +136,8 @@ class RedisChecks final : public ProtocolChecks {
     const auto found = attempts_.find(&entry);
     if (found == attempts_.end()) return;
     Attempt& attempt = *found->second;
-    attempt.outcome.emplace();  // what hiredis calls back with while freeing changes nothing
+    attempt.outcome =
+        Outcome{false, ErrorInfo{}};  // what hiredis calls back with while freeing changes nothing
     // Unwatches the socket (cleanup hook) before hiredis closes it.
     if (attempt.context) hiredis().redisAsyncFree(attempt.context);
     attempts_.erase(found);
