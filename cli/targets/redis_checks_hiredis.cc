@@ -136,8 +136,8 @@ class RedisChecks final : public ProtocolChecks {
     const auto found = attempts_.find(&entry);
     if (found == attempts_.end()) return;
     Attempt& attempt = *found->second;
-    attempt.outcome =
-        Outcome{false, ErrorInfo{}};  // what hiredis calls back with while freeing changes nothing
+    // Decided: what hiredis calls back with while freeing changes nothing.
+    attempt.outcome = Outcome{false, ErrorInfo{}};
     // Unwatches the socket (cleanup hook) before hiredis closes it.
     if (attempt.context) hiredis().redisAsyncFree(attempt.context);
     attempts_.erase(found);
