@@ -11,6 +11,8 @@ required=(
   libcli11-dev nlohmann-json3-dev                    # CLI11, nlohmann-json
   liburing-dev                                       # the io_uring backend (lib/)
   libcurl4-openssl-dev                               # libcurl: http:// targets of watch/wait
+  libpq-dev libhiredis-dev                           # libpq, hiredis: postgres://, redis:// targets
+  postgresql redis-server                            # tests: throwaway database servers
   libuv1-dev libevent-dev python3-uvloop             # reference echo servers (bench/)
   g++-mingw-w64-x86-64-posix wine64 cmake            # Windows cross-build, run under wine
   clang-format                                       # formatting; tests/platforms checks include order
@@ -28,5 +30,15 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# The packages' own services are not wanted: the tests start their servers on free loopback
+# ports, in temporary directories, and stop them. Stopped once, after installing them.
+if ((${#missing[@]})) && command -v service >/dev/null; then
+  for pkg in "${missing[@]}"; do
+    case $pkg in
+      postgresql) $sudo service postgresql stop >/dev/null 2>&1 || true ;;
+      redis-server) $sudo service redis-server stop >/dev/null 2>&1 || true ;;
+    esac
+  done
 fi
 echo "setup: all packages present" >&2

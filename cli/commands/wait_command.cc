@@ -1,6 +1,6 @@
 // seltool wait: block until every target (or, with --any, one) is ready, then exit 0 or exec
 // the COMMAND given after "--". Connects that fail (refused, unreachable, timed out, a name
-// that does not resolve yet) and HTTP checks without an accepted status are retried every
+// that does not resolve yet) and HTTP and database checks that do not pass are retried every
 // --interval until the timeout. With --invert-check it is the other way round: a connect or
 // check that fails makes its target ready (gone), one that succeeds is retried.
 #include <errno.h>
@@ -101,10 +101,11 @@ class Wait : public TargetPolicy {
     retry(entry);
   }
 
-  void on_http_ready(TargetEntry& entry) override {
+  void on_check_passed(TargetEntry& entry) override {
     if (!options_.invert_check) return report_ready(entry, target_fields(*entry.target));
-    entry.target->fail(
-        still_reachable("the server answered " + std::to_string(*entry.target->http_status())));
+    const std::optional<long>& status = entry.target->http_status();
+    entry.target->fail(still_reachable(status ? "the server answered " + std::to_string(*status)
+                                              : "the server answered"));
     retry(entry);
   }
 
@@ -211,7 +212,7 @@ int run_wait(const WaitOptions& options) {
       for (const std::string& text : options.common.targets) {
         if (parse_target(text).attempted()) continue;
         throw UsageError("target " + quote_input(text) +
-                         ": --invert-check waits for connect and HTTP targets to stop "
+                         ": --invert-check waits for connect, HTTP and database targets to stop "
                          "answering; a descriptor, path or listener cannot go away that way");
       }
     }
@@ -235,7 +236,8 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
   command->footer(
       "Default timeout 30s (-t 0: wait forever). Failed connects are retried every --interval\n"
       "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
-      "http[s]:// targets are ready when a GET answers a status in --http-status.\n"
+      "http[s]:// targets are ready when a GET answers a status in --http-status;\n"
+      "postgres:// and redis:// targets when the database answers (PING, a login).\n"
       "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
   document_runs_command(*command);
   document_exit_codes(
@@ -254,10 +256,11 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,
-                    "wait until connect and HTTP targets stop answering (a server has shut "
-                    "down, a port is free)");
+                    "wait until connect, HTTP and database targets stop answering (a server has "
+                    "shut down, a port is free)");
   add_duration_option(*command, "-i,--interval", options->interval,
-                      "retry failed connects and HTTP checks every DURATION (default 0.5s)");
+                      "retry failed connects, HTTP and database checks every DURATION (default "
+                      "0.5s)");
   command->callback([options, &invocation] {
     if (invocation.has_command && invocation.command.empty()) {
       throw UsageError("'--' must be followed by a COMMAND to run");

@@ -135,8 +135,9 @@ class Watch : public TargetPolicy {
   void on_attempt_failed(TargetEntry& entry) override { fail(entry); }
   void on_failed(TargetEntry& entry) override { fail(entry); }
 
-  // One check per HTTP target, reported as one line: "ready" with its status, or "error".
-  void on_http_ready(TargetEntry& entry) override {
+  // One check per HTTP or database target, reported as one line: "ready" (with an HTTP
+  // status), or "error".
+  void on_check_passed(TargetEntry& entry) override {
     output_.event("ready", target_fields(*entry.target));
     ++ready_events_;
     drop(entry);

@@ -4,64 +4,60 @@
 //
 // libcurl is loaded when the first HTTP target needs it, not linked: linked, it brings some 30
 // shared libraries (TLS, HTTP/2, LDAP, SSH, IDN...) into every run of seltool, which made the
-// start-up of a tool meant for shell loops several times slower.
+// start-up of a tool meant for shell loops several times slower (cli/os/loaded_library.h).
 #define CURL_DISABLE_TYPECHECK  // its macros would rename our function pointers
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <exception>
 #include <map>
 #include <new>
-#include <set>
 #include <stdexcept>
 #include <vector>
 
 #include "cli/base/usage_error.h"
-#include "cli/targets/http_checks.h"
+#include "cli/os/loaded_library.h"
+#include "cli/targets/protocol_checks.h"
 
 namespace seltool::cli {
 namespace {
 
 // The libcurl functions seltool calls.
-#define SELTOOL_CURL_FUNCTIONS(X)                                                        \
-  X(easy_cleanup)                                                                        \
-  X(easy_getinfo)                                                                        \
-  X(easy_init)                                                                           \
-  X(easy_setopt)                                                                         \
-  X(easy_strerror) X(global_cleanup) X(global_init) X(multi_add_handle) X(multi_cleanup) \
-      X(multi_info_read) X(multi_init) X(multi_remove_handle) X(multi_setopt)            \
-          X(multi_socket_action) X(url) X(url_cleanup) X(url_set) X(url_strerror)
+#define SELTOOL_CURL_FUNCTIONS(X) \
+  X(curl_easy_cleanup)            \
+  X(curl_easy_getinfo)            \
+  X(curl_easy_init)               \
+  X(curl_easy_setopt)             \
+  X(curl_easy_strerror)           \
+  X(curl_global_cleanup)          \
+  X(curl_global_init)             \
+  X(curl_multi_add_handle)        \
+  X(curl_multi_cleanup)           \
+  X(curl_multi_info_read)         \
+  X(curl_multi_init)              \
+  X(curl_multi_remove_handle)     \
+  X(curl_multi_setopt)            \
+  X(curl_multi_socket_action)     \
+  X(curl_url)                     \
+  X(curl_url_cleanup)             \
+  X(curl_url_set)                 \
+  X(curl_url_strerror)
 
 struct CurlLibrary {
-#define SELTOOL_CURL_POINTER(name) decltype(&::curl_##name) name = nullptr;
-  SELTOOL_CURL_FUNCTIONS(SELTOOL_CURL_POINTER)
-#undef SELTOOL_CURL_POINTER
+  SELTOOL_CURL_FUNCTIONS(SELTOOL_FUNCTION_POINTER)
 };
 
-// Loads libcurl once (never unloaded). Throws UsageError when this system has none.
-CurlLibrary load_curl() {
-  void* library = nullptr;
-  for (const char* name : {"libcurl.so.4", "libcurl.4.dylib", "libcurl.so"}) {
-    library = ::dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (library) break;
-  }
-  if (!library) {
-    throw UsageError(
-        std::string("http:// and https:// targets need libcurl, which is not installed (") +
-        ::dlerror() + "); install libcurl4 (Debian) or wait for the port instead");
-  }
-  CurlLibrary curl;
-#define SELTOOL_CURL_LOAD(name)                                                       \
-  curl.name = reinterpret_cast<decltype(curl.name)>(::dlsym(library, "curl_" #name)); \
-  if (!curl.name) throw UsageError("the installed libcurl is too old: it has no curl_" #name);
-  SELTOOL_CURL_FUNCTIONS(SELTOOL_CURL_LOAD)
-#undef SELTOOL_CURL_LOAD
-  return curl;
-}
-
+// Loaded once; a failed load is tried again next time.
 const CurlLibrary& curl() {
-  static const CurlLibrary loaded = load_curl();  // a failed load is tried again next time
+  static const CurlLibrary loaded = [] {
+    const LoadedLibrary library(
+        {"libcurl.so.4", "libcurl.4.dylib", "libcurl.so"},
+        "http:// and https:// targets need libcurl, which is not installed; install libcurl4 "
+        "(Debian) or wait for the port instead");
+    CurlLibrary table;
+    SELTOOL_CURL_FUNCTIONS(SELTOOL_RESOLVE_FUNCTION)
+    return table;
+  }();
   return loaded;
 }
 
@@ -109,44 +105,44 @@ std::string curl_code_name(CURLcode code) {
 }
 
 struct EasyCleanup {
-  void operator()(CURL* easy) const { curl().easy_cleanup(easy); }
+  void operator()(CURL* easy) const { curl().curl_easy_cleanup(easy); }
 };
 using Easy = std::unique_ptr<CURL, EasyCleanup>;
 
-class CurlChecks final : public HttpChecks {
+class CurlChecks final : public ProtocolChecks {
  public:
-  CurlChecks(Selector& selector, HttpCheckOptions options, Finished finished)
-      : selector_(selector), options_(std::move(options)), finished_(std::move(finished)) {
-    if (curl().global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
-    multi_ = curl().multi_init();
+  CurlChecks(Selector& selector, CheckOptions options, Finished finished)
+      : options_(std::move(options)), finished_(std::move(finished)) {
+    sockets_.emplace(selector, *this);
+    if (curl().curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
+    multi_ = curl().curl_multi_init();
     if (!multi_) {
-      curl().global_cleanup();
+      curl().curl_global_cleanup();
       throw std::bad_alloc();
     }
-    curl().multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlChecks::socket_callback);
-    curl().multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl().multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlChecks::timer_callback);
-    curl().multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    curl().curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlChecks::socket_callback);
+    curl().curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl().curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlChecks::timer_callback);
+    curl().curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   }
 
   ~CurlChecks() override {
     for (auto& [entry, transfer] : transfers_)
-      curl().multi_remove_handle(multi_, transfer->easy.get());
+      curl().curl_multi_remove_handle(multi_, transfer->easy.get());
     transfers_.clear();
-    for (int fd : watched_) selector_.unregister(fd);
-    watched_.clear();
+    sockets_.reset();
     closing_ = true;  // curl_multi_cleanup may still call back about sockets it closes
-    curl().multi_cleanup(multi_);
-    curl().global_cleanup();
+    curl().curl_multi_cleanup(multi_);
+    curl().curl_global_cleanup();
   }
 
   void validate(const TargetSpec& spec) const override {
-    CURLU* url = curl().url();
+    CURLU* url = curl().curl_url();
     if (!url) throw std::bad_alloc();
-    const CURLUcode parsed = curl().url_set(url, CURLUPART_URL, spec.url.c_str(), 0);
-    curl().url_cleanup(url);
+    const CURLUcode parsed = curl().curl_url_set(url, CURLUPART_URL, spec.url.c_str(), 0);
+    curl().curl_url_cleanup(url);
     if (parsed != CURLUE_OK) {
-      throw UsageError("invalid target '" + spec.text + "': " + curl().url_strerror(parsed) +
+      throw UsageError("invalid target '" + spec.text + "': " + curl().curl_url_strerror(parsed) +
                        " (expected http[s]://HOST[:PORT][/PATH])");
     }
   }
@@ -156,32 +152,33 @@ class CurlChecks final : public HttpChecks {
     entry.target->set_http_status(std::nullopt);
     auto transfer = std::make_unique<Transfer>();
     transfer->entry = &entry;
-    transfer->easy.reset(curl().easy_init());
+    transfer->easy.reset(curl().curl_easy_init());
     CURL* easy = transfer->easy.get();
     if (!easy) throw std::bad_alloc();
-    curl().easy_setopt(easy, CURLOPT_URL, entry.target->spec().url.c_str());
-    curl().easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-    curl().easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-    curl().easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlChecks::on_body);
-    curl().easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
-    curl().easy_setopt(easy, CURLOPT_USERAGENT, "seltool");
-    curl().easy_setopt(easy, CURLOPT_PROXY, "");     // the server itself, whatever http_proxy says
-    curl().easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);  // no SIGALRM around name resolution
-    curl().easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);  // each attempt is a new connection,
-    curl().easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);   // closed when it ends
+    curl().curl_easy_setopt(easy, CURLOPT_URL, entry.target->spec().url.c_str());
+    curl().curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl().curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl().curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &CurlChecks::on_body);
+    curl().curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
+    curl().curl_easy_setopt(easy, CURLOPT_USERAGENT, "seltool");
+    curl().curl_easy_setopt(easy, CURLOPT_PROXY,
+                            "");  // the server itself, whatever http_proxy says
+    curl().curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);       // no SIGALRM around name resolution
+    curl().curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);  // each attempt is a new connection,
+    curl().curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, 1L);   // closed when it ends
     if (options_.connect_timeout) {
       const auto milliseconds =
           std::chrono::ceil<std::chrono::milliseconds>(*options_.connect_timeout).count();
-      curl().easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(milliseconds));
+      curl().curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(milliseconds));
     }
-    if (curl().multi_add_handle(multi_, easy) != CURLM_OK) throw std::bad_alloc();
+    if (curl().curl_multi_add_handle(multi_, easy) != CURLM_OK) throw std::bad_alloc();
     transfers_.emplace(&entry, std::move(transfer));
   }
 
   void cancel(TargetEntry& entry) override {
     const auto found = transfers_.find(&entry);
     if (found == transfers_.end()) return;
-    curl().multi_remove_handle(multi_, found->second->easy.get());  // may unwatch its socket
+    curl().curl_multi_remove_handle(multi_, found->second->easy.get());  // may unwatch its socket
     transfers_.erase(found);
     rethrow_callback_error();
   }
@@ -244,16 +241,7 @@ class CurlChecks final : public HttpChecks {
     Events events = 0;
     if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) events |= EVENT_READ;
     if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) events |= EVENT_WRITE;
-    const bool watched = watched_.count(fd) > 0;
-    if (events == 0) {  // CURL_POLL_REMOVE, before curl closes it
-      if (watched) selector_.unregister(fd);
-      watched_.erase(fd);
-    } else if (watched) {
-      selector_.modify(fd, events, KeyOwner{static_cast<HttpChecks*>(this)});
-    } else {
-      selector_.register_file(fd, events, KeyOwner{static_cast<HttpChecks*>(this)});
-      watched_.insert(fd);
-    }
+    sockets_->watch(fd, events);  // CURL_POLL_REMOVE (0): before curl closes it
   }
 
   void rethrow_callback_error() {
@@ -266,14 +254,14 @@ class CurlChecks final : public HttpChecks {
   // Lets curl act on `fd` (CURL_SOCKET_TIMEOUT: its timer), then reports the checks it ended.
   void act(curl_socket_t fd, int mask) {
     int running = 0;
-    curl().multi_socket_action(multi_, fd, mask, &running);
+    curl().curl_multi_socket_action(multi_, fd, mask, &running);
     rethrow_callback_error();
     std::vector<std::pair<Transfer*, CURLcode>> ended;
     int left = 0;
-    while (CURLMsg* message = curl().multi_info_read(multi_, &left)) {
+    while (CURLMsg* message = curl().curl_multi_info_read(multi_, &left)) {
       if (message->msg != CURLMSG_DONE) continue;
       Transfer* transfer = nullptr;
-      curl().easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
+      curl().curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &transfer);
       ended.emplace_back(transfer, message->data.result);
     }
     for (const auto& [transfer_ended, result] : ended) {
@@ -293,7 +281,7 @@ class CurlChecks final : public HttpChecks {
     Target& target = *entry.target;
     CURL* easy = transfer.easy.get();
     long status = 0;
-    curl().easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+    curl().curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     const bool answered = status > 0 && (result == CURLE_OK || transfer.answered);
     bool passed = false;
     if (answered) {
@@ -306,20 +294,20 @@ class CurlChecks final : public HttpChecks {
       }
     } else {
       long os_errno = 0;
-      curl().easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-      const std::string message = transfer.error[0] ? transfer.error : curl().easy_strerror(result);
+      curl().curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+      const std::string message =
+          transfer.error[0] ? transfer.error : curl().curl_easy_strerror(result);
       target.fail(ErrorInfo{static_cast<int>(os_errno), curl_code_name(result), message});
     }
     cancel(entry);  // the transfer is over: its handle goes before the policy hears of it
     finished_(entry, passed);
   }
 
-  Selector& selector_;
-  const HttpCheckOptions options_;
+  const CheckOptions options_;
   const Finished finished_;
   CURLM* multi_ = nullptr;
   std::map<TargetEntry*, std::unique_ptr<Transfer>> transfers_;
-  std::set<int> watched_;  // curl's sockets registered with selector_
+  std::optional<CheckSockets> sockets_;  // curl's; reset before curl_multi_cleanup
   std::optional<Clock::time_point> timer_;
   std::exception_ptr callback_error_;
   bool closing_ = false;
@@ -327,8 +315,9 @@ class CurlChecks final : public HttpChecks {
 
 }  // namespace
 
-std::unique_ptr<HttpChecks> make_http_checks(Selector& selector, HttpCheckOptions options,
-                                             HttpChecks::Finished finished, const std::string&) {
+std::unique_ptr<ProtocolChecks> make_http_checks(Selector& selector, CheckOptions options,
+                                                 ProtocolChecks::Finished finished,
+                                                 const std::string&) {
   return std::make_unique<CurlChecks>(selector, std::move(options), std::move(finished));
 }
 

@@ -1,5 +1,5 @@
 // One target in the loop of cli/targets/target_set.h, and what the loop's selector keys carry:
-// what the loop and the checks it runs (cli/targets/http_checks.h) both hold.
+// what the loop and the checks it runs (cli/targets/protocol_checks.h) both hold.
 #pragma once
 
 #include <list>
@@ -14,15 +14,15 @@
 namespace seltool::cli {
 
 struct TargetEntry;
-class HttpChecks;
+class ProtocolChecks;
 
 // A pid target's process descriptor: readable once the process has exited.
 struct ProcessExit {};
 
 // The data of every selector key the loop registers: the target entry a descriptor belongs
-// to, the HTTP checks that own one of libcurl's sockets, or a watched process's exit.
-// TargetSet::run() dispatches on it.
-using KeyOwner = std::variant<TargetEntry*, HttpChecks*, ProcessExit>;
+// to, the protocol checks that own one of their client library's sockets, or a watched process's
+// exit. TargetSet::run() dispatches on it.
+using KeyOwner = std::variant<TargetEntry*, ProtocolChecks*, ProcessExit>;
 
 // One target in the loop.
 struct TargetEntry {

@@ -6,8 +6,8 @@
 
 #include "cli/base/backend_choice.h"
 #include "cli/base/usage_error.h"
-#include "cli/targets/http_checks.h"
 #include "cli/targets/observation.h"
+#include "cli/targets/protocol_checks.h"
 
 namespace seltool::cli {
 namespace {
@@ -46,14 +46,8 @@ TargetSet::TargetSet(TargetSetOptions options) : options_(std::move(options)) {
   }
   for (TargetEntry& entry : entries_) {
     const TargetSpec& spec = entry.target->spec();
-    if (spec.kind == TargetKind::kHttp) {
-      if (!http_) {
-        http_ = make_http_checks(
-            *selector_, HttpCheckOptions{options_.http_statuses, options_.connect_timeout},
-            [this](TargetEntry& checked, bool passed) { http_check_finished(checked, passed); },
-            spec.text);
-      }
-      http_->validate(spec);
+    if (spec.checked()) {
+      checks_for(spec).validate(spec);
     } else if (!spec.attempted()) {
       arm(entry, entry.target->interest());
     }
@@ -66,6 +60,19 @@ TargetSet::TargetSet(TargetSetOptions options) : options_(std::move(options)) {
 }
 
 TargetSet::~TargetSet() = default;
+
+ProtocolChecks& TargetSet::checks_for(const TargetSpec& spec) {
+  std::unique_ptr<ProtocolChecks>& checks = checks_[spec.kind];
+  if (!checks) {
+    const auto make = spec.kind == TargetKind::kPostgres ? make_postgres_checks
+                      : spec.kind == TargetKind::kRedis  ? make_redis_checks
+                                                         : make_http_checks;
+    checks = make(
+        *selector_, CheckOptions{options_.http_statuses, options_.connect_timeout},
+        [this](TargetEntry& checked, bool passed) { check_finished(checked, passed); }, spec.text);
+  }
+  return *checks;
+}
 
 void TargetSet::arm(TargetEntry& entry, Events events) {
   if (events == entry.armed) return;
@@ -95,7 +102,7 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
 void TargetSet::drop(TargetEntry& entry) {
   arm(entry, 0);
   if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
-  if (http_) http_->cancel(entry);
+  if (entry.target->spec().checked()) checks_for(entry.target->spec()).cancel(entry);
   entries_.erase(entry.self);
 }
 
@@ -145,14 +152,15 @@ void TargetSet::start_attempt(TargetEntry& entry) {
   entry.retry_at.reset();
   ++entry.attempts;
   entry.connecting = true;
-  if (entry.target->spec().kind == TargetKind::kHttp) return http_->start(entry);
+  const TargetSpec& spec = entry.target->spec();
+  if (spec.checked()) return checks_for(spec).start(entry);
   after_connect_step(entry, entry.target->begin_connect());
 }
 
-void TargetSet::http_check_finished(TargetEntry& entry, bool passed) {
+void TargetSet::check_finished(TargetEntry& entry, bool passed) {
   entry.connecting = false;
   if (policy_->done()) return;  // e.g. wait --any, when another check of this round passed
-  if (passed) return policy_->on_http_ready(entry);
+  if (passed) return policy_->on_check_passed(entry);
   policy_->on_attempt_failed(entry);
 }
 
@@ -201,7 +209,7 @@ NextWake TargetSet::next_wake(std::optional<Clock::time_point> deadline) const {
   wake.offer(deadline);
   wake.offer(policy_->next_timer());
   wake.offer(owner_check_at_);
-  if (http_) wake.offer(http_->next_timer());
+  for (const auto& [kind, checks] : checks_) wake.offer(checks->next_timer());
   for (const TargetEntry& entry : entries_) {
     wake.offer(entry.retry_at);
     wake.offer(entry.attempt_deadline);
@@ -236,8 +244,8 @@ int TargetSet::run(TargetPolicy& policy) {
         process_exited = true;  // checked after the others: the entry may be dropped by then
         continue;
       }
-      if (HttpChecks* const* http = std::get_if<HttpChecks*>(&owner)) {
-        (*http)->on_socket_ready(item.key.fd, item.events, item.conditions);
+      if (ProtocolChecks* const* checks = std::get_if<ProtocolChecks*>(&owner)) {
+        (*checks)->on_socket_ready(item.key.fd, item.events, item.conditions);
       } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
       } else if (!entry.target->process() || !end_if_owner_gone(entry)) {
@@ -249,7 +257,9 @@ int TargetSet::run(TargetPolicy& policy) {
     }
     policy.after_select();
     now = Clock::now();
-    if (http_ && !policy.done()) http_->on_timer(now);
+    for (const auto& [kind, checks] : checks_) {
+      if (!policy.done()) checks->on_timer(now);
+    }
     if (process_exited || (owner_check_at_ && *owner_check_at_ <= now)) {
       if (owner_check_at_) owner_check_at_ = now + kOwnerCheckInterval;
       check_owners();

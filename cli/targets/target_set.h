@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,9 +37,10 @@ class TargetPolicy {
   virtual void on_ready(TargetEntry& entry, Events ready, Conditions conditions) = 0;
   // A connect target connected; it stays registered, now for its interest.
   virtual void on_connected(TargetEntry& entry) { (void)entry; }
-  // An HTTP target answered an accepted status (entry.target->http_status()).
-  virtual void on_http_ready(TargetEntry& entry) = 0;
-  // A connect attempt failed on every address, or an HTTP check got no accepted status
+  // A protocol check passed: an HTTP target answered an accepted status
+  // (entry.target->http_status()), a database answered.
+  virtual void on_check_passed(TargetEntry& entry) = 0;
+  // A connect attempt failed on every address, or a protocol check did not pass
   // (entry.target->last_error() says why). Unless the policy retries or drops the entry, it
   // stays in the set without a descriptor.
   virtual void on_attempt_failed(TargetEntry& entry) = 0;
@@ -108,7 +110,9 @@ class TargetSet {
   void start_attempt(TargetEntry& entry);
   void after_connect_step(TargetEntry& entry, Target::Connect state);
   void connect_finished(TargetEntry& entry, Events ready, Conditions conditions);
-  void http_check_finished(TargetEntry& entry, bool passed);
+  void check_finished(TargetEntry& entry, bool passed);
+  // The checks of the entries of spec.kind, made when the first needs them.
+  ProtocolChecks& checks_for(const TargetSpec& spec);
   void expire_attempts_and_retry(Clock::time_point now);
   // Ends the pid targets whose process exited or closed the descriptor (on_failed).
   void check_owners();
@@ -119,8 +123,9 @@ class TargetSet {
 
   const TargetSetOptions options_;
   std::unique_ptr<Selector> selector_;
-  std::unique_ptr<HttpChecks> http_;  // when there are HTTP targets; before selector_ goes
-  std::list<TargetEntry> entries_;    // stable: selector keys hold pointers to their entry
+  // Per kind of checked target there is (kHttp, kPostgres, kRedis); before selector_ goes.
+  std::map<TargetKind, std::unique_ptr<ProtocolChecks>> checks_;
+  std::list<TargetEntry> entries_;  // stable: selector keys hold pointers to their entry
   // Installed before the command writes its first line, so that a signal is never lost.
   std::unique_ptr<StopSignals> stop_;
   TargetPolicy* policy_ = nullptr;  // during run()

@@ -82,7 +82,106 @@ std::string url_port(std::string_view rest) {
   return std::string(first_digit == std::string_view::npos ? "0" : port.substr(first_digit));
 }
 
+// "SCHEME://USER:***@HOST...": the URL with the password of its user information hidden (and,
+// for postgres://, that of a password= parameter).
+std::string hide_password(std::string_view scheme, std::string_view rest) {
+  std::string shown = std::string(scheme) + "://";
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::size_t at = authority.rfind('@');
+  const std::size_t colon = authority.substr(0, at).find(':');
+  if (at != std::string_view::npos && colon != std::string_view::npos) {
+    shown += std::string(rest.substr(0, colon + 1)) + "***";
+    rest.remove_prefix(at);
+  }
+  const std::size_t query = rest.find('?');
+  if (query == std::string_view::npos || (scheme != "postgres" && scheme != "postgresql")) {
+    return shown + std::string(rest);
+  }
+  shown += std::string(rest.substr(0, query));
+  std::string_view parameters = rest.substr(query);  // "?a=b&password=c"
+  while (!parameters.empty()) {
+    const std::size_t end = parameters.find('&', 1);
+    const std::string_view parameter = parameters.substr(0, end);
+    shown += starts_with(parameter.substr(1), "password=")
+                 ? std::string(parameter.substr(0, 1)) + "password=***"
+                 : std::string(parameter);
+    parameters.remove_prefix(end == std::string_view::npos ? parameters.size() : end);
+  }
+  return shown;
+}
+
+// %XX-decodes `text`; nullopt when a % is not followed by two hexadecimal digits.
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string decoded;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      decoded += text[i];
+      continue;
+    }
+    const auto hex = [&](std::size_t at) -> int {
+      if (at >= text.size() || !std::isxdigit(static_cast<unsigned char>(text[at]))) return -1;
+      const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[at])));
+      return c <= '9' ? c - '0' : c - 'a' + 10;
+    };
+    const int high = hex(i + 1);
+    const int low = hex(i + 2);
+    if (high < 0 || low < 0) return std::nullopt;
+    decoded += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return decoded;
+}
+
+// postgres:// and redis://: [USER[:PASSWORD]@]HOST[:PORT][/DATABASE][?PARAMETERS]. The
+// parameters are postgres's (libpq checks them); redis:// has none, and a number as DATABASE.
+void parse_service_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
+  const bool redis = scheme == "redis";
+  const std::string expected =
+      redis ? "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]"
+            : std::string(scheme) + "://USER[:PASSWORD]@HOST[:PORT][/DB][?PARAMETERS]";
+  const auto invalid = [&](const std::string& why) {
+    return UsageError("invalid " + quoted(spec) + ": " + why + " (expected " + expected + ")");
+  };
+  spec.kind = redis ? TargetKind::kRedis : TargetKind::kPostgres;
+  spec.url = std::string(scheme) + "://" + std::string(rest);
+  const std::size_t query = rest.find('?');
+  if (redis && query != std::string_view::npos) throw invalid("redis:// takes no parameters");
+  std::string_view authority = rest.substr(0, std::min(rest.find('/'), query));
+  std::string_view path = rest.substr(authority.size(), query - authority.size());
+  if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view user_info = authority.substr(0, at);
+    const std::size_t colon = user_info.find(':');
+    const auto user = percent_decoded(user_info.substr(0, colon));
+    if (!user) throw invalid("bad %-escape in the user name");
+    spec.service.user = *user;
+    if (colon != std::string_view::npos) {
+      spec.service.password = percent_decoded(user_info.substr(colon + 1));
+      if (!spec.service.password) throw invalid("bad %-escape in the password");
+    }
+    authority.remove_prefix(at + 1);
+  }
+  if (authority.empty()) throw invalid("no HOST");
+  // The scheme's port when none is given: after "]" for [V6], after the name otherwise.
+  const std::size_t bracket = authority.rfind(']');
+  const bool has_port = authority.find(':', bracket == std::string_view::npos ? 0 : bracket) !=
+                        std::string_view::npos;
+  const std::string host_port = std::string(authority) + (has_port ? ""
+                                                          : redis  ? ":6379"
+                                                                   : ":5432");
+  spec.service.endpoint = split_host_port(host_port, spec.text);
+  if (spec.service.endpoint.host.empty()) throw invalid("no HOST");
+  if (spec.service.endpoint.port == "0") throw invalid("port 0 cannot be connected to");
+  if (!path.empty()) path.remove_prefix(1);  // the "/" before DATABASE
+  const auto database = percent_decoded(path);
+  if (!database) throw invalid("bad %-escape in the database name");
+  if (redis && !database->empty() && !descriptor_number(*database)) {
+    throw invalid("the database must be a number");
+  }
+  spec.service.database = *database;
+}
+
 void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
+  if (scheme != "tcp" && scheme != "unix") spec.text = hide_password(scheme, rest);
   if (scheme == "tcp") {
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
     spec.kind = TargetKind::kTcpConnect;
@@ -97,13 +196,17 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
       throw UsageError("invalid " + quoted(spec) + ": expected " + std::string(scheme) +
                        "://HOST[:PORT][/PATH]");
     }
-    spec.url = spec.text;
+    spec.url = std::string(scheme) + "://" + std::string(rest);
     if (url_port(rest) == "0") {
       throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
     }
+  } else if (scheme == "postgres" || scheme == "postgresql" || scheme == "redis") {
+    parse_service_url(spec, scheme, rest);
   } else {
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
-                     std::string(scheme) + "://' (supported: tcp://, unix://, http://, https://)");
+                     std::string(scheme) +
+                     "://' (supported: tcp://, unix://, http://, https://, postgres://, "
+                     "postgresql://, redis://)");
   }
 }
 
@@ -125,6 +228,11 @@ const std::vector<TargetForm>& target_forms() {
       {"unix-listen:PATH", "unix-listen:app.sock", TargetKind::kUnixListen},
       {"http://HOST[:PORT][/PATH]", "http://localhost:8080/health", TargetKind::kHttp},
       {"https://HOST[:PORT][/PATH]", "https://localhost/health", TargetKind::kHttp},
+      {"postgres://USER[:PASSWORD]@HOST[:PORT][/DB]", "postgres://app@localhost:5432/app",
+       TargetKind::kPostgres},
+      {"postgresql://USER[:PASSWORD]@HOST[:PORT][/DB]", "postgresql://app@localhost/app",
+       TargetKind::kPostgres},
+      {"redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]", "redis://localhost:6379", TargetKind::kRedis},
       {"pid:PID:FD", "pid:1234:5", TargetKind::kPid},
       {"file:PATH", "file:app.fifo", TargetKind::kPath},
       {"PATH", "/run/app.fifo", TargetKind::kPath},
@@ -278,7 +386,9 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
       stream_ = Stream::kStreamSocket;
       return;
     case TargetKind::kHttp:
-      return;  // checked by the TargetSet's HttpChecks, with sockets of their own
+    case TargetKind::kPostgres:
+    case TargetKind::kRedis:
+      return;  // checked by the TargetSet's ProtocolChecks, with sockets of their own
   }
 }
 

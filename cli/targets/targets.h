@@ -24,23 +24,41 @@ enum class TargetKind {
   kUnixListen,
   kPath,
   kHttp,
-  kPid,  // pid:PID:FD, descriptor FD of a running process (see cli/os/process.h)
+  kPid,       // pid:PID:FD, descriptor FD of a running process (see cli/os/process.h)
+  kPostgres,  // postgres://..., ready when a connection completes authentication
+  kRedis,     // redis://..., ready when PING answers PONG
+};
+
+// The parts of a service URL (postgres://, redis://):
+// SCHEME://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE][?PARAMETERS], percent-decoded.
+struct ServiceUrl {
+  std::string user;
+  std::optional<std::string> password;
+  HostPort endpoint;     // the scheme's own port (5432, 6379) when the URL has none
+  std::string database;  // "" when the URL has none
 };
 
 struct TargetSpec {
-  std::string text;  // exactly as given on the command line
+  // As given on the command line, except that a URL's password reads "***": the text every
+  // message and event shows.
+  std::string text;
   TargetKind kind = TargetKind::kDescriptor;
-  int fd = -1;        // kDescriptor, kPid (the process's descriptor number)
-  int pid = 0;        // kPid
-  HostPort endpoint;  // kTcpConnect, kTcpListen
-  std::string path;   // kUnixConnect, kUnixListen, kPath
-  std::string url;    // kHttp: http://... or https://...
+  int fd = -1;         // kDescriptor, kPid (the process's descriptor number)
+  int pid = 0;         // kPid
+  HostPort endpoint;   // kTcpConnect, kTcpListen
+  std::string path;    // kUnixConnect, kUnixListen, kPath
+  std::string url;     // kHttp, kPostgres, kRedis: exactly as given (the password too)
+  ServiceUrl service;  // kPostgres, kRedis
 
   bool connects() const {
     return kind == TargetKind::kTcpConnect || kind == TargetKind::kUnixConnect;
   }
-  // Reached in attempts that can fail and be retried: connects and HTTP checks.
-  bool attempted() const { return connects() || kind == TargetKind::kHttp; }
+  // Checked by a protocol check (cli/targets/protocol_checks.h) with sockets of its own.
+  bool checked() const {
+    return kind == TargetKind::kHttp || kind == TargetKind::kPostgres || kind == TargetKind::kRedis;
+  }
+  // Reached in attempts that can fail and be retried: connects and protocol checks.
+  bool attempted() const { return connects() || checked(); }
 };
 
 // One form of TARGET: the grammar as data. --help, the manual page and parse_target()'s errors

@@ -1,9 +1,10 @@
 // TARGET arguments of watch and wait (cli/targets/targets.h parse_target) and -e lists
-// (parse_events): only UsageError; the spec keeps the text exactly; the fields of each kind
-// are consistent (a descriptor number for descriptors, a port from 0 to 65535 for TCP and
-// never 0 to connect, a path for Unix sockets and files, a URL for http/https); parsing is
-// deterministic. Kept to invariants that survive changes to the grammar (kinds added later,
-// such as pid:, get only the general ones).
+// (parse_events): only UsageError; the spec keeps the text exactly, except a URL's password,
+// which it never shows; the fields of each kind are consistent (a descriptor number for
+// descriptors, a port from 0 to 65535 for TCP and never 0 to connect, a path for Unix sockets
+// and files, a URL for http/https, a host and a port from 1 to 65535 for postgres:// and
+// redis://, and a number as redis://'s database); parsing is deterministic. Kept to invariants that
+// survive changes to the grammar (kinds added later, such as pid:, get only the general ones).
 #include <climits>
 #include <cstdint>
 #include <string>
@@ -24,7 +25,11 @@ bool is_port(const std::string& port) {
 bool same(const TargetSpec& a, const TargetSpec& b) {
   return a.text == b.text && a.kind == b.kind && a.fd == b.fd &&
          a.endpoint.host == b.endpoint.host && a.endpoint.port == b.endpoint.port &&
-         a.path == b.path && a.url == b.url && a.pid == b.pid;
+         a.path == b.path && a.url == b.url && a.pid == b.pid && a.service.user == b.service.user &&
+         a.service.password == b.service.password &&
+         a.service.endpoint.host == b.service.endpoint.host &&
+         a.service.endpoint.port == b.service.endpoint.port &&
+         a.service.database == b.service.database;
 }
 
 }  // namespace
@@ -42,7 +47,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   TargetSpec spec;
   if (!parses([&] { spec = seltool::cli::parse_target(text); }, text)) return 0;
-  check(spec.text == text, "the spec's text differs from the input", text);
+  if (spec.text != text) {  // only a password hidden, in a URL kept as it was given
+    check(spec.url == text && spec.text.find("***") != std::string::npos,
+          "the spec's text differs from the input, not by a hidden password", text);
+  }
   // Kinds added later are only checked by the general invariants (no switch over all kinds).
   const TargetKind kind = spec.kind;
   if (kind == TargetKind::kDescriptor) {
@@ -57,10 +65,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(!spec.path.empty(), "path target without a path", text);
   } else if (kind == TargetKind::kHttp) {
     check(!spec.url.empty(), "http target without a URL", text);
+  } else if (kind == TargetKind::kPostgres || kind == TargetKind::kRedis) {
+    check(spec.url == text, "database target whose URL is not the input", text);
+    check(!spec.service.endpoint.host.empty(), "database target without a host", text);
+    check(is_port(spec.service.endpoint.port) && spec.service.endpoint.port != "0",
+          "database target without a port from 1 to 65535", text);
+    check(kind == TargetKind::kPostgres || spec.service.database.empty() ||
+              spec.service.database.find_first_not_of("0123456789") == std::string::npos,
+          "redis target whose database is not a number", text);
+    check(!spec.service.password || spec.text.find(":***@") != std::string::npos,
+          "a URL's password not hidden in the target's text", text);
   }
   const bool socket_or_path = kind == TargetKind::kTcpConnect || kind == TargetKind::kTcpListen ||
                               kind == TargetKind::kUnixConnect || kind == TargetKind::kUnixListen ||
-                              kind == TargetKind::kPath || kind == TargetKind::kHttp;
+                              kind == TargetKind::kPath || spec.checked();
   check(!socket_or_path || spec.fd == -1, "a descriptor number on a socket or path target", text);
   TargetSpec again;
   check(parses([&] { again = seltool::cli::parse_target(text); }, text) && same(spec, again),
