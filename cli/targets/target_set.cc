@@ -226,11 +226,13 @@ int TargetSet::run(TargetPolicy& policy) {
     if (entry.target->spec().attempted()) start_attempt(entry);
   }
 
-  for (;;) {
+  // Every run looks once before it can time out: the shortest timeout still sees what is
+  // ready at the start.
+  for (bool looked = false;; looked = true) {
     if (policy.done()) return policy.finish();
     if (stop_->requested()) return policy.on_signal(stop_->last());
     Clock::time_point now = Clock::now();
-    if (deadline && now >= *deadline) return policy.on_timeout();
+    if (looked && deadline && now >= *deadline) return policy.on_timeout();
 
     const bool poll_only = policy.before_select(now);
     const std::optional<Duration> time_left = next_wake(deadline).time_left(now);
