@@ -291,14 +291,6 @@ bool terminal_safe(const std::string& out) {
   return true;
 }
 
-bool can_become(uid_t uid) {
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(::setgid(uid) == 0 && ::setuid(uid) == 0 ? 0 : 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 TempDir::TempDir() : path_("/tmp/seltool-test-XXXXXX") {
   EXPECT_NE(::mkdtemp(path_.data()), nullptr);
 }

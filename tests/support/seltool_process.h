@@ -147,10 +147,6 @@ bool asleep(pid_t pid);
 // Resident memory of a running process, from /proc/PID/status.
 long rss_kib_of(pid_t pid);
 
-// Whether this process may switch to user `uid` (root, outside a user namespace that maps
-// only root, as Bazel's sandbox may be).
-bool can_become(uid_t uid);
-
 // A fresh directory under /tmp (short enough for sun_path) for Unix sockets and FIFOs; removed
 // with what it contains when the test ends.
 class TempDir {
