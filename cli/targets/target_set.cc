@@ -233,18 +233,24 @@ int TargetSet::run(TargetPolicy& policy) {
     if (entry.target->spec().attempted()) start_attempt(entry);
   }
 
+  bool last_look = false;
   for (;;) {
     if (policy.done()) return policy.finish();
     if (stop_->requested()) return policy.on_signal(stop_->last());
     Clock::time_point now = Clock::now();
-    if (deadline && now >= *deadline) return policy.on_timeout();
+    // At the timeout one last select() without waiting: what is ready then was ready before
+    // the timeout passed (a target ready at start under `-t 1ns`).
+    if (deadline && now >= *deadline) {
+      if (last_look) return policy.on_timeout();
+      last_look = true;
+    }
 
     // A regular file read to its end is ready now (a read gives 0), also where the backend
     // never says so: kqueue reports a file readable only before its end (poll, select and
     // epoll's always-ready keys do at its end too). So the wait does not block, and such an
     // entry the backend left out is dispatched as readable after the backend's, once.
     bool poll_only = policy.before_select(now);
-    poll_only = any_file_at_its_end() || poll_only;
+    poll_only = last_look || any_file_at_its_end() || poll_only;
     const std::optional<Duration> time_left = next_wake(deadline).time_left(now);
     const ReadyList ready = poll_only   ? selector_->select(0)
                             : time_left ? selector_->select(*time_left)
