@@ -31,13 +31,20 @@ bool path_exists(const std::string& path) {
   return ::lstat(path.c_str(), &status) == 0;
 }
 
-// poll() says so with POLLERR, whichever backend reported the readiness (select
-// cannot tell).
+// Asked of poll(), whichever backend reported the readiness (select cannot tell). Linux says
+// POLLERR (and never POLLHUP for a write end); FreeBSD and macOS say POLLHUP, never POLLERR.
 bool pipe_without_reader(int fd) {
   struct stat status {};
   if (::fstat(fd, &status) != 0 || !S_ISFIFO(status.st_mode)) return false;
   pollfd probe{fd, POLLOUT, 0};
-  return ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
+  return ::poll(&probe, 1, 0) == 1 && (probe.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+bool at_end_of_file(int fd) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) return false;
+  const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  return offset != -1 && offset >= status.st_size;
 }
 
 bool hung_up(int fd) {

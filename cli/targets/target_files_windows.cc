@@ -22,6 +22,7 @@ bool path_exists(const std::string& path) {
 }
 
 bool pipe_without_reader(int) { return false; }
+bool at_end_of_file(int) { return false; }
 bool hung_up(int) { return false; }
 
 std::ptrdiff_t read_some(int fd, void* data, std::size_t size) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 
 #include <algorithm>
+#include <set>
 
 #include "cli/base/backend_choice.h"
 #include "cli/base/usage_error.h"
@@ -217,6 +218,12 @@ NextWake TargetSet::next_wake(std::optional<Clock::time_point> deadline) const {
   return wake;
 }
 
+bool TargetSet::any_file_at_its_end() const {
+  return std::any_of(entries_.begin(), entries_.end(), [](const TargetEntry& entry) {
+    return !entry.connecting && (entry.armed & EVENT_READ) && entry.target->read_to_end_of_file();
+  });
+}
+
 int TargetSet::run(TargetPolicy& policy) {
   policy_ = &policy;
   std::optional<Clock::time_point> deadline;
@@ -226,20 +233,30 @@ int TargetSet::run(TargetPolicy& policy) {
     if (entry.target->spec().attempted()) start_attempt(entry);
   }
 
-  // Every run looks once before it can time out: the shortest timeout still sees what is
-  // ready at the start.
-  for (bool looked = false;; looked = true) {
+  bool last_look = false;
+  for (;;) {
     if (policy.done()) return policy.finish();
     if (stop_->requested()) return policy.on_signal(stop_->last());
     Clock::time_point now = Clock::now();
-    if (looked && deadline && now >= *deadline) return policy.on_timeout();
+    // At the timeout one last select() without waiting: what is ready then was ready before
+    // the timeout passed (a target ready at start under `-t 1ns`).
+    if (deadline && now >= *deadline) {
+      if (last_look) return policy.on_timeout();
+      last_look = true;
+    }
 
-    const bool poll_only = policy.before_select(now);
+    // A regular file read to its end is ready now (a read gives 0), also where the backend
+    // never says so: kqueue reports a file readable only before its end (poll, select and
+    // epoll's always-ready keys do at its end too). So the wait does not block, and such an
+    // entry the backend left out is dispatched as readable after the backend's, once.
+    bool poll_only = policy.before_select(now);
+    poll_only = last_look || any_file_at_its_end() || poll_only;
     const std::optional<Duration> time_left = next_wake(deadline).time_left(now);
     const ReadyList ready = poll_only   ? selector_->select(0)
                             : time_left ? selector_->select(*time_left)
                                         : selector_->select();
     bool process_exited = false;
+    std::set<const TargetEntry*> dispatched;  // compared with live entries only
     for (const Ready& item : ready) {
       const KeyOwner& owner = std::any_cast<const KeyOwner&>(item.key.data);
       if (std::holds_alternative<ProcessExit>(owner)) {
@@ -253,9 +270,20 @@ int TargetSet::run(TargetPolicy& policy) {
       } else if (!entry.target->process() || !end_if_owner_gone(entry)) {
         // A pid target's owner is asked first: its exit ends the pipes it wrote, and may
         // reach seltool before its pidfd does.
+        dispatched.insert(&entry);
         policy.on_ready(entry, item.events, item.conditions);
       }
       if (policy.done()) break;
+    }
+    for (auto it = entries_.begin(); it != entries_.end() && !policy.done();) {
+      TargetEntry& entry = *it++;  // advanced first: the policy may drop the entry
+      if (entry.connecting || !(entry.armed & EVENT_READ) || dispatched.count(&entry) ||
+          !entry.target->read_to_end_of_file()) {
+        continue;
+      }
+      if (!entry.target->process() || !end_if_owner_gone(entry)) {
+        policy.on_ready(entry, EVENT_READ, 0);
+      }
     }
     policy.after_select();
     now = Clock::now();

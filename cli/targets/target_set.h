@@ -120,6 +120,8 @@ class TargetSet {
   // descriptor; false otherwise.
   bool end_if_owner_gone(TargetEntry& entry);
   NextWake next_wake(std::optional<Clock::time_point> deadline) const;
+  // Whether an entry armed for reading is a regular file read to its end (see run()).
+  bool any_file_at_its_end() const;
 
   const TargetSetOptions options_;
   std::unique_ptr<Selector> selector_;

@@ -84,8 +84,14 @@ TargetSpec parse_target(std::string_view text);
 // descriptor and path targets (target_files_{posix,windows}.cc).
 bool path_exists(const std::string& path);
 // Whether `fd` is a pipe (FIFO) with no reader left: "writable" only in that a write fails
-// with EPIPE (always false on Windows).
+// with EPIPE. poll() says so with POLLERR on Linux, POLLHUP on the BSDs and macOS (FreeBSD's
+// pipe_poll()); either counts (always false on Windows).
 bool pipe_without_reader(int fd);
+// Whether `fd` is a regular file whose offset is at or past its end: a read gives 0 at once,
+// but kqueue never reports it readable (FreeBSD's filt_vfsread(), xnu's filt_vnread(): only
+// while size - offset is not 0), where poll() and select() always do (always false on
+// Windows).
+bool at_end_of_file(int fd);
 // Whether poll() says POLLHUP: a pipe or FIFO whose writers are gone (after one came), a
 // datagram or seqpacket socket shut down or whose peer is gone (always false on Windows).
 bool hung_up(int fd);
@@ -133,6 +139,9 @@ class Target {
   // down, a file or terminal (a read gives 0). Not when another reader of the pipe or
   // socket took the data first, nor for a datagram of 0 bytes. Asked without reading.
   bool at_end() const;
+  // A regular file read to its end (at_end_of_file()): at its end now, whether or not the
+  // backend reports it readable.
+  bool read_to_end_of_file() const { return stream_ == Stream::kFile && at_end_of_file(fd_); }
   // The process a pid target's descriptor is borrowed from (nullptr for other targets): its
   // data is never read, and SO_ERROR is never read (it would clear the owner's error).
   const Process* process() const { return process_.get(); }

@@ -17,7 +17,16 @@
 //  - a timeout above 1e6 s is refused with EINVAL (Darwin);
 //  - /dev/null is refused with ENODEV (FreeBSD; macOS refuses it with EINVAL);
 //  - EVFILT_WRITE on a pipe whose other end is closed is refused with EPIPE (FreeBSD);
-//  - the knotes of a closed descriptor disappear (noticed here at the next wait).
+//  - the knotes of a closed descriptor disappear (noticed here at the next wait);
+//  - EVFILT_READ on a regular file fires only while data = size - offset is not 0, with that
+//    data and no EV_EOF (FreeBSD sys/kern/vfs_subr.c, filt_vfsread(); xnu's filt_vnread()
+//    the same): a file read to its end is never readable again until it grows or the
+//    offset moves back. (NOTE_FILE_POLL, which makes it fire always, is not modelled: the
+//    selector never sets it. A file that grows during a wait is seen at the next wait.)
+// and, for the whole program, poll() with the BSD rule for a pipe whose reader is gone: its
+// write end is POLLOUT|POLLHUP, never Linux's POLLERR (FreeBSD sys/kern/sys_pipe.c,
+// pipe_poll(): POLLHUP once the peer is closed; its kqueue filter filt_pipewrite() says
+// EV_EOF). The program's own poll() calls (the poll backend's, seltool's probes) get it too.
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,6 +40,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -74,6 +84,16 @@ bool is_widowed_pipe(uintptr_t fd) {
   if (::fstat(int(fd), &file) != 0 || !S_ISFIFO(file.st_mode)) return false;
   pollfd probe{int(fd), 0, 0};
   return ::poll(&probe, 1, 0) == 1 && (probe.revents & (POLLHUP | POLLERR));
+}
+
+// EVFILT_READ of a regular file: nullopt for any other file, else size - offset (FreeBSD's
+// kn_data), which fires when not 0.
+std::optional<std::int64_t> regular_file_data(int fd) {
+  struct stat file {};
+  if (::fstat(fd, &file) != 0 || !S_ISREG(file.st_mode)) return std::nullopt;
+  const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  if (offset == -1) return std::nullopt;
+  return std::int64_t(file.st_size) - std::int64_t(offset);
 }
 
 int fail(int error) {
@@ -155,7 +175,8 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
     return error ? fail(error) : 0;
   }
   std::vector<pollfd> pollfds;
-  std::vector<std::pair<void*, void*>> udata;  // per pollfd: its read and write knotes'
+  std::vector<std::pair<void*, void*>> udata;          // per pollfd: its read and write knotes'
+  std::vector<std::optional<std::int64_t>> file_data;  // per pollfd: regular_file_data()
   void* user_udata = nullptr;
   {
     std::lock_guard<std::mutex> lock(state().mutex);
@@ -195,8 +216,14 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
       if (pollfds.empty() || pollfds.back().fd != int(ident)) {
         pollfds.push_back({int(ident), 0, 0});
         udata.emplace_back(nullptr, nullptr);
+        file_data.push_back(regular_file_data(int(ident)));
       }
-      pollfds.back().events |= filter == EVFILT_READ ? POLLIN | POLLRDHUP : POLLOUT;
+      // A regular file read to its end: its read filter does not fire (nothing to poll).
+      if (filter == EVFILT_WRITE) {
+        pollfds.back().events |= POLLOUT;
+      } else if (file_data.back() != std::optional<std::int64_t>(0)) {
+        pollfds.back().events |= POLLIN | POLLRDHUP;
+      }
       (filter == EVFILT_READ ? udata.back().first : udata.back().second) = knote->second;
       ++knote;
     }
@@ -210,10 +237,10 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
   if (::poll(pollfds.data(), nfds_t(pollfds.size()), ms) == -1) return -1;
 
   int count = 0;
-  auto add = [&](const pollfd& entry, short filter, bool eof, void* data) {
+  auto add = [&](const pollfd& entry, short filter, bool eof, std::int64_t data, void* udata) {
     if (count == nevents) return;
     struct kevent& event = eventlist[count++];
-    EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, 0, data);
+    EV_SET(&event, uintptr_t(entry.fd), filter, eof ? EV_EOF : 0, 0, data, udata);
   };
   std::uint64_t triggers;  // EV_CLEAR: reported once, however many triggers came
   const uintptr_t user_knote = user_knotes[kq].load();
@@ -227,10 +254,10 @@ extern "C" int kevent(int kq, const struct kevent* changelist, int nchanges,
     const short r = entry.revents;
     if (r & POLLNVAL) continue;  // closed meanwhile: its knotes are gone
     if ((entry.events & POLLIN) && (r & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
-      add(entry, EVFILT_READ, r & (POLLRDHUP | POLLHUP), udata[i].first);
+      add(entry, EVFILT_READ, r & (POLLRDHUP | POLLHUP), file_data[i].value_or(0), udata[i].first);
     }
     if ((entry.events & POLLOUT) && (r & (POLLOUT | POLLHUP | POLLERR))) {
-      add(entry, EVFILT_WRITE, r & (POLLHUP | POLLERR), udata[i].second);
+      add(entry, EVFILT_WRITE, r & (POLLHUP | POLLERR), 0, udata[i].second);
     }
   }
   return count;
@@ -264,4 +291,22 @@ extern "C" bool kqueue_emulation_udata(int kq, uintptr_t ident, short filter, vo
   if (knote == queue->second.end()) return false;
   *udata = knote->second;
   return true;
+}
+
+// poll() for the whole program, as a BSD answers it (see the top): Linux's answer, except that
+// the write end of a pipe or FIFO whose reader is gone, which Linux reports as POLLERR (the
+// only POLLERR Linux gives a pipe), is POLLHUP and, when asked for, POLLOUT (FreeBSD's
+// pipe_poll()). ppoll() is Linux's own call, not replaced.
+extern "C" int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
+  const timespec limit{timeout / 1000, (timeout % 1000) * 1'000'000L};
+  const int count = ::ppoll(fds, nfds, timeout < 0 ? nullptr : &limit, nullptr);
+  for (nfds_t i = 0; count > 0 && i < nfds; ++i) {
+    pollfd& entry = fds[i];
+    struct stat file {};
+    if (!(entry.revents & POLLERR) || ::fstat(entry.fd, &file) != 0 || !S_ISFIFO(file.st_mode)) {
+      continue;
+    }
+    entry.revents = short((entry.revents & ~POLLERR) | POLLHUP | (entry.events & POLLOUT));
+  }
+  return count;
 }

@@ -64,6 +64,37 @@ TEST_P(Scripting, RegularFileOnStdinIsReadThenEndsOnEveryBackend) {
   EXPECT_EQ(lines[3]["reason"], "closed");
 }
 
+// A regular file at its end is ready at once (a read gives 0), also where the backend never
+// says so: a BSD's or macOS's kqueue reports a file readable only while its offset is before
+// its end (FreeBSD's filt_vfsread()), which --config=kqueue_emulated models.
+TEST_P(Scripting, EmptyFileOnStdinEndsAtOnceWithOneHup) {
+  TempDir dir;
+  write_file(dir.file("empty.txt"), "");
+  UniqueFd file = open_file(dir.file("empty.txt"));
+  const Result result =
+      run_seltool(with_backend({"watch", "--data", "-t", "5", "-"}), passing({{0, file.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[1]["events"], Json({"read", "hup"}));
+  EXPECT_EQ(lines[1]["bytes"], 0);
+  EXPECT_EQ(lines[2]["reason"], "closed");
+}
+
+TEST_P(Scripting, WaitForAFileReadToItsEndIsReadyAtOnce) {
+  TempDir dir;
+  write_file(dir.file("read.txt"), "abc");
+  UniqueFd file = open_file(dir.file("read.txt"));
+  ASSERT_EQ(::lseek(file.get(), 0, SEEK_END), 3);
+  const Result result =
+      run_seltool(with_backend({"wait", "-t", "5", "-"}), passing({{0, file.get()}}));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[1]["event"], "ready");
+  EXPECT_EQ(lines[1]["bytes"], 0);
+}
+
 // Stdin under cron and CI.
 TEST_P(Scripting, DevNullOnStdinEndsAtOnceWithOneHup) {
   UniqueFd null = open_file("/dev/null");

@@ -3,6 +3,7 @@
 // select and poll report them anyway. Run for every backend.
 #include <errno.h>
 #include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -28,6 +29,19 @@ UniqueFd open_dev_null() {
   return fd;
 }
 
+// A regular file holding one byte, its offset at the start. Readable on every backend and every
+// select (nothing reads it): the always-ready keys and select and poll say so at any offset;
+// kqueue, which watches regular files itself, only while the offset is before the end
+// (FreeBSD's filt_vfsread(), modelled by the kqueue emulation), so an empty file never is.
+UniqueFd make_unread_file() {
+  UniqueFd file = make_temp_file();
+  write_all(file.get(), "x");
+  if (::lseek(file.get(), 0, SEEK_SET) != 0) {
+    throw std::system_error(errno, std::generic_category(), "lseek");
+  }
+  return file;
+}
+
 // The one entry select(timeout) returns: `fd` with `events` and no conditions.
 void expect_only(Selector& selector, int fd, Events events) {
   const ReadyList ready = selector.select(5);
@@ -39,7 +53,7 @@ void expect_only(Selector& selector, int fd, Events events) {
 }
 
 TEST_P(AlwaysReadyTest, RegularFileIsReadyForAllItsEventsOnEverySelect) {
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   int data = 7;
   const SelectorKey& key = selector->register_file(file, EVENT_READ | EVENT_WRITE, &data);
   EXPECT_EQ(&selector->get_key(file), &key);
@@ -57,7 +71,7 @@ TEST_P(AlwaysReadyTest, DevNullIsReadyForWhatWasAsked) {
 }
 
 TEST_P(AlwaysReadyTest, ModifyChangesEventsAndData) {
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   selector->register_file(file, EVENT_READ);
   int data = 1;
   const SelectorKey& key = selector->modify(file, EVENT_WRITE, &data);
@@ -69,9 +83,9 @@ TEST_P(AlwaysReadyTest, ModifyChangesEventsAndData) {
 }
 
 TEST_P(AlwaysReadyTest, UnregisterForgetsTheFileAndLeavesTheOthers) {
-  UniqueFd first = make_temp_file();
+  UniqueFd first = make_unread_file();
   UniqueFd second = open_dev_null();
-  UniqueFd third = make_temp_file();
+  UniqueFd third = make_unread_file();
   for (const UniqueFd* fd : {&first, &second, &third}) selector->register_file(*fd, EVENT_READ);
   EXPECT_EQ(selector->unregister(second).fd, second.get());
   EXPECT_FALSE(selector->get_map().contains(second));
@@ -89,7 +103,7 @@ TEST_P(AlwaysReadyTest, UnregisterForgetsTheFileAndLeavesTheOthers) {
 }
 
 TEST_P(AlwaysReadyTest, SelectWithTimeoutReturnsAtOnceWithTheOtherReadyKeys) {
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   Pipe idle = make_pipe();
   Pipe busy = make_pipe();
   selector->register_file(idle.read_end, EVENT_READ);
@@ -109,7 +123,7 @@ TEST_P(AlwaysReadyTest, SelectWithTimeoutReturnsAtOnceWithTheOtherReadyKeys) {
 }
 
 TEST_P(AlwaysReadyTest, ClosedFileCanBeUnregistered) {
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   const int fd = file.get();
   selector->register_file(fd, EVENT_READ);
   file.reset();
@@ -118,8 +132,8 @@ TEST_P(AlwaysReadyTest, ClosedFileCanBeUnregistered) {
 }
 
 TEST_P(AlwaysReadyTest, DisablingAffectsOnlyLaterRegistrations) {
-  UniqueFd kept = make_temp_file();
-  UniqueFd later = make_temp_file();
+  UniqueFd kept = make_unread_file();
+  UniqueFd later = make_unread_file();
   selector->register_file(kept, EVENT_READ);
   selector->accept_always_ready_files(false);
   if (!traits().watches_regular_files) {  // epoll
@@ -133,7 +147,7 @@ TEST_P(AlwaysReadyTest, DisablingAffectsOnlyLaterRegistrations) {
 }
 
 TEST_P(AlwaysReadyTest, ClosedSelectorRefusesThePolicy) {
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   selector->register_file(file, EVENT_READ);
   selector->close();
   EXPECT_THROW(selector->accept_always_ready_files(), selector_closed);
@@ -145,7 +159,7 @@ TEST(AlwaysReadyDefault, PythonSemanticsStayTheDefault) {
   if (selector->traits().watches_regular_files) {
     GTEST_SKIP() << selector->name() << " watches regular files (only epoll refuses them)";
   }
-  UniqueFd file = make_temp_file();
+  UniqueFd file = make_unread_file();
   EXPECT_EQ(system_error_of([&] { selector->register_file(file, EVENT_READ); }), errno_code(EPERM));
   EXPECT_TRUE(selector->get_map().empty());
 }

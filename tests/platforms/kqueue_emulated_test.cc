@@ -4,6 +4,7 @@
 // on macOS and the BSDs the library's conformance suite would run the real thing.
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/event.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -83,6 +84,43 @@ TEST(KqueueEmulated, WriterClosedIsReadableWithHangup) {
   ASSERT_EQ(ready.size(), 1u);
   EXPECT_EQ((*ready.begin()).events, EVENT_READ);
   EXPECT_TRUE((*ready.begin()).conditions & CONDITION_HANGUP);
+}
+
+// FreeBSD's filt_vfsread(): a regular file is readable while its offset is before its end,
+// never at it (no EV_EOF either), unlike Linux's poll(), which says readable always.
+TEST(KqueueEmulated, RegularFileIsReadableOnlyBeforeItsEnd) {
+  auto selector = make_kqueue_selector();
+  UniqueFd file = testing::make_temp_file();
+  testing::write_all(file.get(), "abc");
+  ASSERT_EQ(::lseek(file.get(), 1, SEEK_SET), 1);
+  selector->register_file(file, EVENT_READ);
+  auto ready = selector->select(0);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).events, EVENT_READ);
+  EXPECT_EQ((*ready.begin()).conditions, 0u);
+  char buffer[8];
+  ASSERT_EQ(::read(file.get(), buffer, sizeof buffer), 2);
+  EXPECT_TRUE(selector->select(0).empty()) << "read to its end: not readable";
+  ASSERT_EQ(::lseek(file.get(), 0, SEEK_SET), 0);
+  EXPECT_EQ(selector->select(0).size(), 1u) << "the offset moved back";
+  ASSERT_EQ(::ftruncate(file.get(), 0), 0);
+  EXPECT_TRUE(selector->select(0).empty()) << "an empty file is never readable";
+}
+
+// FreeBSD's pipe_poll() and filt_pipewrite(): a pipe whose reader is gone is POLLHUP (EV_EOF)
+// for its writer, never Linux's POLLERR; the emulation's poll() answers so for the program.
+TEST(KqueueEmulated, PipeWithoutReaderIsHangupNeverError) {
+  auto selector = make_kqueue_selector();
+  Pipe pipe = make_pipe();
+  selector->register_file(pipe.write_end, EVENT_WRITE);
+  pipe.read_end.reset();
+  auto ready = selector->select(0);
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_EQ((*ready.begin()).events, EVENT_WRITE);
+  EXPECT_EQ((*ready.begin()).conditions, CONDITION_HANGUP);
+  pollfd probe{pipe.write_end.get(), POLLOUT, 0};
+  ASSERT_EQ(::poll(&probe, 1, 0), 1);
+  EXPECT_EQ(probe.revents, POLLOUT | POLLHUP);
 }
 
 TEST(KqueueEmulated, EmptySelectorHonoursTimeoutInOneWait) {
