@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <sstream>
 
 #include "gtest/gtest.h"
 #include "tests/support/descriptors.h"
@@ -17,25 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The objects the loader maps for `program`, as absolute paths (ldd's "=> PATH" or the loader's
-// own line); the vDSO, which has no file, is left out.
-std::vector<std::string> loaded_objects(const std::string& program) {
-  const Result ldd = run_program("/usr/bin/ldd", {program});
-  EXPECT_EQ(ldd.exit_code, 0) << ldd.err;
-  std::vector<std::string> paths;
-  std::istringstream lines(ldd.out);
-  for (std::string line; std::getline(lines, line);) {
-    std::istringstream words(line);
-    std::string word, path;
-    while (words >> word) {
-      if (word == "=>") words >> path;
-      if (path.empty() && word.front() == '/') path = word;
-    }
-    if (!path.empty()) paths.push_back(path);
-  }
-  return paths;
-}
-
 bool is_c_library(const std::string& path) {
   const std::string name = fs::path(path).filename();
   for (const char* prefix : {"libc.so.", "libm.so.", "ld-linux"}) {
@@ -44,20 +24,10 @@ bool is_c_library(const std::string& path) {
   return false;
 }
 
-// A sanitizer's build loads its runtime (libasan, libubsan, libtsan): not the release binary.
-bool sanitized(const std::vector<std::string>& objects) {
-  for (const std::string& object : objects) {
-    const std::string name = fs::path(object).filename();
-    for (const char* runtime : {"libasan.", "libubsan.", "libtsan."}) {
-      if (name.rfind(runtime, 0) == 0) return true;
-    }
-  }
-  return false;
-}
-
 TEST(PortableBinary, LoadsOnlyTheCLibrary) {
   const std::vector<std::string> objects = loaded_objects(seltool_path());
-  if (sanitized(objects)) GTEST_SKIP() << "a sanitizer build loads the sanitizer's runtime";
+  if (loads_sanitizer_runtime(seltool_path()))
+    GTEST_SKIP() << "a sanitizer build loads the sanitizer's runtime";
   EXPECT_FALSE(objects.empty());
   for (const std::string& object : objects) EXPECT_TRUE(is_c_library(object)) << object;
 }
@@ -93,7 +63,7 @@ bool can_chroot() {
 
 TEST(PortableBinary, RunsWithNothingButTheCLibrary) {
   if (!can_chroot()) GTEST_SKIP() << "chroot is not permitted here (needs CAP_SYS_CHROOT)";
-  if (sanitized(loaded_objects(seltool_path()))) {
+  if (loads_sanitizer_runtime(seltool_path())) {
     GTEST_SKIP() << "a sanitizer build loads the sanitizer's runtime";
   }
   const Chroot root;

@@ -253,6 +253,33 @@ int listening_port(SeltoolProcess& process, std::chrono::milliseconds timeout) {
   return std::atoi(address.substr(address.rfind(':') + 1).c_str());
 }
 
+std::vector<std::string> loaded_objects(const std::string& program) {
+  const Result ldd = run_program("/usr/bin/ldd", {program});
+  EXPECT_EQ(ldd.exit_code, 0) << ldd.err;
+  std::vector<std::string> paths;
+  std::istringstream lines(ldd.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string word, path;
+    while (words >> word) {
+      if (word == "=>") words >> path;
+      if (path.empty() && word.front() == '/') path = word;
+    }
+    if (!path.empty()) paths.push_back(path);
+  }
+  return paths;
+}
+
+bool loads_sanitizer_runtime(const std::string& program) {
+  for (const std::string& object : loaded_objects(program)) {
+    const std::string name = object.substr(object.rfind('/') + 1);
+    for (const char* runtime : {"libasan.", "libubsan.", "libtsan."}) {
+      if (name.rfind(runtime, 0) == 0) return true;
+    }
+  }
+  return false;
+}
+
 double cpu_seconds_of(pid_t pid) {
   std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
   std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());

@@ -141,6 +141,13 @@ std::optional<Json> wait_for_event(SeltoolProcess& process, const std::string& n
 int listening_port(SeltoolProcess& process, std::chrono::milliseconds timeout = 10s);
 
 // CPU time (user + system) a running process used so far, from /proc/PID/stat.
+// The files the loader maps for `program` (ldd's "=> PATH" and the loader's own line), as
+// absolute paths; the vDSO, which has no file, is left out.
+std::vector<std::string> loaded_objects(const std::string& program);
+// Whether `program` is a sanitizer build (it loads libasan, libubsan or libtsan): such a
+// runtime opens descriptors of its own (UBSan's memory checks use a pipe) and needs /proc.
+bool loads_sanitizer_runtime(const std::string& program);
+
 double cpu_seconds_of(pid_t pid);
 // Whether a process sleeps now, e.g. in its select() ("S" in /proc/PID/stat).
 bool asleep(pid_t pid);
