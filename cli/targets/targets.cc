@@ -82,11 +82,22 @@ std::string url_port(std::string_view rest) {
   return std::string(first_digit == std::string_view::npos ? "0" : port.substr(first_digit));
 }
 
+bool is_service_scheme(std::string_view scheme) {
+  return scheme == "postgres" || scheme == "postgresql" || scheme == "redis";
+}
+
+// Where the "[USER[:PASSWORD]@]HOST[:PORT]" part of a URL's `rest` (after "SCHEME://") ends: at
+// "/", "?" or "#" for http(s) (RFC 3986, as curl reads it); at "/" or "?" for the database
+// schemes, whose parser below allows "#" in a password. The one rule for parsing and hiding.
+std::size_t authority_end(std::string_view scheme, std::string_view rest) {
+  return rest.find_first_of(is_service_scheme(scheme) ? "/?" : "/?#");
+}
+
 // "SCHEME://USER:***@HOST...": the URL with the password of its user information hidden (and,
 // for postgres://, that of a password= parameter).
 std::string hide_password(std::string_view scheme, std::string_view rest) {
   std::string shown = std::string(scheme) + "://";
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  const std::string_view authority = rest.substr(0, authority_end(scheme, rest));
   const std::size_t at = authority.rfind('@');
   const std::size_t colon = authority.substr(0, at).find(':');
   if (at != std::string_view::npos && colon != std::string_view::npos) {
@@ -146,7 +157,7 @@ void parse_service_url(TargetSpec& spec, std::string_view scheme, std::string_vi
   spec.url = std::string(scheme) + "://" + std::string(rest);
   const std::size_t query = rest.find('?');
   if (redis && query != std::string_view::npos) throw invalid("redis:// takes no parameters");
-  std::string_view authority = rest.substr(0, std::min(rest.find('/'), query));
+  std::string_view authority = rest.substr(0, authority_end(scheme, rest));
   std::string_view path = rest.substr(authority.size(), query - authority.size());
   if (const std::size_t at = authority.rfind('@'); at != std::string_view::npos) {
     const std::string_view user_info = authority.substr(0, at);
@@ -200,7 +211,7 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     if (url_port(rest) == "0") {
       throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
     }
-  } else if (scheme == "postgres" || scheme == "postgresql" || scheme == "redis") {
+  } else if (is_service_scheme(scheme)) {
     parse_service_url(spec, scheme, rest);
   } else {
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
