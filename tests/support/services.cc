@@ -159,15 +159,18 @@ void PostgresServer::start() {
   };
   server_ = std::make_unique<SeltoolProcess>("/bin/sh", args, owner_options(dir_));
   const auto deadline = Clock::now() + kStartLimit;
-  // postmaster.pid's 8th line: "ready" once it accepts connections (a standby never says so:
-  // its socket is enough).
+  // postmaster.pid's 8th line: "ready" once it accepts connections. A standby never says so:
+  // it says "starting", then "standby" once recovery begins (even with hot_standby off, which
+  // keeps refusing connections), and its socket is enough.
   while (Clock::now() < deadline && server_->running()) {
     std::istringstream pid_file(read_file(dir_ + "/data/postmaster.pid"));
     std::string line;
     for (int i = 0; i < 8 && std::getline(pid_file, line); ++i) {
     }
     line.erase(line.find_last_not_of(' ') + 1);  // "ready   ": padded to 8 characters
-    if (line == "ready" || (options_.standby && line == "starting")) break;
+    if (line == "ready" || (options_.standby && (line == "starting" || line == "standby"))) {
+      break;
+    }
     std::this_thread::sleep_for(20ms);
   }
   if (options_.standby) wait_for_listener(port_, dir_ + "/log");
