@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "cli/base/exit_codes.h"
 #include "cli/base/number_option.h"
@@ -192,9 +193,13 @@ int run_inspect(const InspectOptions& options) {
   if (options.format == "text") {
     write_table(*process, rows, summary);
   } else {
-    const JsonLines output;
-    for (const Json& row : rows) output.event("descriptor", row);
-    output.event("summary", summary);
+    // Many lines at a time: one write per line would cost more than inspecting a descriptor.
+    std::string lines;
+    for (const Json& row : rows) {
+      lines += event_line("descriptor", row);
+      if (lines.size() >= 65536) write_stdout(std::exchange(lines, std::string()));
+    }
+    write_stdout(lines + event_line("summary", summary));
   }
   if (!missing.empty()) {
     print_diagnostic(process->advice(missing.front().get<int>(), EBADF));
@@ -216,17 +221,16 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
       "Example: seltool inspect --kind tcp --format text $(pidof nginx)\n"
-      "         seltool inspect --port 8080          # every process of port 8080\n"
-      "         seltool inspect --watch -i 250ms PID # a line per change, until it exits");
+      "         seltool inspect --port 8080        # every process of port 8080\n"
+      "         seltool inspect --watch -i 250ms PID  # a line per change until it exits");
   document_exit_codes(
       *command,
       {{kExitOk, "every descriptor asked for was listed; --watch: the process exited"},
        {kExitFailed,
         "some descriptors or processes could not be inspected, or are not open; --port: no "
         "socket has the port"},
+       {kExitUsage, "usage error: bad option or kind, no such process, not Linux 5.6+"},
        {kExitTimeout, "--watch: the timeout passed"},
-       {kExitUsage,
-        "usage error: bad option or kind, no such process, no permission, not Linux 5.6+"},
        {kExitInternal, "seltool itself failed"}});
   command->add_option("PID", options->pid, "the process (required unless --port)")
       ->check(whole_number(1, "a process id"));

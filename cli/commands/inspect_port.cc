@@ -71,7 +71,7 @@ void add_port_option(CLI::App& command, InspectOptions& options) {
       .add_option("--port", options.port,
                   "every process holding a TCP or UDP socket bound or connected to PORT (or "
                   "HOST:PORT), each inspected")
-      ->type_name("[HOST:]PORT");
+      ->type_name("PORT");
 }
 
 int run_inspect_port(const InspectOptions& options) {
