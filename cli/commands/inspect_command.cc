@@ -221,8 +221,8 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
       "Example: seltool inspect --kind tcp --format text $(pidof nginx)\n"
-      "         seltool inspect --port 8080        # every process of port 8080\n"
-      "         seltool inspect --watch -i 250ms PID  # a line per change until it exits");
+      "         seltool inspect --port 8080        # every process on port 8080\n"
+      "         seltool inspect --watch -i 250ms PID  # a line per change");
   document_exit_codes(
       *command,
       {{kExitOk, "every descriptor asked for was listed; --watch: the process exited"},
