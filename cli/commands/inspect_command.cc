@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "cli/base/exit_codes.h"
 #include "cli/base/number_option.h"
 #include "cli/base/usage_error.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/inspect.h"
 #include "cli/help/help_model.h"
 #include "cli/os/process.h"
 #include "cli/output/json_lines.h"
@@ -21,14 +23,6 @@
 
 namespace seltool::cli {
 namespace {
-
-struct InspectOptions {
-  long pid = 0;
-  std::vector<long> descriptors;
-  std::string events;
-  std::string kinds;
-  std::string format = "json";
-};
 
 std::vector<std::string> split_list(const std::string& list) {
   std::vector<std::string> words;
@@ -50,6 +44,8 @@ bool selected(const DescriptorSnapshot& seen, const std::vector<std::string>& ki
                      [&](const std::string& wanted) { return kind_matches(seen.kind, wanted); });
 }
 
+}  // namespace
+
 Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
   Json fields{{"pid", process.pid()},
               {"comm", process.command()},
@@ -68,6 +64,8 @@ Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
   if (!seen.diagnostics.empty()) fields["diagnostics"] = diagnostics_json(seen.diagnostics);
   return fields;
 }
+
+namespace {
 
 // The table of --format text: one row per descriptor, columns aligned.
 void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary) {
@@ -120,6 +118,8 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
   write_stdout(text);
 }
 
+}  // namespace
+
 int run_inspect(const InspectOptions& options) {
   if (options.format != "json" && options.format != "text") {
     throw UsageError("invalid --format '" + options.format + "': expected json or text");
@@ -144,7 +144,30 @@ int run_inspect(const InspectOptions& options) {
   }
   const std::unique_ptr<Process> process = open_process(int(options.pid));
   const std::vector<int> only(options.descriptors.begin(), options.descriptors.end());
-  const std::vector<DescriptorSnapshot> found = process->snapshot(only);
+  std::vector<DescriptorSnapshot> found;
+  try {
+    found = process->snapshot(only);
+  } catch (const DescriptorsHidden& hidden) {
+    // Another user's process: what /proc shows to everyone, and what is missing (exit 1).
+    const ProcessStatus status = process->status();
+    Json summary{{"pid", process->pid()},
+                 {"comm", process->command()},
+                 {"uid", status.uid},
+                 {"state", status.state},
+                 {"threads", status.threads},
+                 {"error", error_json(ErrorInfo{hidden.errnum(), errno_name(hidden.errnum()),
+                                                hidden.what()})}};
+    if (options.format == "text") {
+      write_stdout("process " + std::to_string(process->pid()) + " (" +
+                   printable(process->command()) + "): uid " + std::to_string(status.uid) + ", " +
+                   status.state + ", " + std::to_string(status.threads) +
+                   " thread(s), descriptors not accessible\n");
+    } else {
+      JsonLines().event("summary", summary);
+    }
+    print_diagnostic(hidden.what());
+    return kExitFailed;
+  }
 
   std::vector<Json> rows;
   long inaccessible = 0;
@@ -170,9 +193,13 @@ int run_inspect(const InspectOptions& options) {
   if (options.format == "text") {
     write_table(*process, rows, summary);
   } else {
-    const JsonLines output;
-    for (const Json& row : rows) output.event("descriptor", row);
-    output.event("summary", summary);
+    // Many lines at a time: one write per line would cost more than inspecting a descriptor.
+    std::string lines;
+    for (const Json& row : rows) {
+      lines += event_line("descriptor", row);
+      if (lines.size() >= 65536) write_stdout(std::exchange(lines, std::string()));
+    }
+    write_stdout(lines + event_line("summary", summary));
   }
   if (!missing.empty()) {
     print_diagnostic(process->advice(missing.front().get<int>(), EBADF));
@@ -186,8 +213,6 @@ int run_inspect(const InspectOptions& options) {
   return kExitOk;
 }
 
-}  // namespace
-
 void add_inspect_command(CLI::App& app, Invocation& invocation) {
   auto options = std::make_shared<InspectOptions>();
   CLI::App* command = app.add_subcommand(
@@ -195,16 +220,19 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
   command->footer(
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
-      "Example: seltool inspect --kind tcp --format text $(pidof nginx)");
+      "Example: seltool inspect --kind tcp --format text $(pidof nginx)\n"
+      "         seltool inspect --port 8080        # every process on port 8080\n"
+      "         seltool inspect --watch -i 250ms PID  # a line per change");
   document_exit_codes(
       *command,
-      {{kExitOk, "every descriptor asked for was listed"},
-       {kExitFailed, "some descriptors could not be inspected, or are not open"},
-       {kExitUsage,
-        "usage error: bad option or kind, no such process, no permission, not Linux 5.6+"},
+      {{kExitOk, "every descriptor asked for was listed; --watch: the process exited"},
+       {kExitFailed,
+        "some descriptors or processes could not be inspected, or are not open; --port: no "
+        "socket has the port"},
+       {kExitUsage, "usage error: bad option or kind, no such process, not Linux 5.6+"},
+       {kExitTimeout, "--watch: the timeout passed"},
        {kExitInternal, "seltool itself failed"}});
-  command->add_option("PID", options->pid, "the process")
-      ->required()
+  command->add_option("PID", options->pid, "the process (required unless --port)")
       ->check(whole_number(1, "a process id"));
   command->add_option("FD", options->descriptors, "only these descriptors")
       ->check(whole_number(0, "a descriptor number"));
@@ -216,8 +244,16 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       ->type_name("LIST");
   command->add_option("--format", options->format, "json (JSON Lines, default) or text (a table)")
       ->type_name("FORMAT");
-  command->callback(
-      [options, &invocation] { invocation.run = [options] { return run_inspect(*options); }; });
+  add_port_option(*command, *options);
+  add_watch_options(*command, *options);
+  command->callback([options, &invocation] {
+    invocation.run = [options] {
+      if (!options->port.empty()) return run_inspect_port(*options);
+      if (options->watch) return run_inspect_watch(*options);
+      if (options->pid == 0) throw UsageError("inspect needs a PID, or --port PORT");
+      return run_inspect(*options);
+    };
+  });
 }
 
 }  // namespace seltool::cli

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,33 @@ struct DescriptorSnapshot {
   std::optional<ErrorInfo> inaccessible;
 };
 
+// What /proc shows of a process to every user (/proc/PID/status, task/TID/stat), also when its
+// descriptors are hidden.
+struct ProcessStatus {
+  std::string state;  // "sleeping", "running"... ("" when unknown)
+  long uid = -1;      // effective
+  long threads = 0;
+};
+
+// A thread's scheduler state (/proc/PID/task/TID/stat): "running", "sleeping", "disk_sleep",
+// "idle", "stopped", "tracing_stop", "zombie", "dead".
+struct ThreadState {
+  int tid = 0;
+  std::string state;
+};
+
+// Thrown by Process::snapshot() when the process's descriptors cannot be listed at all (EACCES:
+// no ptrace access); what() is advice(-1, errnum).
+class DescriptorsHidden : public std::runtime_error {
+ public:
+  DescriptorsHidden(int errnum, const std::string& message)
+      : std::runtime_error(message), errnum_(errnum) {}
+  int errnum() const { return errnum_; }
+
+ private:
+  int errnum_;
+};
+
 class Process {
  public:
   virtual ~Process() = default;
@@ -60,12 +88,16 @@ class Process {
   // Whether the process's descriptor `fd` is still the file `copy` was borrowed from (false
   // once the owner closed or replaced it: then seltool's copy must not keep it alive).
   virtual bool still_holds(int fd, int copy) const = 0;
-  // Every open descriptor, ascending (or only `only`, where open). Throws UsageError when the
-  // process's descriptors cannot be listed at all (see advice()).
+  // Every open descriptor, ascending (or only `only`, where open). Throws DescriptorsHidden
+  // when the process's descriptors cannot be listed at all, UsageError when it exited.
   virtual std::vector<DescriptorSnapshot> snapshot(const std::vector<int>& only) const = 0;
   // The one-line message for borrowing `fd` (-1: the descriptors as a whole) failing with
   // `errnum`: what failed, and what to do about it.
   virtual std::string advice(int fd, int errnum) const = 0;
+  // What /proc shows to everyone.
+  virtual ProcessStatus status() const = 0;
+  // Each thread's scheduler state, ascending tid (empty once it exited).
+  virtual std::vector<ThreadState> thread_states() const = 0;
 };
 
 // The kinds snapshot() can name (what `inspect --kind` accepts; "tcp" also matches "tcp6",

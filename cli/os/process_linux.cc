@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include "cli/base/usage_error.h"
@@ -117,6 +118,30 @@ void add_readiness(int copy, DescriptorSnapshot& seen) {
   seen.error = (probe.revents & POLLERR) != 0;
 }
 
+// The scheduler state letter of /proc/.../stat as a word (proc(5)).
+std::string state_name(char letter) {
+  switch (letter) {
+    case 'R':
+      return "running";
+    case 'S':
+      return "sleeping";
+    case 'D':
+      return "disk_sleep";
+    case 'I':
+      return "idle";
+    case 'T':
+      return "stopped";
+    case 't':
+      return "tracing_stop";
+    case 'Z':
+      return "zombie";
+    case 'X':
+      return "dead";
+    default:
+      return std::string(1, letter);
+  }
+}
+
 class LinuxProcess : public Process {
  public:
   LinuxProcess(int pid, UniqueFd pidfd)
@@ -165,12 +190,11 @@ class LinuxProcess : public Process {
       if (!only.empty() && std::find(only.begin(), only.end(), fd) == only.end()) continue;
       DescriptorSnapshot seen;
       seen.fd = fd;
-      seen.path = link_of(fd_path(fd));
       struct stat status {};
-      if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) continue;  // closed
       try {
         const UniqueFd copy = borrow(fd);
         ::fstat(copy.get(), &status);
+        seen.path = path_of(fd, status);
         seen.kind = kind_of(seen.path, status.st_mode, copy.get());
         seen.local = local_address(copy.get());
         seen.peer = peer_address(copy.get());
@@ -180,6 +204,8 @@ class LinuxProcess : public Process {
         const int errnum = error.code().value();
         if (errnum == EBADF) continue;  // closed since it was listed
         if (errnum == EMFILE || errnum == ENFILE) throw;
+        seen.path = link_of(fd_path(fd));
+        if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) continue;  // closed
         seen.kind = kind_of(seen.path, status.st_mode, -1);
         seen.inaccessible = ErrorInfo{errnum, errno_name(errnum), advice(fd, errnum)};
       }
@@ -188,19 +214,54 @@ class LinuxProcess : public Process {
     return found;
   }
 
+  ProcessStatus status() const override {
+    ProcessStatus found;
+    std::ifstream file("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(file, line);) {
+      if (starts_with(line, "State:")) {
+        // "State:\tS (sleeping)": the word in parentheses.
+        const std::size_t open = line.find('('), close = line.find(')');
+        if (open != std::string::npos && close > open) {
+          found.state = line.substr(open + 1, close - open - 1);
+        }
+      } else if (starts_with(line, "Uid:")) {
+        std::istringstream ids(line.substr(4));
+        long real = -1;
+        ids >> real >> found.uid;
+      } else if (starts_with(line, "Threads:")) {
+        found.threads = std::atol(line.c_str() + 8);
+      }
+    }
+    return found;
+  }
+
+  std::vector<ThreadState> thread_states() const override {
+    std::vector<ThreadState> threads;
+    const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+    DIR* listing = ::opendir(tasks.c_str());
+    if (!listing) return threads;
+    while (const dirent* entry = ::readdir(listing)) {
+      if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+      const std::string stat = first_line_of(tasks + "/" + entry->d_name + "/stat");
+      const std::size_t after_command = stat.rfind(") ");
+      if (after_command == std::string::npos || after_command + 2 >= stat.size()) continue;
+      threads.push_back({std::atoi(entry->d_name), state_name(stat[after_command + 2])});
+    }
+    ::closedir(listing);
+    std::sort(threads.begin(), threads.end(),
+              [](const ThreadState& a, const ThreadState& b) { return a.tid < b.tid; });
+    return threads;
+  }
+
   std::string advice(int fd, int errnum) const override {
     const std::string process =
         "process " + std::to_string(pid_) + (command_.empty() ? "" : " (" + command_ + ")");
     const std::string descriptor = fd < 0 ? "the descriptors" : "descriptor " + std::to_string(fd);
     switch (errnum) {
       case EPERM:
-      case EACCES: {
-        const std::string scope = first_line_of("/proc/sys/kernel/yama/ptrace_scope");
+      case EACCES:
         return "not permitted to borrow " + descriptor + " of " + process + owner() +
-               ": that needs ptrace access (run seltool as the same user" +
-               (scope.empty() ? "" : " with kernel.yama.ptrace_scope=0, now " + scope) +
-               ", or with sudo or CAP_SYS_PTRACE)";
-      }
+               ": that needs ptrace access, " + missing_access();
       case EBADF:
         return process + " has no open descriptor " + std::to_string(fd) + " (ls -l /proc/" +
                std::to_string(pid_) + "/fd lists them)";
@@ -219,11 +280,75 @@ class LinuxProcess : public Process {
     return "/proc/" + std::to_string(pid_) + "/fd/" + std::to_string(fd);
   }
 
+  // What /proc/PID/fd/N names, for the file `status` describes: sockets and pipes are named
+  // from their inode, as the kernel names them, which spares a readlink() in /proc (the
+  // costliest call per descriptor) for the descriptors a server has most.
+  std::string path_of(int fd, const struct stat& status) const {
+    if (S_ISSOCK(status.st_mode)) return "socket:[" + std::to_string(status.st_ino) + "]";
+    if (S_ISFIFO(status.st_mode) && status.st_dev == pipe_device()) {
+      return "pipe:[" + std::to_string(status.st_ino) + "]";
+    }
+    return link_of(fd_path(fd));
+  }
+
+  // The device of pipefs, which every anonymous pipe is on (a FIFO is on its file system).
+  static dev_t pipe_device() {
+    static const dev_t device = [] {
+      int ends[2];
+      if (::pipe2(ends, O_CLOEXEC) != 0) return dev_t(-1);
+      struct stat status {};
+      ::fstat(ends[0], &status);
+      ::close(ends[0]);
+      ::close(ends[1]);
+      return status.st_dev;
+    }();
+    return device;
+  }
+
   // ", owned by uid N" when /proc says so.
   std::string owner() const {
-    struct stat status {};
-    if (::stat(("/proc/" + std::to_string(pid_)).c_str(), &status) != 0) return "";
-    return ", owned by uid " + std::to_string(status.st_uid);
+    const long uid = status().uid;
+    return uid < 0 ? "" : ", owned by uid " + std::to_string(uid);
+  }
+
+  // What seltool lacks for ptrace access to the process, and what to do: another user's
+  // process needs CAP_SYS_PTRACE; Yama's ptrace_scope (1: ancestors only, 2: CAP_SYS_PTRACE
+  // only, 3: nobody) and a process that is not dumpable refuse even the same user.
+  std::string missing_access() const {
+    const std::string scope = first_line_of("/proc/sys/kernel/yama/ptrace_scope");
+    const long uid = status().uid;
+    const long ours = long(::geteuid());
+    if (scope == "3") {
+      return "which kernel.yama.ptrace_scope=3 refuses to everyone (until the next boot)";
+    }
+    if (!has_ptrace_capability()) {
+      if (uid >= 0 && uid != ours) {
+        return "and seltool runs as uid " + std::to_string(ours) +
+               " without CAP_SYS_PTRACE (run it as uid " + std::to_string(uid) + ", or with sudo)";
+      }
+      if (scope == "1" || scope == "2") {
+        return "which kernel.yama.ptrace_scope=" + scope +
+               (scope == "1" ? " gives only to its ancestors" : "") +
+               " and CAP_SYS_PTRACE (run seltool with sudo, or set the sysctl to 0)";
+      }
+      struct stat directory {};
+      if (::stat(("/proc/" + std::to_string(pid_)).c_str(), &directory) == 0 &&
+          long(directory.st_uid) != uid) {
+        return "which a process that is not dumpable (it changed its user, or set "
+               "PR_SET_DUMPABLE 0) gives only to CAP_SYS_PTRACE (run seltool with sudo)";
+      }
+    }
+    return "which it refused (run seltool as the same user, or with sudo or CAP_SYS_PTRACE)";
+  }
+
+  static bool has_ptrace_capability() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (starts_with(line, "CapEff:")) {
+        return (std::strtoull(line.c_str() + 7, nullptr, 16) >> 19 & 1) != 0;  // CAP_SYS_PTRACE
+      }
+    }
+    return false;
   }
 
   std::vector<int> open_descriptors() const {
@@ -234,7 +359,8 @@ class LinuxProcess : public Process {
       if (errnum == EMFILE || errnum == ENFILE || errnum == ENOMEM) {
         throw std::system_error(errnum, std::generic_category(), "cannot list " + directory);
       }
-      throw UsageError(advice(-1, errnum == ENOENT ? ESRCH : errnum));
+      if (errnum == ENOENT) throw UsageError(advice(-1, ESRCH));
+      throw DescriptorsHidden(errnum, advice(-1, errnum));
     }
     std::vector<int> numbers;
     while (const dirent* entry = ::readdir(listing)) {

@@ -485,10 +485,21 @@ TEST(PidErrors, AnotherUsersProcess) {
   EXPECT_NE(run.err.find("needs ptrace access"), std::string::npos) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << "one line";
 
+  // inspect: one line naming what is missing, exit 1, and what /proc still shows.
   const Result inspect = run_seltool({"inspect", std::to_string(child.pid())}, as_nobody);
-  EXPECT_EQ(inspect.exit_code, 2) << inspect.err;
+  EXPECT_EQ(inspect.exit_code, 1) << inspect.err;
   EXPECT_NE(inspect.err.find("not permitted to borrow the descriptors"), std::string::npos)
       << inspect.err;
+  EXPECT_NE(inspect.err.find("seltool runs as uid 65534 without CAP_SYS_PTRACE (run it as uid 0"),
+            std::string::npos)
+      << inspect.err;
+  EXPECT_EQ(std::count(inspect.err.begin(), inspect.err.end(), '\n'), 1) << "one line";
+  const Json summary = parse_lines(inspect.out).at(0);
+  EXPECT_EQ(summary["event"], "summary");
+  EXPECT_EQ(summary["pid"], child.pid());
+  EXPECT_EQ(summary["uid"], 0);
+  EXPECT_EQ(summary["threads"], 1);
+  EXPECT_EQ(summary["error"]["code"], "EACCES");
 }
 
 // Text that would rewrite a terminal or the table: OSC (set the title), BEL, CSI (clear the
