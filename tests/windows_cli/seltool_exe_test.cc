@@ -129,6 +129,35 @@ TEST_F(SeltoolExe, BadInputIsAUsageErrorThatSaysWhy) {
   }
 }
 
+// --help on Windows lists only what Windows accepts: TCP targets and listeners, and the exit
+// status of a wait stopped by Ctrl-C (Windows' STATUS_CONTROL_C_EXIT, not 128+N).
+TEST_F(SeltoolExe, HelpListsOnlyWhatWindowsAccepts) {
+  const Result wait = run({"wait", "--help"});
+  ASSERT_EQ(wait.exit_code, 0) << wait.err;
+  for (const char* form :
+       {"HOST:PORT", "tcp:HOST:PORT", "tcp://HOST:PORT", "tcp-listen:[HOST:]PORT", "0xC000013A"}) {
+    EXPECT_NE(wait.out.find(form), std::string::npos) << form << " missing:\n" << wait.out;
+  }
+  for (const char* form :
+       {"unix:PATH", "fd:N", "pid:PID:FD", "http://", "redis://", "file:PATH", "128+N"}) {
+    EXPECT_EQ(wait.out.find(form), std::string::npos) << form << " listed:\n" << wait.out;
+  }
+  const Result echo = run({"echo", "--help"});
+  ASSERT_EQ(echo.exit_code, 0) << echo.err;
+  EXPECT_NE(echo.out.find("[V6]:PORT"), std::string::npos) << echo.out;
+  EXPECT_EQ(echo.out.find("unix:"), std::string::npos) << echo.out;
+}
+
+// Ctrl-C ends `wait` with the status its help states: STATUS_CONTROL_C_EXIT, of which wine
+// hands Linux the low byte (0x3A).
+TEST_F(SeltoolExe, WaitStoppedByCtrlCExitsAsTheHelpSays) {
+  const int port = free_tcp_port();
+  SeltoolProcess seltool({"wait", "-t", "120", "-i", "200ms", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(wait_for_event(seltool, "attempt_failed", kWine)) << seltool.rest_of_stderr(1s);
+  seltool.signal(SIGINT);
+  EXPECT_EQ(seltool.wait_exit(kWine), int(0xC000013AU & 0xFF));
+}
+
 struct Echo {
   explicit Echo(std::vector<std::string> args)
       : process((args.insert(args.begin(), {"echo", "--listen", "127.0.0.1:0"}), args)),
