@@ -61,7 +61,7 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll".
+  // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll", "afd".
   virtual std::string_view name() const noexcept = 0;
 
   // What the backend does differently from the others (a constant of its file).

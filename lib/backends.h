@@ -14,5 +14,6 @@ std::unique_ptr<Backend> make_epoll_backend();     // epoll_selector.cc
 std::unique_ptr<Backend> make_kqueue_backend();    // kqueue_selector.cc
 std::unique_ptr<Backend> make_devpoll_backend();   // devpoll_selector.cc
 std::unique_ptr<Backend> make_io_uring_backend();  // io_uring_selector.cc
+std::unique_ptr<Backend> make_afd_backend();       // afd_selector_windows.cc
 
 }  // namespace seltool

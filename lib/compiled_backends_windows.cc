@@ -1,4 +1,5 @@
-// Windows: select over Winsock sockets is the only backend (as in CPython).
+// Windows: AFD polling (no limit on the number of sockets) where \Device\Afd can be opened,
+// else select over Winsock sockets (CPython's only backend there).
 #include <iterator>
 
 #include "lib/backends.h"
@@ -7,6 +8,7 @@
 namespace seltool {
 
 constexpr CompiledBackend kCompiledBackends[] = {
+    {"afd", &make_afd_backend},
     {"select", &make_select_backend},
 };
 constexpr std::size_t kCompiledBackendCount = std::size(kCompiledBackends);

@@ -13,8 +13,9 @@ namespace seltool {
 namespace {
 
 // Every backend the library knows, in CPython's preference order.
-constexpr std::string_view kKnownBackends[] = {"kqueue",  "epoll", "io_uring",
-                                               "devpoll", "poll",  "select"};
+// "afd" is Windows' (as wepoll, mio and libuv use it); CPython has none there but select.
+constexpr std::string_view kKnownBackends[] = {"kqueue", "epoll", "io_uring", "devpoll",
+                                               "afd",    "poll",  "select"};
 
 const CompiledBackend* compiled_begin() { return kCompiledBackends; }
 const CompiledBackend* compiled_end() { return kCompiledBackends + kCompiledBackendCount; }

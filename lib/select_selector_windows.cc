@@ -16,6 +16,7 @@
 
 #include "lib/backend.h"
 #include "lib/backends.h"
+#include "lib/winsock_setup.h"
 
 namespace seltool {
 namespace {
@@ -53,7 +54,7 @@ class SelectBackend final : public Backend {
   const BackendTraits& traits() const noexcept override { return kTraits; }
 
   void add(int fd, Events events, Token) override {
-    require_socket(fd);
+    winsock::require_socket(fd);
     require_room_for(fd, events);
     set(fd, events);
   }
@@ -99,17 +100,6 @@ class SelectBackend final : public Backend {
   void close() noexcept override {}
 
  private:
-  static void require_socket(int fd) {
-    int type = 0;
-    int length = sizeof type;
-    if (::getsockopt(SOCKET(fd), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) ==
-        SOCKET_ERROR) {
-      throw std::system_error(::WSAGetLastError(), std::system_category(),
-                              "handle " + std::to_string(fd) +
-                                  " is not a socket (on Windows only sockets can be registered)");
-    }
-  }
-
   static void require_room(const fd_set& set, SOCKET s, const char* purpose) {
     if (set.fd_count < FD_SETSIZE || contains(set, s)) return;
     throw std::invalid_argument(std::string("too many sockets watched for ") + purpose +

@@ -28,6 +28,7 @@
 #include <any>
 #include <atomic>
 #include <chrono>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -86,6 +87,29 @@ class selector_closed : public std::logic_error {
 // ---------------------------------------------------------------------------------------
 // File objects
 
+// A descriptor as the library's int, the descriptor type of the whole API on every OS: a POSIX
+// descriptor is an int already; a Windows SOCKET is a 64-bit unsigned handle whose value Windows
+// keeps within 32 bits (handles are shared with 32-bit processes), in practice far below INT_MAX.
+// Every value of a type wider than int is checked, never cut: INVALID_SOCKET (all bits set) and
+// other negative values are -1 (no descriptor: a closed object), and a value above INT_MAX throws
+// std::out_of_range.
+template <typename Handle>
+constexpr int descriptor_from(Handle handle) {
+  static_assert(std::is_integral_v<Handle>, "a descriptor or handle is an integer");
+  if constexpr (sizeof(Handle) < sizeof(int) ||
+                (sizeof(Handle) == sizeof(int) && std::is_signed_v<Handle>)) {
+    return int(handle);
+  } else {
+    if (std::is_signed_v<Handle> && handle < Handle(0)) return -1;
+    if (handle == Handle(~Handle(0))) return -1;  // INVALID_SOCKET
+    if (std::make_unsigned_t<Handle>(handle) > std::make_unsigned_t<Handle>(INT_MAX)) {
+      throw std::out_of_range("descriptor or handle " + std::to_string(handle) +
+                              " does not fit the library's int descriptors");
+    }
+    return int(handle);
+  }
+}
+
 // What Python calls a "file object": a raw descriptor, or a reference to any object with a
 // `fileno()` or `native_handle()` member returning its descriptor (negative once closed).
 //
@@ -96,6 +120,12 @@ class selector_closed : public std::logic_error {
 class FileObject {
  public:
   FileObject(int fd) noexcept : fd_(fd) {}  // NOLINT: implicit, as Python accepts ints
+  // A descriptor of a wider integer type (a Windows SOCKET): checked, never cut
+  // (descriptor_from; throws std::out_of_range).
+  template <typename Handle, typename = std::enable_if_t<std::is_integral_v<Handle> &&
+                                                         (sizeof(Handle) > sizeof(int))>>
+  FileObject(Handle handle)  // NOLINT: implicit, as Python accepts ints
+      : fd_(descriptor_from(handle)) {}
 
   // FileObject has a fileno() itself: it is excluded so that copying one stays a copy.
   template <typename T,
@@ -119,9 +149,9 @@ class FileObject {
   static int descriptor_of(const void* object) {
     const T& typed = *static_cast<const T*>(object);
     if constexpr (detail::has_fileno<T>::value) {
-      return int(typed.fileno());
+      return descriptor_from(typed.fileno());
     } else {
-      return int(typed.native_handle());
+      return descriptor_from(typed.native_handle());
     }
   }
 
@@ -340,7 +370,7 @@ class Selector final {
   Selector& operator=(const Selector&) = delete;
   ~Selector();
 
-  // The backend's name: "select", "poll", "epoll", "io_uring", "kqueue" or "devpoll".
+  // The backend's name: "select", "poll", "epoll", "io_uring", "kqueue", "devpoll" or "afd".
   std::string_view name() const noexcept;
 
   // What this backend does differently from the others (see BackendTraits). Also after
@@ -519,7 +549,7 @@ class Selector final {
 
 // What the library knows about one backend on this machine.
 struct BackendInfo {
-  std::string name;      // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll"
+  std::string name;      // "select", "poll", "epoll", "io_uring", "kqueue", "devpoll", "afd"
   bool compiled;         // built into this binary (depends on the target OS)
   bool usable;           // compiled, and a selector could really be created here now
   std::string reason;    // why not usable, empty when usable

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <system_error>
 
+#include "lib/selectors.h"
 #include "lib/unique_fd.h"
 #include "lib/waker.h"
 #include "lib/winsock_setup.h"
@@ -14,12 +15,22 @@
 namespace seltool {
 namespace {
 
+// Owns `s` as the library's int descriptor (descriptor_from: checked, never cut).
+UniqueFd owned(SOCKET s) {
+  try {
+    return UniqueFd(descriptor_from(s));
+  } catch (...) {
+    ::closesocket(s);
+    throw;
+  }
+}
+
 // A TCP socket that child processes do not inherit.
 UniqueFd open_tcp_socket() {
   const SOCKET s = ::WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, nullptr, 0,
                                 WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
   if (s == INVALID_SOCKET) winsock::throw_last_error("socket(wakeup channel)");
-  return UniqueFd(int(s));
+  return owned(s);
 }
 
 SOCKET handle(const UniqueFd& fd) { return SOCKET(fd.get()); }
@@ -65,7 +76,7 @@ SocketPairWaker::SocketPairWaker() {
   length = sizeof peer;
   const SOCKET accepted = ::accept(handle(listener), reinterpret_cast<sockaddr*>(&peer), &length);
   if (accepted == INVALID_SOCKET) winsock::throw_last_error("accept(wakeup channel)");
-  UniqueFd reader{int(accepted)};
+  UniqueFd reader = owned(accepted);
 
   // Another local process could have connected first: accept only our own writer.
   sockaddr_in writer_address{};

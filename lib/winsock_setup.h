@@ -10,6 +10,10 @@ namespace seltool::winsock {
 // WSACleanup runs at exit. Throws std::system_error when Winsock cannot start.
 void ensure_started();
 
+// Throws std::system_error (WSAENOTSOCK, system_category) unless `fd` is an open socket: on
+// Windows only sockets can be registered, with any backend.
+void require_socket(int fd);
+
 // The last Winsock error (WSAGetLastError) as a std::system_error in system_category().
 [[noreturn]] void throw_last_error(const char* what);
 

@@ -1,5 +1,7 @@
 #include <winsock2.h>
 
+#include <string>
+
 #include "lib/winsock_setup.h"
 
 namespace seltool::winsock {
@@ -24,6 +26,17 @@ class Startup {
 void ensure_started() {
   // A function-local static: thread-safe, and retried on the next call if it threw.
   static const Startup startup;
+}
+
+void require_socket(int fd) {
+  int type = 0;
+  int length = sizeof type;
+  if (::getsockopt(SOCKET(fd), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &length) ==
+      SOCKET_ERROR) {
+    throw std::system_error(::WSAGetLastError(), std::system_category(),
+                            "handle " + std::to_string(fd) +
+                                " is not a socket (on Windows only sockets can be registered)");
+  }
 }
 
 void throw_last_error(const char* what) {

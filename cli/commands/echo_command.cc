@@ -13,6 +13,7 @@
 #include "cli/echo/echo_server.h"
 #include "cli/echo/listen_address.h"
 #include "cli/help/help_model.h"
+#include "cli/os/socket_address.h"
 #include "cli/os/socket_system.h"
 #include "cli/os/stop_signals.h"
 
@@ -63,9 +64,9 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
                                  {kExitInternal, "seltool itself failed"}});
   command
       ->add_option("--listen", options->listen,
-                   "HOST:PORT, [V6]:PORT, :PORT (every address), unix:PATH or unix:///PATH; "
-                   "repeatable "
-                   "(default 127.0.0.1:1234; port 0 picks a free port)")
+                   std::string("HOST:PORT, [V6]:PORT, :PORT (every address)") +
+                       (kUnixSocketsOffered ? ", unix:PATH or unix:///PATH" : "") +
+                       "; repeatable (default 127.0.0.1:1234; port 0 picks a free port)")
       ->type_name("ADDR")
       ->default_str("127.0.0.1:1234");
   add_selector_option(*command, options->selector);

@@ -12,10 +12,11 @@ CLI::Option* add_selector_option(CLI::App& command, std::string& name) {
   const char* from_environment = std::getenv(kSelectorEnvironment);
   name = from_environment && *from_environment ? from_environment : "default";
   return command
-      .add_option("-s,--selector", name,
-                  std::string("backend: default, select, poll, epoll, io_uring, kqueue or devpoll "
-                              "(default: $") +
-                      kSelectorEnvironment + " or 'default')")
+      .add_option(
+          "-s,--selector", name,
+          std::string("backend: default, select, poll, epoll, io_uring, kqueue, devpoll or afd "
+                      "(default: $") +
+              kSelectorEnvironment + " or 'default')")
       ->type_name("NAME")
       ->check(documented_choices(compiled_selector_names()));
 }

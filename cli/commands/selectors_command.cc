@@ -21,6 +21,9 @@ std::string_view how_tested(std::string_view backend) {
     return "compile-checked; run only over a /dev/poll emulation on Linux, never on an illumos or "
            "Solaris kernel";
   }
+  if (backend == "afd") {
+    return "Windows only; its tests and seltool.exe's ran under wine, never on real Windows";
+  }
   if (backend == "select") {
     return "full test suite on Linux; the Windows variant runs its tests under wine";
   }

@@ -252,7 +252,7 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
        {kExitInternal, "seltool itself failed"},
        {kExitCannotExec, "COMMAND cannot be executed"},
        {kExitNotFound, "COMMAND was not found"},
-       {"128+N", "stopped by signal N (SIGINT, SIGTERM)"}});
+       {kDiedOfSignalCode, kDiedOfSignalMeaning}});
   add_common_options(*command, options->common);
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,

@@ -48,6 +48,8 @@ std::optional<std::string_view> unix_path_in(std::string_view text);
 // empty or too long for sockaddr_un, or on Windows, which seltool offers no Unix sockets on.
 // Defined per OS in unix_address_{posix,windows}.cc, with unix_socket_path().
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument);
+// Whether this OS's build offers Unix sockets (false on Windows): what --help lists.
+extern const bool kUnixSocketsOffered;
 // The path of a Unix socket address ("" for an unnamed socket).
 std::string unix_socket_path(const SocketAddress& address);
 

@@ -1,11 +1,13 @@
-// The socket calls of socket_ops.h with Winsock. A SOCKET fits the int the whole program uses
-// (lib/unique_fd_windows.cc), and Winsock's errors become the POSIX errno values mingw and
-// MSVC define, so the callers' error handling and JSON error codes are the same as on POSIX.
+// The socket calls of socket_ops.h with Winsock. A SOCKET becomes the int the whole program
+// uses through seltool::descriptor_from (checked, never cut; lib/selectors.h), and Winsock's errors
+// become the POSIX errno values mingw and MSVC define, so the callers' error handling and JSON
+// error codes are the same as on POSIX.
 #include <errno.h>
 
 #include <iterator>
 
 #include "cli/os/socket_ops.h"
+#include "lib/selectors.h"
 #include "lib/winsock_setup.h"
 
 namespace seltool::cli {
@@ -87,7 +89,13 @@ int prepared(SOCKET s) {
     errno = errno_of(error);
     return -1;
   }
-  return int(s);
+  try {
+    return descriptor_from(s);
+  } catch (const std::out_of_range&) {  // a handle value Windows does not give out
+    ::closesocket(s);
+    errno = EMFILE;
+    return -1;
+  }
 }
 
 }  // namespace

@@ -61,4 +61,9 @@ WaitEnd wait_writable(int fd, int timeout_ms, bool until_stop);
 // action, so the parent sees the signal). Async-signal-safe.
 [[noreturn]] void die_of_signal(int number);
 
+// How --help states the exit status die_of_signal() gives: "128+N" (the shell's number for a
+// process killed by signal N) on POSIX; Windows' STATUS_CONTROL_C_EXIT there.
+extern const char* const kDiedOfSignalCode;
+extern const char* const kDiedOfSignalMeaning;
+
 }  // namespace seltool::cli

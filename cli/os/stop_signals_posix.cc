@@ -125,6 +125,9 @@ WaitEnd wait_writable(int fd, int timeout_ms, bool until_stop) {
   return until_stop && last_number != 0 ? WaitEnd::kStopSignal : WaitEnd::kNotYet;
 }
 
+const char* const kDiedOfSignalCode = "128+N";
+const char* const kDiedOfSignalMeaning = "stopped by signal N (SIGINT, SIGTERM)";
+
 void die_of_signal(int number) {
   remove_all_created_files();
   struct sigaction action {};

@@ -61,6 +61,11 @@ int StopSignals::count() const noexcept { return received.load(); }
 
 int StopSignals::last() const noexcept { return last_number.load(); }
 
+const char* const kDiedOfSignalCode = "0xC000013A";
+const char* const kDiedOfSignalMeaning =
+    "stopped by Ctrl-C, Ctrl-Break or the console closing (STATUS_CONTROL_C_EXIT, as Windows' "
+    "own Ctrl-C handling; -1073741510 as a signed number)";
+
 void die_of_signal(int) {
   // What Windows' default Ctrl-C handling exits with (STATUS_CONTROL_C_EXIT).
   std::_Exit(int(0xC000013AU));

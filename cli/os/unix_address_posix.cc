@@ -8,6 +8,8 @@
 
 namespace seltool::cli {
 
+const bool kUnixSocketsOffered = true;
+
 SocketAddress unix_socket_address(std::string_view path, std::string_view argument) {
   sockaddr_un un{};
   if (path.empty() || path.size() >= sizeof un.sun_path) {

@@ -5,6 +5,8 @@
 
 namespace seltool::cli {
 
+const bool kUnixSocketsOffered = false;
+
 SocketAddress unix_socket_address(std::string_view, std::string_view argument) {
   throw UsageError("invalid address " + quote_input(argument) +
                    ": Unix sockets are not supported on Windows (use HOST:PORT, tcp:HOST:PORT "

@@ -17,6 +17,10 @@ namespace {
 
 }  // namespace
 
+bool target_kind_available(TargetKind kind) {
+  return kind == TargetKind::kTcpConnect || kind == TargetKind::kTcpListen;
+}
+
 bool path_exists(const std::string& path) {
   return ::GetFileAttributesA(path.c_str()) != INVALID_FILE_ATTRIBUTES;
 }

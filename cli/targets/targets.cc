@@ -254,6 +254,7 @@ const std::vector<TargetForm>& target_forms() {
 std::string target_synopsis() {
   std::string text;
   for (const TargetForm& form : target_forms()) {
+    if (!target_kind_available(form.kind)) continue;
     text += (text.empty() ? "" : " | ") + std::string(form.syntax);
   }
   return text;

@@ -72,7 +72,11 @@ struct TargetForm {
 // Every form, in the order --help lists them.
 const std::vector<TargetForm>& target_forms();
 
-// "N | fd:N | - | ...": the forms for --help's TARGET.
+// Whether this OS's build can watch targets of `kind`: every kind on POSIX, sockets only on
+// Windows (target_files_<os>.cc).
+bool target_kind_available(TargetKind kind);
+
+// "N | fd:N | - | ...": the forms for --help's TARGET, those this OS's build can watch.
 std::string target_synopsis();
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.

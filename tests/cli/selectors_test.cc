@@ -45,9 +45,9 @@ TEST(Selectors, ListsEveryBackendWithTheDefaultAndFdSetsize) {
     EXPECT_EQ(tested.find("emulation") != std::string::npos, name == "kqueue" || name == "devpoll")
         << tested;
   }
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "poll", "select"}));
-  EXPECT_EQ(info["backends"][5]["fd_setsize"], FD_SETSIZE);
+  EXPECT_EQ(names, (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "afd",
+                                             "poll", "select"}));
+  EXPECT_EQ(info["backends"][6]["fd_setsize"], FD_SETSIZE);
 }
 
 TEST(Selectors, EnvironmentGivesTheDefaultAndTheOptionOverridesIt) {

@@ -14,8 +14,8 @@ namespace {
 TEST(RegistryTest, BackendsListsEveryKnownBackendInPreferenceOrder) {
   std::vector<std::string> names;
   for (const BackendInfo& info : backends()) names.push_back(info.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "poll", "select"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"kqueue", "epoll", "io_uring", "devpoll", "afd",
+                                             "poll", "select"}));
 }
 
 TEST(RegistryTest, CompiledAndUsableFlagsAgreeWithCompiledNames) {
