@@ -8,14 +8,18 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <thread>
 
+#include "cli/base/duration.h"
 #include "cli/base/exit_codes.h"
 #include "cli/base/number_option.h"
 #include "cli/base/usage_error.h"
 #include "cli/commands/commands.h"
+#include "cli/commands/inspect_findings.h"
 #include "cli/help/help_model.h"
 #include "cli/os/process.h"
 #include "cli/output/json_lines.h"
+#include "cli/output/text_lines.h"
 #include "cli/targets/event_fields.h"
 #include "cli/targets/targets.h"
 
@@ -28,6 +32,7 @@ struct InspectOptions {
   std::string events;
   std::string kinds;
   std::string format = "json";
+  std::optional<Duration> sample;  // between the two looks the findings compare
 };
 
 std::vector<std::string> split_list(const std::string& list) {
@@ -50,7 +55,8 @@ bool selected(const DescriptorSnapshot& seen, const std::vector<std::string>& ki
                      [&](const std::string& wanted) { return kind_matches(seen.kind, wanted); });
 }
 
-Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
+Json descriptor_json(const Process& process, const InspectSample& sample,
+                     const DescriptorSnapshot& seen) {
   Json fields{{"pid", process.pid()},
               {"comm", process.command()},
               {"fd", seen.fd},
@@ -66,11 +72,13 @@ Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
   if (!seen.peer.empty()) fields["peer"] = seen.peer;
   fields["events"] = event_names(seen.events, seen.hup, seen.error);
   if (!seen.diagnostics.empty()) fields["diagnostics"] = diagnostics_json(seen.diagnostics);
+  if (seen.kind == "epoll") fields["interest"] = interest_json(sample, seen.fd);
   return fields;
 }
 
 // The table of --format text: one row per descriptor, columns aligned.
-void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary) {
+void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary,
+                 const std::string& threads_and_verdict) {
   std::vector<std::vector<std::string>> table{
       {"FD", "KIND", "ACCESS", "EVENTS", "LOCAL", "PEER", "DETAILS"}};
   for (const Json& row : rows) {
@@ -100,24 +108,12 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
     for (std::string& cell : cells) cell = printable(cell);  // every column: peers name sockets
     table.push_back(std::move(cells));
   }
-  std::vector<std::size_t> widths(table.front().size(), 0);
-  for (const auto& line : table) {
-    for (std::size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
-  }
-  std::string text;
-  for (const auto& line : table) {
-    std::string row;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      row += line[i];
-      if (i + 1 < line.size()) row += std::string(widths[i] - line[i].size() + 2, ' ');
-    }
-    text += row.substr(0, row.find_last_not_of(' ') + 1) + "\n";
-  }
+  std::string text = aligned_table(table);
   text += "process " + std::to_string(process.pid()) + " (" + printable(process.command()) +
           "): " + std::to_string(summary["descriptors"].get<long>()) + " descriptors, " +
           std::to_string(summary["listed"].get<long>()) + " listed, " +
           std::to_string(summary["inaccessible"].get<long>()) + " not accessible\n";
-  write_stdout(text);
+  write_stdout(text + threads_and_verdict);
 }
 
 int run_inspect(const InspectOptions& options) {
@@ -144,14 +140,20 @@ int run_inspect(const InspectOptions& options) {
   }
   const std::unique_ptr<Process> process = open_process(int(options.pid));
   const std::vector<int> only(options.descriptors.begin(), options.descriptors.end());
-  const std::vector<DescriptorSnapshot> found = process->snapshot(only);
+  const InspectSample first = take_sample(*process, only);
+  const Duration pause = options.sample.value_or(std::chrono::milliseconds(100));
+  const bool two_looks = pause > Duration::zero();
+  if (two_looks) std::this_thread::sleep_for(pause);
+  const InspectSample second = two_looks ? take_sample(*process, only) : first;
+  const std::vector<DescriptorSnapshot>& found = first.descriptors;
+  const std::vector<Finding> findings = find_problems(*process, first, second, two_looks);
 
   std::vector<Json> rows;
   long inaccessible = 0;
   std::string why_inaccessible;
   for (const DescriptorSnapshot& seen : found) {
     if (!selected(seen, kinds, events)) continue;
-    rows.push_back(descriptor_json(*process, seen));
+    rows.push_back(descriptor_json(*process, first, seen));
     if (!seen.inaccessible) continue;
     if (++inaccessible == 1) why_inaccessible = seen.inaccessible->message;
   }
@@ -166,9 +168,11 @@ int run_inspect(const InspectOptions& options) {
                {"listed", long(rows.size())},
                {"inaccessible", inaccessible}};
   if (!missing.empty()) summary["not_open"] = missing;
+  summary["threads"] = threads_json(first, second, two_looks);
+  summary["findings"] = findings_json(findings);
 
   if (options.format == "text") {
-    write_table(*process, rows, summary);
+    write_table(*process, rows, summary, threads_and_verdict_text(first, findings));
   } else {
     const JsonLines output;
     for (const Json& row : rows) output.event("descriptor", row);
@@ -216,6 +220,9 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       ->type_name("LIST");
   command->add_option("--format", options->format, "json (JSON Lines, default) or text (a table)")
       ->type_name("FORMAT");
+  add_duration_option(*command, "--sample", options->sample,
+                      "time between the two looks findings compare (default 100ms; 0: one look, "
+                      "without the findings that need two)");
   command->callback(
       [options, &invocation] { invocation.run = [options] { return run_inspect(*options); }; });
 }
