@@ -199,6 +199,9 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
   command->footer(
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
+      "The summary also says what each thread waits on (call, descriptors, timeout, poll and\n"
+      "select sets), epoll lines their interest list, and 'findings' what looks wrong (unwatched\n"
+      "input, stale registrations, busy loops, stuck send queues), from two looks --sample apart.\n"
       "Example: seltool inspect --kind tcp --format text $(pidof nginx)");
   document_exit_codes(
       *command,

@@ -122,7 +122,7 @@ std::vector<int> all_tids(const InspectSample& sample) {
 // Why seltool cannot see everything the process watches, "" when it can.
 std::string blind_spot(const InspectSample& sample) {
   for (const ThreadWait& thread : sample.threads) {
-    if (thread.sets_error) return "the poll or select set of thread " + std::to_string(thread.tid);
+    if (thread.error) return "what thread " + std::to_string(thread.tid);
   }
   for (const DescriptorSnapshot& seen : sample.descriptors) {
     if (seen.kind == "io_uring") return "io_uring's requests";
@@ -262,8 +262,9 @@ std::vector<Finding> find_problems(const Process& process, const InspectSample& 
     for (int fd : waiting) fds.push_back(std::to_string(fd));
     findings.push_back(
         {"asleep_without_timeout", waiting, all_tids(first),
-         "every thread sleeps without a timeout while fd " + join(fds, ", ") +
-             " have input waiting: nothing in the process will handle it",
+         "every thread sleeps without a timeout while " +
+             (fds.size() == 1 ? "fd " + fds[0] + " has" : "fds " + join(fds, ", ") + " have") +
+             " input waiting: nothing in the process will handle it",
          "see what each thread waits on (threads above): an epoll set nobody waits on, an "
          "edge-triggered registration whose edge was missed, or a descriptor never watched"});
   }
@@ -309,7 +310,7 @@ Json threads_json(const InspectSample& first, const InspectSample& second, bool 
       }
       entry["watched"] = watched;
     }
-    if (thread.sets_error) entry["watched_error"] = error_json(*thread.sets_error);
+    if (thread.error) entry["error"] = error_json(*thread.error);
     if (!thread.wchan.empty()) entry["wchan"] = thread.wchan;
     if (thread.asleep_ms) entry["asleep_ms"] = *thread.asleep_ms;
     if (two_looks) {
@@ -364,7 +365,7 @@ std::string threads_and_verdict_text(const InspectSample& first,
                           (r.status == "open" ? "" : "(" + r.status + ")"));
       }
     }
-    if (thread.sets_error) watches.push_back("? (" + thread.sets_error->message + ")");
+    if (thread.error) watches.push_back("? (" + thread.error->message + ")");
     table.push_back({std::to_string(thread.tid), printable(thread.comm), thread.state, call,
                      watches.empty() ? "-" : join(watches, " "),
                      thread.asleep_ms ? milliseconds(*thread.asleep_ms) : "-"});

@@ -3,7 +3,7 @@
 // Linux (thread_waits_linux.cc) reads /proc/PID/task/TID/{syscall,wchan,stat,status,sched},
 // and, for poll/ppoll/select/pselect6, the descriptor set the thread passed, from its memory
 // with process_vm_readv: read only, the process is never stopped (no ptrace attach). Reading
-// it needs the ptrace access pidfd_getfd needs; where it is refused, `sets_error` says so and
+// it needs the ptrace access pidfd_getfd needs; where it is refused, `error` says so and
 // the rest is still reported. System call numbers are decoded for the ABI seltool is built for
 // (x86-64 or aarch64); a process of another ABI (a 32-bit one) shows numbers only. Elsewhere
 // (thread_waits_unsupported.cc) there are no threads to report: inspect is refused there.
@@ -38,7 +38,8 @@ struct ThreadWait {
   bool has_timeout = false;  // the call takes a timeout (epoll_wait, poll, select, futex...)
   std::optional<double> timeout_ms;  // the one it passed; none (with has_timeout): waits forever
   std::vector<WatchedDescriptor> watched;  // poll/ppoll/select/pselect6: the set it passed
-  std::optional<ErrorInfo> sets_error;     // reading that set (or a timeout) was refused
+  // What could not be read (its call, or the set or timeout it passed): the rest is reported.
+  std::optional<ErrorInfo> error;
   std::optional<double> asleep_ms;  // since it last ran, by the scheduler's clock (an estimate)
   std::uint64_t switches = 0;       // context switches so far: unchanged = it did not run
 

@@ -2,6 +2,7 @@
 // process or writes to it.
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <poll.h>
 #include <sys/select.h>
@@ -18,6 +19,7 @@
 #include <sstream>
 
 #include "cli/os/thread_waits.h"
+#include "lib/unique_fd.h"
 
 namespace seltool::cli {
 namespace {
@@ -162,20 +164,19 @@ bool read_memory(int pid, std::uint64_t address, void* into, std::size_t size, i
   return false;
 }
 
-void refused(ThreadWait& thread, int errnum, const char* what) {
-  if (thread.sets_error) return;
+void refused(ThreadWait& thread, int errnum, const std::string& what) {
+  if (thread.error) return;
   ErrorInfo error = ErrorInfo::from_errno(errnum);
-  error.message = std::string("cannot read the ") + what +
-                  " from the process's memory: " + error.message +
-                  (errnum == EPERM ? " (needs ptrace access)" : "");
-  thread.sets_error = error;
+  error.message = "cannot read " + what + ": " + error.message +
+                  (errnum == EPERM || errnum == EACCES ? " (needs ptrace access)" : "");
+  thread.error = error;
 }
 
 template <typename Time>
 bool read_time(int pid, std::uint64_t address, Time& time, ThreadWait& thread) {
   int errnum = 0;
   if (read_memory(pid, address, &time, sizeof time, errnum)) return true;
-  refused(thread, errnum, "timeout");
+  refused(thread, errnum, "the timeout from the process's memory");
   return false;
 }
 
@@ -248,7 +249,7 @@ void add_set(int pid, const Call& call, const std::uint64_t* args, ThreadWait& t
     const std::uint64_t count = std::min<std::uint64_t>(args[1], kMaxDescriptors);
     std::vector<pollfd> set(count);
     if (count && !read_memory(pid, args[0], set.data(), count * sizeof(pollfd), errnum)) {
-      return refused(thread, errnum, "poll set");
+      return refused(thread, errnum, "the poll set from the process's memory");
     }
     for (const pollfd& entry : set) {
       if (entry.fd < 0) continue;  // ignored by poll()
@@ -266,7 +267,7 @@ void add_set(int pid, const Call& call, const std::uint64_t* args, ThreadWait& t
       if (args[1 + which] == 0 || bytes == 0) continue;  // NULL: no set of this kind
       sets[which].resize(bytes);
       if (!read_memory(pid, args[1 + which], sets[which].data(), bytes, errnum)) {
-        return refused(thread, errnum, "select sets");
+        return refused(thread, errnum, "the select sets from the process's memory");
       }
     }
     const auto has = [&](int which, std::uint64_t fd) {
@@ -284,7 +285,12 @@ void add_set(int pid, const Call& call, const std::uint64_t* args, ThreadWait& t
 // /proc/.../syscall: "NR ARG1 ... ARG6 SP PC" while blocked in a call, "running", or "-1 SP PC"
 // when blocked outside one.
 void add_syscall(int pid, const std::string& task, ThreadWait& thread) {
-  std::istringstream line(first_line(task + "/syscall"));
+  // Needs ptrace access, unlike stat and wchan: the read (not the open) is refused.
+  char text[256] = {};
+  const UniqueFd file(::open((task + "/syscall").c_str(), O_RDONLY | O_CLOEXEC));
+  const ssize_t n = file ? ::read(file.get(), text, sizeof text - 1) : -1;
+  if (n < 0) return refused(thread, errno, task + "/syscall");
+  std::istringstream line(std::string(text, std::size_t(n)));
   std::string word;
   if (!(line >> word) || word == "running") return;
   const long nr = std::strtol(word.c_str(), nullptr, 10);
