@@ -257,7 +257,7 @@ std::vector<Finding> find_problems(const Process& process, const InspectSample& 
            std::all_of(sample.threads.begin(), sample.threads.end(),
                        [](const ThreadWait& thread) { return thread.waits_forever(); });
   };
-  if (!waiting.empty() && forever(first) && forever(second)) {
+  if (!waiting.empty() && blind.empty() && forever(first) && forever(second)) {
     std::vector<std::string> fds;
     for (int fd : waiting) fds.push_back(std::to_string(fd));
     findings.push_back(

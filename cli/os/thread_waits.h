@@ -44,9 +44,9 @@ struct ThreadWait {
   std::uint64_t switches = 0;       // context switches so far: unchanged = it did not run
 
   bool asleep() const { return state == "sleeping" || state == "disk_sleep"; }
-  // Asleep in a call that will not return by itself: no timeout, or a call without one
-  // (read, accept...).
-  bool waits_forever() const { return asleep() && in_syscall && !timeout_ms; }
+  // Asleep in a call seltool knows that will not return by itself: no timeout, or a call
+  // without one (read, accept...).
+  bool waits_forever() const { return asleep() && !syscall.empty() && !timeout_ms; }
 };
 
 // Every thread of process `pid`, by thread id; empty when /proc does not show them.
