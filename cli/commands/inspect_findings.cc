@@ -39,9 +39,11 @@ std::string milliseconds(double ms) {
 }
 
 // Kinds whose readiness says something is waiting for the process (regular files, directories
-// and devices are always ready).
+// and devices are always ready; an epoll descriptor is ready for the descriptors it holds, which
+// are judged themselves).
 bool can_have_input(const DescriptorSnapshot& seen) {
-  static const char* const kNever[] = {"file", "dir", "device", "other", "pidfd", "perf_event"};
+  static const char* const kNever[] = {"file",  "dir",        "device", "other",
+                                       "pidfd", "perf_event", "epoll"};
   if (seen.inaccessible || seen.access == "write") return false;
   return std::none_of(std::begin(kNever), std::end(kNever),
                       [&](const char* kind) { return seen.kind == kind; });

@@ -2,6 +2,7 @@
 // poll, select) with the right descriptors, each epoll interest list, and the findings, against
 // real programs (tests/cli/programs). Afterwards each program reads exactly the bytes sent to
 // it: inspect takes nothing.
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -219,6 +220,32 @@ TEST(InspectWaits, ForgottenDescriptorIsAFinding) {
   write_all(program->near(3), "again\n");
   EXPECT_EQ(program->received(3, 6), "again\n");
   EXPECT_EQ(program->received(4, payload.size()), payload) << "inspect must take nothing";
+}
+
+TEST(InspectWaits, InputAnEpollSetHoldsButNobodyWaitsOn) {
+  if (!have_python()) GTEST_SKIP() << kPython << " is not installed";
+  auto program = python_loop("elsewhere", 1);
+  ASSERT_TRUE(program->waiting());
+  const std::string payload = "registered, not awaited";
+  write_all(program->near(3), payload);
+
+  const Inspection found = inspect(program->pid());
+  const Json thread = main_thread(found, program->pid());
+  EXPECT_FALSE(thread.contains("timeout_ms")) << "pause() takes none: " << thread;
+  Json interest;
+  for (const Json& line : found.descriptors) {
+    if (line["kind"] == "epoll") interest = line["interest"];
+  }
+  ASSERT_EQ(interest.size(), 1u) << interest;
+  EXPECT_EQ(interest[0]["ready"], Json({"read", "write"}));
+  EXPECT_EQ(findings_of(found, "unwatched_input").size(), 0u)
+      << "fd 3 is registered: " << found.summary["findings"];
+  const std::vector<Json> asleep = findings_of(found, "asleep_without_timeout");
+  ASSERT_EQ(asleep.size(), 1u) << found.summary["findings"];
+  EXPECT_EQ(asleep[0]["fds"], Json({3}));
+
+  ASSERT_EQ(::kill(program->pid(), SIGUSR1), 0);
+  EXPECT_EQ(program->received(3, payload.size()), payload);
 }
 
 TEST(InspectWaits, StaleEpollRegistrationIsAFinding) {

@@ -10,11 +10,12 @@ Modes (argv[1]):
   stale     select.epoll: fd 5 (a dup of fd 3) registered, then moved to another number
   writable  EpollSelector watching fd 3 for writing (always writable), 10 ms naps between waits
   unsent    writes 4096 bytes to fd 3, then waits for fd 3 to be readable
+  elsewhere EpollSelector on fd 3, but sleeps in signal.pause() until SIGUSR1, then loops
 """
 import os
 import select
 import selectors
-import socket
+import signal
 import sys
 import time
 
@@ -73,6 +74,13 @@ def main():
         while True:
             selector.select()
             time.sleep(0.01)
+    elif mode == "elsewhere":
+        selector = selectors.EpollSelector()
+        selector.register(3, selectors.EVENT_READ)
+        signal.signal(signal.SIGUSR1, lambda number, frame: None)
+        say("waiting")
+        signal.pause()
+        reader_loop(selector)
     elif mode == "unsent":
         os.write(3, b"x" * 4096)
         selector = selectors.EpollSelector()
