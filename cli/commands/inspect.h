@@ -27,6 +27,7 @@ struct InspectOptions {
   bool watch = false;
   std::optional<Duration> interval;  // --watch: between samples (default 1 s)
   std::optional<Duration> timeout;   // --watch: give up after
+  std::optional<Duration> sample;    // between the two looks the findings compare
 };
 
 // One process: its descriptor lines and summary (or the table), as `inspect PID` writes them;

@@ -8,16 +8,20 @@
 #include <cstdio>
 #include <memory>
 #include <sstream>
+#include <thread>
 #include <utility>
 
+#include "cli/base/duration.h"
 #include "cli/base/exit_codes.h"
 #include "cli/base/number_option.h"
 #include "cli/base/usage_error.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/inspect.h"
+#include "cli/commands/inspect_findings.h"
 #include "cli/help/help_model.h"
 #include "cli/os/process.h"
 #include "cli/output/json_lines.h"
+#include "cli/output/text_lines.h"
 #include "cli/targets/event_fields.h"
 #include "cli/targets/targets.h"
 
@@ -68,7 +72,8 @@ Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
 namespace {
 
 // The table of --format text: one row per descriptor, columns aligned.
-void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary) {
+void write_table(const Process& process, const std::vector<Json>& rows, const Json& summary,
+                 const std::string& threads_and_verdict) {
   std::vector<std::vector<std::string>> table{
       {"FD", "KIND", "ACCESS", "EVENTS", "LOCAL", "PEER", "DETAILS"}};
   for (const Json& row : rows) {
@@ -98,24 +103,12 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
     for (std::string& cell : cells) cell = printable(cell);  // every column: peers name sockets
     table.push_back(std::move(cells));
   }
-  std::vector<std::size_t> widths(table.front().size(), 0);
-  for (const auto& line : table) {
-    for (std::size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
-  }
-  std::string text;
-  for (const auto& line : table) {
-    std::string row;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-      row += line[i];
-      if (i + 1 < line.size()) row += std::string(widths[i] - line[i].size() + 2, ' ');
-    }
-    text += row.substr(0, row.find_last_not_of(' ') + 1) + "\n";
-  }
+  std::string text = aligned_table(table);
   text += "process " + std::to_string(process.pid()) + " (" + printable(process.command()) +
           "): " + std::to_string(summary["descriptors"].get<long>()) + " descriptors, " +
           std::to_string(summary["listed"].get<long>()) + " listed, " +
           std::to_string(summary["inaccessible"].get<long>()) + " not accessible\n";
-  write_stdout(text);
+  write_stdout(text + threads_and_verdict);
 }
 
 }  // namespace
@@ -144,9 +137,9 @@ int run_inspect(const InspectOptions& options) {
   }
   const std::unique_ptr<Process> process = open_process(int(options.pid));
   const std::vector<int> only(options.descriptors.begin(), options.descriptors.end());
-  std::vector<DescriptorSnapshot> found;
+  InspectSample first;
   try {
-    found = process->snapshot(only);
+    first = take_sample(*process, only);
   } catch (const DescriptorsHidden& hidden) {
     // Another user's process: what /proc shows to everyone, and what is missing (exit 1).
     const ProcessStatus status = process->status();
@@ -154,7 +147,7 @@ int run_inspect(const InspectOptions& options) {
                  {"comm", process->command()},
                  {"uid", status.uid},
                  {"state", status.state},
-                 {"threads", status.threads},
+                 {"thread_count", status.threads},
                  {"error", error_json(ErrorInfo{hidden.errnum(), errno_name(hidden.errnum()),
                                                 hidden.what()})}};
     if (options.format == "text") {
@@ -168,13 +161,21 @@ int run_inspect(const InspectOptions& options) {
     print_diagnostic(hidden.what());
     return kExitFailed;
   }
+  const Duration pause = options.sample.value_or(std::chrono::milliseconds(100));
+  const bool two_looks = pause > Duration::zero();
+  if (two_looks) std::this_thread::sleep_for(pause);
+  const InspectSample second = two_looks ? take_sample(*process, only) : first;
+  const std::vector<DescriptorSnapshot>& found = first.descriptors;
+  const std::vector<Finding> findings = find_problems(*process, first, second, two_looks);
 
   std::vector<Json> rows;
   long inaccessible = 0;
   std::string why_inaccessible;
   for (const DescriptorSnapshot& seen : found) {
     if (!selected(seen, kinds, events)) continue;
-    rows.push_back(descriptor_json(*process, seen));
+    Json row = descriptor_json(*process, seen);
+    if (seen.kind == "epoll") row["interest"] = interest_json(first, seen.fd);
+    rows.push_back(std::move(row));
     if (!seen.inaccessible) continue;
     if (++inaccessible == 1) why_inaccessible = seen.inaccessible->message;
   }
@@ -189,9 +190,11 @@ int run_inspect(const InspectOptions& options) {
                {"listed", long(rows.size())},
                {"inaccessible", inaccessible}};
   if (!missing.empty()) summary["not_open"] = missing;
+  summary["threads"] = threads_json(first, second, two_looks);
+  summary["findings"] = findings_json(findings);
 
   if (options.format == "text") {
-    write_table(*process, rows, summary);
+    write_table(*process, rows, summary, threads_and_verdict_text(first, findings));
   } else {
     // Many lines at a time: one write per line would cost more than inspecting a descriptor.
     std::string lines;
@@ -220,6 +223,9 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
   command->footer(
       "Linux only; needs ptrace access to PID (same user, or sudo). Nothing is read from the\n"
       "process's descriptors. Exit 1 when some could not be inspected.\n"
+      "The summary also says what each thread waits on (call, descriptors, timeout, poll and\n"
+      "select sets), epoll lines their interest list, and 'findings' what looks wrong (unwatched\n"
+      "input, stale registrations, busy loops, stuck send queues), from two looks --sample apart.\n"
       "Example: seltool inspect --kind tcp --format text $(pidof nginx)\n"
       "         seltool inspect --port 8080        # every process on port 8080\n"
       "         seltool inspect --watch -i 250ms PID  # a line per change");
@@ -244,6 +250,9 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
       ->type_name("LIST");
   command->add_option("--format", options->format, "json (JSON Lines, default) or text (a table)")
       ->type_name("FORMAT");
+  add_duration_option(*command, "--sample", options->sample,
+                      "time between the two looks findings compare (default 100ms; 0: one look, "
+                      "without the findings that need two)");
   add_port_option(*command, *options);
   add_watch_options(*command, *options);
   command->callback([options, &invocation] {

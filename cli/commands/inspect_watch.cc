@@ -176,7 +176,7 @@ int run_inspect_watch(const InspectOptions& options) {
                          {"comm", process->command()},
                          {"interval", std::chrono::duration<double>(interval).count()},
                          {"descriptors", long(last.descriptors.size())},
-                         {"threads", long(last.threads.size())}});
+                         {"thread_count", long(last.threads.size())}});
 
   const std::unique_ptr<Selector> selector = open_selector("default");
   selector->register_file(process->exit_fd(), EVENT_READ);

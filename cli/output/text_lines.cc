@@ -1,5 +1,6 @@
 #include "cli/output/text_lines.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/base/usage_error.h"
@@ -67,6 +68,24 @@ std::string text_line(std::string_view name, const Json& fields) {
   // Values quoted above are printable already; this covers the rest (an error's message, a
   // server's words), so that no field can break the line or reach the terminal as a control.
   return printable(line) + '\n';
+}
+
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string text;
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    text += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
+  }
+  return text;
 }
 
 }  // namespace seltool::cli

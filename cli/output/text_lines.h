@@ -12,6 +12,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cli/output/format.h"
 
@@ -19,5 +20,9 @@ namespace seltool::cli {
 
 // The text line of event `name` with `fields`, '\n' included.
 std::string text_line(std::string_view name, const Json& fields);
+
+// `rows` as lines of columns aligned two spaces apart (trailing spaces dropped), '\n' after
+// each: the tables of `inspect --format text`. The cells are written as given.
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace seltool::cli

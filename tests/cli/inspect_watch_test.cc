@@ -86,7 +86,7 @@ TEST(InspectWatch, ReportsADescriptorOpenedDataArrivingAndReadAndTheExit) {
   EXPECT_EQ((*start)["pid"], pid);
   EXPECT_EQ((*start)["comm"].get<std::string>().rfind("python3", 0), 0u) << *start;
   EXPECT_GE((*start)["descriptors"], 1);
-  EXPECT_EQ((*start)["threads"], 1);
+  EXPECT_EQ((*start)["thread_count"], 1);
 
   UniqueFd client = connect_tcp(server.port);
   const std::string client_address = "127.0.0.1:" + std::to_string(local_port(client.get()));
