@@ -217,8 +217,8 @@ int run_wait(const WaitOptions& options) {
         throw UsageError("target " + quote_input(text) +
                          ": --invert-check waits for connect, HTTP and database targets to stop "
                          "answering and for file:PATH to be removed; a descriptor, bare path or "
-                         "listener cannot go away that way (write file:" +
-                         text + " for a file)");
+                         "listener cannot go away that way" +
+                         (spec.kind == TargetKind::kPath ? " (write file:" + text + ")" : ""));
       }
     }
     TargetSet targets(set_options);
