@@ -214,11 +214,12 @@ int run_wait(const WaitOptions& options) {
       for (const std::string& text : options.common.targets) {
         const TargetSpec spec = parse_target(text);
         if (spec.attempted() || spec.awaited) continue;
-        throw UsageError("target " + quote_input(text) +
-                         ": --invert-check waits for connect, HTTP and database targets to stop "
-                         "answering and for file:PATH to be removed; a descriptor, bare path or "
-                         "listener cannot go away that way" +
-                         (spec.kind == TargetKind::kPath ? " (write file:" + text + ")" : ""));
+        throw UsageError(
+            "target " + quote_input(text) +
+            ": --invert-check waits for connect, HTTP and database targets to stop "
+            "answering and for file:PATH to be removed; a descriptor, bare path or "
+            "listener cannot go away that way" +
+            (spec.kind == TargetKind::kPath ? " (write " + quote_input("file:" + text) + ")" : ""));
       }
     }
     TargetSet targets(set_options);

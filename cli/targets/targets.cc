@@ -334,7 +334,8 @@ TargetSpec parse_target(std::string_view text) {
     spec.path = spec.text;
   } else {
     throw UsageError("invalid " + quoted(spec) + ": no such file, and not HOST:PORT (" +
-                     expected_forms() + "; file:" + spec.text + " waits for the file to appear)");
+                     expected_forms() + "; " + quote_input("file:" + spec.text) +
+                     " waits for the file to appear)");
   }
   if (spec.kind == TargetKind::kTcpConnect && spec.endpoint.port == "0") {
     throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");

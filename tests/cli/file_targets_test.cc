@@ -92,7 +92,7 @@ TEST(FileTargetsUsage, AMissingBareWordIsAUsageErrorThatPointsToFile) {
   in_dir.cwd = dir.file("");
   const Result result = run_seltool({"wait", "-t", "5", "app.ready"}, in_dir);
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("file:app.ready waits for the file to appear"), std::string::npos)
+  EXPECT_NE(result.err.find("'file:app.ready' waits for the file to appear"), std::string::npos)
       << result.err;
 }
 
