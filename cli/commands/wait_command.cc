@@ -207,13 +207,19 @@ int run_wait(const WaitOptions& options) {
   }
   int stopped_by = 0;
   {
-    const TargetSetOptions set_options = target_set_options(options.common, kDefaultTimeout);
+    TargetSetOptions set_options = target_set_options(options.common, kDefaultTimeout);
+    set_options.path_interval = options.interval.value_or(kDefaultInterval);
+    set_options.paths_until_gone = options.invert_check;
     if (options.invert_check) {  // checked before anything is opened
       for (const std::string& text : options.common.targets) {
-        if (parse_target(text).attempted()) continue;
-        throw UsageError("target " + quote_input(text) +
-                         ": --invert-check waits for connect, HTTP and database targets to stop "
-                         "answering; a descriptor, path or listener cannot go away that way");
+        const TargetSpec spec = parse_target(text);
+        if (spec.attempted() || spec.awaited) continue;
+        throw UsageError(
+            "target " + quote_input(text) +
+            ": --invert-check waits for connect, HTTP and database targets to stop "
+            "answering and for file:PATH to be removed; a descriptor, bare path or "
+            "listener cannot go away that way" +
+            (spec.kind == TargetKind::kPath ? " (write " + quote_input("file:" + text) + ")" : ""));
       }
     }
     TargetSet targets(set_options);
@@ -238,6 +244,8 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
       "and reported as \"attempt_failed\". After a timeout (exit 124) COMMAND is not run.\n"
       "http[s]:// targets are ready when a GET answers a status in --http-status;\n"
       "postgres:// and redis:// targets when the database answers (PING, a login).\n"
+      "file:PATH and file:///PATH targets are ready once the path exists (--invert-check:\n"
+      "once it is gone), seen at once where the OS tells (inotify), else every --interval.\n"
       "Example: seltool wait -q -t 60 db:5432 -- ./start-app");
   document_runs_command(*command);
   document_exit_codes(
@@ -257,10 +265,10 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,
                     "wait until connect, HTTP and database targets stop answering (a server has "
-                    "shut down, a port is free)");
+                    "shut down, a port is free), and file: targets are removed");
   add_duration_option(*command, "-i,--interval", options->interval,
-                      "retry failed connects, HTTP and database checks every DURATION (default "
-                      "0.5s)");
+                      "retry failed connects, HTTP and database checks every DURATION, and look "
+                      "at file: targets as often where the OS gives no notices (default 0.5s)");
   command->callback([options, &invocation] {
     if (invocation.has_command && invocation.command.empty()) {
       throw UsageError("'--' must be followed by a COMMAND to run");

@@ -20,6 +20,7 @@
 #include "cli/output/data_encoding.h"
 #include "cli/output/json_lines.h"
 #include "cli/targets/event_fields.h"
+#include "cli/targets/followed_file.h"
 #include "cli/targets/observation.h"
 #include "cli/targets/target_set.h"
 
@@ -35,6 +36,9 @@ struct WatchOptions {
   bool consume = false;
   bool data = false;
   bool no_reopen = false;
+  bool follow = false;
+  bool from_end = false;
+  std::optional<Duration> interval;
   std::string encoding = "auto";
 };
 
@@ -69,6 +73,15 @@ class Watch : public TargetPolicy {
     output_.event("start", Json{{"command", "watch"},
                                 {"selector", std::string(targets_.selector().name())},
                                 {"targets", std::move(listed)}});
+    if (options_.follow) {
+      for (TargetEntry& entry : targets_.entries()) {
+        const Target& target = *entry.target;
+        if (target.spec().kind != TargetKind::kPath) continue;
+        if (!target.absent() && !target.regular_file()) continue;  // a FIFO, a device
+        followed_.emplace(&entry, FollowedFile(*entry.target, options_.from_end));
+        targets_.follow(entry);
+      }
+    }
     return targets_.run(*this);
   }
 
@@ -86,7 +99,11 @@ class Watch : public TargetPolicy {
     if (count_reached()) return summary("count", kExitOk);
     return failed_ ? summary("failed", kExitFailed) : summary("closed", kExitOk);
   }
-  bool count_reached() const { return count_ > 0 && ready_events_ >= count_; }
+  bool count_reached() const { return count_ > 0 && counted_events_ >= count_; }
+  // An event that only says a stream ended (a writer closed its end, a file read to its end):
+  // reported, but not counted by -n, which counts what a user acts on (data, a connection,
+  // writability).
+  static bool ends_only(const Observation& seen) { return seen.hup && seen.bytes.value_or(0) == 0; }
 
   int on_signal(int) override { return summary("signal", kExitOk); }
   int on_timeout() override { return summary("timeout", kExitTimeout); }
@@ -102,6 +119,7 @@ class Watch : public TargetPolicy {
       add_observation(fields, seen, encoding_);
       output_.event("ready", fields);
       ++ready_events_;
+      if (!ends_only(seen)) ++counted_events_;
     }
     state.last = seen;
     if (seen.is_final()) return end_of(entry);
@@ -111,6 +129,34 @@ class Watch : public TargetPolicy {
       state.parked |= park;
       targets_.arm(entry, entry.target->interest() & ~state.parked);
       if (!next_recheck_) next_recheck_ = Clock::now() + kRecheckInterval;
+    }
+  }
+
+  // --follow: what the file did since the last look. Appended bytes are "ready" lines (counted
+  // by -n), a truncation and a rotation lines of their own.
+  void on_path_changed(TargetEntry& entry) override {
+    for (FileNews& news : followed_.at(&entry).look(mode_ == ConsumeMode::kKeepData)) {
+      if (count_reached()) return;
+      Json fields = target_fields(*entry.target);
+      if (news.kind == FileNews::Kind::kTruncated) {
+        fields["size"] = news.bytes;
+        output_.event("truncated", fields);
+        continue;
+      }
+      if (news.kind == FileNews::Kind::kRotated) {
+        output_.event("rotated", fields);
+        continue;
+      }
+      Observation seen;
+      seen.events = EVENT_READ;
+      seen.bytes = news.bytes;
+      seen.data = std::move(news.data);
+      seen.consumed = true;
+      if (mode_ == ConsumeMode::kKeepData) keep_characters_whole(seen_[&entry], seen);
+      add_observation(fields, seen, encoding_);
+      output_.event("ready", fields);
+      ++ready_events_;
+      ++counted_events_;
     }
   }
 
@@ -140,6 +186,7 @@ class Watch : public TargetPolicy {
   void on_check_passed(TargetEntry& entry) override {
     output_.event("ready", target_fields(*entry.target));
     ++ready_events_;
+    ++counted_events_;
     drop(entry);
   }
 
@@ -211,9 +258,11 @@ class Watch : public TargetPolicy {
   const JsonLines output_;
   TargetSet& targets_;
   std::map<TargetEntry*, Seen> seen_;
+  std::map<TargetEntry*, FollowedFile> followed_;  // --follow
   std::optional<Clock::time_point> next_recheck_;
   bool rechecking_ = false;
-  long ready_events_ = 0;
+  long ready_events_ = 0;    // "ready" lines written
+  long counted_events_ = 0;  // what -n counts: those that are not an end alone (ends_only)
   bool failed_ = false;
 };
 
@@ -227,7 +276,14 @@ int run_watch(const WatchOptions& options) {
                        "observed (\"bytes\" says what is waiting)");
     }
   }
-  const TargetSetOptions set_options = target_set_options(options.common);
+  if (options.from_end && !options.follow) {
+    throw UsageError("--from-end starts a followed file at its end: it needs --follow (-F)");
+  }
+  if (options.interval && *options.interval <= Duration::zero()) {
+    throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
+  }
+  TargetSetOptions set_options = target_set_options(options.common);
+  if (options.interval) set_options.path_interval = *options.interval;
   TargetSet targets(set_options);
   return Watch(options, targets).run();
 }
@@ -253,7 +309,11 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
        {kExitInternal, "seltool itself failed (e.g. a full disk on stdout)"},
        {"128+N", "ended by signal N, e.g. SIGTERM while stdout's reader stalled (no summary)"}});
   add_common_options(*command, options->common);
-  command->add_option("-n,--count", options->count, "stop after N readiness events")
+  command
+      ->add_option(
+          "-n,--count", options->count,
+          "stop after N readiness events; an end of stream alone (a writer closing, \"hup\" with 0 "
+          "bytes) is reported but not counted")
       ->type_name("N")
       ->check(whole_number(1, "a number of events"));
   command->add_flag("-1,--once", options->once, "same as --count 1");
@@ -269,6 +329,15 @@ void add_watch_command(CLI::App& app, Invocation& invocation) {
   command->add_flag("--no-reopen", options->no_reopen,
                     "end a FIFO target at its first end of stream (default: wait for the next "
                     "writer, like tail -F)");
+  command->add_flag("-F,--follow", options->follow,
+                    "follow regular files named by a path like tail -F: their content, then what "
+                    "is appended (--data: the bytes; else the sizes), across truncation and "
+                    "rotation");
+  command->add_flag("--from-end", options->from_end,
+                    "with --follow, start at the files' current end (like tail -n 0 -F)");
+  add_duration_option(*command, "-i,--interval", options->interval,
+                      "look at file: and followed targets every DURATION where the OS gives no "
+                      "notices of their changes (default 0.5s)");
   command->callback(
       [options, &invocation] { invocation.run = [options] { return run_watch(*options); }; });
 }

@@ -97,6 +97,7 @@ int Target::open_path() {
   socket_ = S_ISSOCK(status.st_mode);
   stream_ = stream_of(fd_, status);
   fifo_ = S_ISFIFO(status.st_mode);
+  regular_ = S_ISREG(status.st_mode);
   return 0;
 }
 

@@ -23,6 +23,7 @@ std::vector<std::unique_ptr<Target>> open_targets(const TargetSetOptions& option
     for (std::size_t i = 0; i < specs.size(); ++i) {
       if ((specs[i].kind == TargetKind::kDescriptor) != inherited) continue;
       const Events interest = options.events ? options.events : default_events(specs[i]);
+      specs[i].until_gone = options.paths_until_gone && specs[i].awaited;
       targets[i] = std::make_unique<Target>(std::move(specs[i]), interest);
     }
   }
@@ -49,6 +50,8 @@ TargetSet::TargetSet(TargetSetOptions options) : options_(std::move(options)) {
     const TargetSpec& spec = entry.target->spec();
     if (spec.checked()) {
       checks_for(spec).validate(spec);
+    } else if (entry.target->absent()) {
+      watch_path(entry);
     } else if (!spec.attempted()) {
       arm(entry, entry.target->interest());
     }
@@ -102,6 +105,7 @@ void TargetSet::arm(TargetEntry& entry, Events events) {
 
 void TargetSet::drop(TargetEntry& entry) {
   arm(entry, 0);
+  unwatch_path(entry);
   if (entry.watching_exit) selector_->unregister(entry.target->process()->exit_fd());
   if (entry.target->spec().checked()) checks_for(entry.target->spec()).cancel(entry);
   entries_.erase(entry.self);
@@ -139,6 +143,52 @@ bool TargetSet::reopen(TargetEntry& entry) {
   if (!entry.target->reopen()) return false;
   arm(entry, entry.target->interest());
   return true;
+}
+
+void TargetSet::follow(TargetEntry& entry) {
+  arm(entry, 0);
+  entry.followed = true;
+  if (!entry.watching_path()) watch_path(entry);
+}
+
+void TargetSet::watch_path(TargetEntry& entry) {
+  entry.path_watch = open_path_watch(entry.target->spec().path);
+  if (entry.path_watch) {
+    selector_->register_file(entry.path_watch->fd(), EVENT_READ, KeyOwner{PathChange{&entry}});
+  } else {
+    entry.path_check_at = Clock::now() + options_.path_interval;
+  }
+}
+
+void TargetSet::unwatch_path(TargetEntry& entry) {
+  if (entry.path_watch) selector_->unregister(entry.path_watch->fd());
+  entry.path_watch.reset();
+  entry.path_check_at.reset();
+}
+
+void TargetSet::path_changed(TargetEntry& entry) {
+  if (entry.path_watch) {
+    entry.path_watch->update();
+  } else {
+    entry.path_check_at = Clock::now() + options_.path_interval;
+  }
+  if (entry.followed) return policy_->on_path_changed(entry);
+  Target& target = *entry.target;
+  const bool exists = path_exists(target.spec().path);
+  if (target.spec().until_gone) {
+    if (exists) return;
+    unwatch_path(entry);
+    target.fail(ErrorInfo::from_errno(ENOENT));
+    return policy_->on_attempt_failed(entry);
+  }
+  if (!exists) return;
+  if (!target.reopen()) {
+    if (target.last_error()->errnum == ENOENT) return;  // gone again before it was opened
+    unwatch_path(entry);
+    return policy_->on_failed(entry);
+  }
+  unwatch_path(entry);
+  arm(entry, target.interest());
 }
 
 void TargetSet::report_backend(const TargetEntry& entry, Events ready,
@@ -214,6 +264,7 @@ NextWake TargetSet::next_wake(std::optional<Clock::time_point> deadline) const {
   for (const TargetEntry& entry : entries_) {
     wake.offer(entry.retry_at);
     wake.offer(entry.attempt_deadline);
+    wake.offer(entry.path_check_at);
   }
   return wake;
 }
@@ -231,6 +282,10 @@ int TargetSet::run(TargetPolicy& policy) {
   for (auto it = entries_.begin(); it != entries_.end();) {
     TargetEntry& entry = *it++;  // advanced first: a failed connect may be dropped
     if (entry.target->spec().attempted()) start_attempt(entry);
+  }
+  for (auto it = entries_.begin(); it != entries_.end() && !policy.done();) {
+    TargetEntry& entry = *it++;  // advanced first: the policy may drop the entry
+    if (entry.watching_path()) path_changed(entry);  // what happened before the watch began
   }
 
   bool last_look = false;
@@ -263,7 +318,9 @@ int TargetSet::run(TargetPolicy& policy) {
         process_exited = true;  // checked after the others: the entry may be dropped by then
         continue;
       }
-      if (ProtocolChecks* const* checks = std::get_if<ProtocolChecks*>(&owner)) {
+      if (const PathChange* change = std::get_if<PathChange>(&owner)) {
+        path_changed(*change->entry);
+      } else if (ProtocolChecks* const* checks = std::get_if<ProtocolChecks*>(&owner)) {
         (*checks)->on_socket_ready(item.key.fd, item.events, item.conditions);
       } else if (TargetEntry& entry = *std::get<TargetEntry*>(owner); entry.connecting) {
         connect_finished(entry, item.events, item.conditions);
@@ -295,6 +352,10 @@ int TargetSet::run(TargetPolicy& policy) {
       check_owners();
     }
     expire_attempts_and_retry(now);
+    for (auto it = entries_.begin(); it != entries_.end() && !policy.done();) {
+      TargetEntry& entry = *it++;  // advanced first: the policy may drop the entry
+      if (entry.path_check_at && *entry.path_check_at <= now) path_changed(entry);
+    }
   }
 }
 

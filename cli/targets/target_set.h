@@ -59,6 +59,9 @@ class TargetPolicy {
     return false;
   }
   virtual void after_select() {}
+  // The path of a followed entry (TargetSet::follow()) may have changed: once when run()
+  // starts, then after each notice or, where the OS gives none, every path_interval.
+  virtual void on_path_changed(TargetEntry& entry) { (void)entry; }
 };
 
 struct TargetSetOptions {
@@ -68,6 +71,10 @@ struct TargetSetOptions {
   std::optional<Duration> timeout;          // none: no limit (see time_limit())
   std::optional<Duration> connect_timeout;  // per address of a connect attempt; none: the OS's
   HttpStatuses http_statuses;               // --http-status: what makes an HTTP target ready
+  // How often a watched path is looked at where the OS gives no notices of its changes (-i).
+  Duration path_interval = std::chrono::milliseconds(500);
+  // wait --invert-check: file: targets are ready once nothing exists at their path.
+  bool paths_until_gone = false;
   bool verbose = false;
 };
 
@@ -103,6 +110,9 @@ class TargetSet {
   // Opens a FIFO target again for its next writer and re-arms it. False when that failed:
   // last_error() says why and the entry is no longer armed.
   bool reopen(TargetEntry& entry);
+  // Follows `entry`, a path target (watch --follow): it is no longer armed, and its path is
+  // watched instead; each change goes to TargetPolicy::on_path_changed().
+  void follow(TargetEntry& entry);
   // With -v: "target 'X' (fd N): epoll reported read,hangup" on stderr.
   void report_backend(const TargetEntry& entry, Events ready, Conditions conditions) const;
 
@@ -119,6 +129,13 @@ class TargetSet {
   // Ends `entry` (on_failed) when it is a pid target whose process exited or closed the
   // descriptor; false otherwise.
   bool end_if_owner_gone(TargetEntry& entry);
+  // Watches the path of `entry` (PathChange, or a look every path_interval), or stops.
+  void watch_path(TargetEntry& entry);
+  void unwatch_path(TargetEntry& entry);
+  // The path of a watched entry may have changed: an absent one is opened and armed once it
+  // appears, one waited for to go is ready once gone (on_attempt_failed, as for a connect
+  // under --invert-check), a followed one goes to the policy.
+  void path_changed(TargetEntry& entry);
   NextWake next_wake(std::optional<Clock::time_point> deadline) const;
   // Whether an entry armed for reading is a regular file read to its end (see run()).
   bool any_file_at_its_end() const;

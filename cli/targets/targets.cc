@@ -213,6 +213,17 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     }
   } else if (is_service_scheme(scheme)) {
     parse_service_url(spec, scheme, rest);
+  } else if (scheme == "file") {
+    // file:///PATH (RFC 8089); file://localhost/PATH names the same file.
+    if (starts_with(rest, "localhost/")) rest.remove_prefix(std::string_view("localhost").size());
+    if (rest.empty() || rest.front() != '/') {
+      throw UsageError("invalid " + quoted(spec) +
+                       ": expected file:///ABSOLUTE/PATH (a file on another host cannot be "
+                       "waited for; file:PATH takes a relative path)");
+    }
+    spec.kind = TargetKind::kPath;
+    spec.awaited = true;
+    spec.path = std::string(rest);
   } else {
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
                      std::string(scheme) +
@@ -246,6 +257,7 @@ const std::vector<TargetForm>& target_forms() {
       {"redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]", "redis://localhost:6379", TargetKind::kRedis},
       {"pid:PID:FD", "pid:1234:5", TargetKind::kPid},
       {"file:PATH", "file:app.fifo", TargetKind::kPath},
+      {"file:///PATH", "file:///run/app.ready", TargetKind::kPath},
       {"PATH", "/run/app.fifo", TargetKind::kPath},
   };
   return forms;
@@ -306,7 +318,8 @@ TargetSpec parse_target(std::string_view text) {
     unix_socket_address(spec.path, text);  // validates the length now, before any output
   } else if (starts_with(text, "file:") || text.find('/') != std::string_view::npos) {
     spec.kind = TargetKind::kPath;
-    spec.path = std::string(starts_with(text, "file:") ? rest_after("file:") : text);
+    spec.awaited = starts_with(text, "file:");
+    spec.path = std::string(spec.awaited ? rest_after("file:") : text);
     if (spec.path.empty()) throw UsageError("invalid " + quoted(spec) + ": empty path");
   } else if (text.find(':') != std::string_view::npos) {
     try {
@@ -322,7 +335,8 @@ TargetSpec parse_target(std::string_view text) {
     spec.path = spec.text;
   } else {
     throw UsageError("invalid " + quoted(spec) + ": no such file, and not HOST:PORT (" +
-                     expected_forms() + ")");
+                     expected_forms() + "; " + quote_input("file:" + spec.text) +
+                     " waits for the file to appear)");
   }
   if (spec.kind == TargetKind::kTcpConnect && spec.endpoint.port == "0") {
     throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
@@ -352,7 +366,12 @@ Target::Target(TargetSpec spec, Events interest) : spec_(std::move(spec)), inter
                        std::to_string(spec_.pid));
       return;
     case TargetKind::kPath: {
+      if (spec_.until_gone) return;  // only ever stat()ed
       const int errnum = open_path();
+      if (errnum == ENOENT && spec_.awaited) {  // absent(): waited for to appear
+        last_error_ = ErrorInfo::from_errno(errnum);
+        return;
+      }
       if (errnum == EISDIR) {
         throw UsageError(quoted(spec_) + ": is a directory (seltool watches files, FIFOs, " +
                          "devices and sockets, not what a directory contains)");

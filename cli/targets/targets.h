@@ -43,10 +43,15 @@ struct TargetSpec {
   // message and event shows.
   std::string text;
   TargetKind kind = TargetKind::kDescriptor;
-  int fd = -1;         // kDescriptor, kPid (the process's descriptor number)
-  int pid = 0;         // kPid
-  HostPort endpoint;   // kTcpConnect, kTcpListen
-  std::string path;    // kUnixConnect, kUnixListen, kPath
+  int fd = -1;        // kDescriptor, kPid (the process's descriptor number)
+  int pid = 0;        // kPid
+  HostPort endpoint;  // kTcpConnect, kTcpListen
+  std::string path;   // kUnixConnect, kUnixListen, kPath
+  // kPath written file:PATH or file:///PATH: a path that does not exist yet is waited for
+  // (a bare PATH that does not exist is a usage error, as a typo would be).
+  bool awaited = false;
+  // wait --invert-check of an awaited path: ready once nothing exists there; never opened.
+  bool until_gone = false;
   std::string url;     // kHttp, kPostgres, kRedis: exactly as given (the password too)
   ServiceUrl service;  // kPostgres, kRedis
 
@@ -158,10 +163,17 @@ class Target {
   bool is_listener() const {
     return spec_.kind == TargetKind::kTcpListen || spec_.kind == TargetKind::kUnixListen;
   }
+  // An awaited path (TargetSpec::awaited) with nothing there yet, or one waited for to go
+  // (until_gone): the target has no descriptor; reopen() opens it once it exists.
+  bool absent() const { return spec_.kind == TargetKind::kPath && spec_.awaited && fd_ < 0; }
+  // A regular file opened by path (what watch --follow follows).
+  bool regular_file() const { return regular_; }
   // A FIFO opened by path: at its end of stream it can be opened again for the next writer.
   bool can_reopen() const { return fifo_ && spec_.kind == TargetKind::kPath; }
-  // Closes the FIFO and opens it again (fd() may change). False when that failed (the FIFO was
-  // removed, ...): last_error() says why and the target has no descriptor any more.
+  // Closes the path's descriptor and opens the path again (fd() may change): a FIFO for its
+  // next writer, a followed file after a rotation, an awaited path that appeared. False when
+  // that failed (the path was removed, ...): last_error() says why and the target has no
+  // descriptor any more.
   bool reopen();
 
   // Connect targets. begin_connect() resolves the address and starts a non-blocking connect
@@ -206,6 +218,7 @@ class Target {
   bool socket_ = false;
   Stream stream_ = Stream::kFile;
   bool fifo_ = false;
+  bool regular_ = false;
   bool unlink_path_ = false;  // a unix-listen socket file seltool created
   std::vector<SocketAddress> addresses_;
   std::size_t next_address_ = 0;
