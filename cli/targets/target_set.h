@@ -16,7 +16,7 @@
 
 #include "cli/base/duration.h"
 #include "cli/os/stop_signals.h"
-#include "cli/targets/http_status.h"
+#include "cli/targets/http_options.h"
 #include "cli/targets/target_entry.h"
 #include "cli/targets/targets.h"
 #include "lib/selectors.h"
@@ -67,7 +67,7 @@ struct TargetSetOptions {
   std::string selector;                     // -s
   std::optional<Duration> timeout;          // none: no limit (see time_limit())
   std::optional<Duration> connect_timeout;  // per address of a connect attempt; none: the OS's
-  HttpStatuses http_statuses;               // --http-status: what makes an HTTP target ready
+  HttpOptions http;                         // what HTTP checks send and expect
   bool verbose = false;
 };
 
