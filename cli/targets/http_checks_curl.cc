@@ -484,7 +484,7 @@ class CurlChecks final : public ProtocolChecks {
       message = "cannot connect to --unix-socket " + quote_input(socket) +
                 (os_errno ? ": " + error_text(static_cast<int>(os_errno)) : "");
     } else if (result == CURLE_PEER_FAILED_VERIFICATION) {
-      message += " (trust its CA with --cacert FILE, or skip the check with -k)";
+      message += "; --cacert FILE trusts a CA of your own, -k skips the verification";
     }
     return ErrorInfo{static_cast<int>(os_errno), curl_code_name(result), one_line(message)};
   }
