@@ -179,6 +179,14 @@ class CurlChecks final : public ProtocolChecks {
     check_readable(http.cacert, "--cacert");
     check_readable(http.cert, "--cert");
     check_readable(http.key, "--key");
+    for (const HttpHeader& header : http.request_headers) {
+      // "Name:" with no value removes a header curl sends itself, as curl's -H does.
+      const std::string line = header.name + ": " + header.value;
+      curl_slist* longer = curl().curl_slist_append(request_headers_.get(), line.c_str());
+      if (!longer) throw std::bad_alloc();
+      request_headers_.release();
+      request_headers_.reset(longer);
+    }
     sockets_.emplace(selector, *this);
     if (curl().curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
     multi_ = curl().curl_multi_init();
@@ -190,14 +198,6 @@ class CurlChecks final : public ProtocolChecks {
     curl().curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
     curl().curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlChecks::timer_callback);
     curl().curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-    for (const HttpHeader& header : http.request_headers) {
-      // "Name:" with no value removes a header curl sends itself, as curl's -H does.
-      const std::string line = header.name + ": " + header.value;
-      curl_slist* longer = curl().curl_slist_append(request_headers_.get(), line.c_str());
-      if (!longer) throw std::bad_alloc();
-      request_headers_.release();
-      request_headers_.reset(longer);
-    }
   }
 
   ~CurlChecks() override {
