@@ -22,11 +22,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
   add_duration_option(command, "--connect-timeout", options.connect_timeout,
                       "give up a connect attempt to one address after DURATION (default: the "
                       "OS's, often minutes)");
-  command
-      .add_option("--http-status", options.http_status,
-                  "HTTP statuses that make an http[s]:// target ready, e.g. 200-299,404 "
-                  "(default 200-399; redirects are not followed)")
-      ->type_name("LIST");
+  add_http_options(command, options.http);
   add_selector_option(command, options.selector);
   command
       .add_option("--format", options.format,
@@ -49,7 +45,7 @@ TargetSetOptions target_set_options(const CommonOptions& options,
   set.selector = options.selector;
   set.timeout = time_limit(options.timeout, default_timeout);
   set.connect_timeout = options.connect_timeout;
-  if (options.http_status) set.http_statuses = HttpStatuses::parse(*options.http_status);
+  set.http = http_options(options.http, options.targets);
   set.verbose = options.verbose;
   return set;
 }

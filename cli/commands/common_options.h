@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cli/base/duration.h"
+#include "cli/commands/http_options.h"
 #include "cli/targets/target_set.h"
 
 namespace CLI {
@@ -19,14 +20,14 @@ struct CommonOptions {
   std::string events;                // "", "read", "write" or "read,write" ("": per target)
   std::optional<Duration> timeout;   // unset: the command's default
   std::optional<Duration> connect_timeout;
-  std::optional<std::string> http_status;  // --http-status; unset: the default 200-399
+  HttpOptionWords http;  // --http-status, --expect-body-regex, --cacert, ...
   std::string selector;
   std::string format = "json";  // --format json|text
   bool quiet = false;
   bool verbose = false;
 };
 
-// Adds TARGET... and -e, -t, --connect-timeout, --http-status, -s, --format, -q, -v to
+// Adds TARGET... and -e, -t, --connect-timeout, the HTTP options, -s, --format, -q, -v to
 // `command`.
 void add_common_options(CLI::App& command, CommonOptions& options);
 

@@ -1,23 +1,29 @@
 // HTTP checks through libcurl's multi-socket interface: curl says which sockets to watch
 // (socket callback) and when to wake it (timer callback); seltool's selector does the waiting
-// and hands readiness back with curl_multi_socket_action().
+// and hands readiness back with curl_multi_socket_action(). What a check sends and expects
+// besides the URL is cli/targets/http_options.h.
 //
 // libcurl is loaded when the first HTTP target needs it, not linked: linked, it brings some 30
 // shared libraries (TLS, HTTP/2, LDAP, SSH, IDN...) into every run of seltool, which made the
 // start-up of a tool meant for shell loops several times slower (cli/os/loaded_library.h).
 #define CURL_DISABLE_TYPECHECK  // its macros would rename our function pointers
 #include <curl/curl.h>
+#include <fcntl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <exception>
 #include <map>
 #include <new>
 #include <stdexcept>
 #include <vector>
 
+#include "cli/base/error_info.h"
 #include "cli/base/usage_error.h"
 #include "cli/os/loaded_library.h"
+#include "cli/targets/extended_regex.h"
 #include "cli/targets/protocol_checks.h"
+#include "lib/unique_fd.h"
 
 namespace seltool::cli {
 namespace {
@@ -38,6 +44,8 @@ namespace {
   X(curl_multi_remove_handle)     \
   X(curl_multi_setopt)            \
   X(curl_multi_socket_action)     \
+  X(curl_slist_append)            \
+  X(curl_slist_free_all)          \
   X(curl_url)                     \
   X(curl_url_cleanup)             \
   X(curl_url_set)                 \
@@ -109,10 +117,76 @@ struct EasyCleanup {
 };
 using Easy = std::unique_ptr<CURL, EasyCleanup>;
 
+struct SlistFree {
+  void operator()(curl_slist* list) const { curl().curl_slist_free_all(list); }
+};
+using Slist = std::unique_ptr<curl_slist, SlistFree>;
+
+// The body bytes --expect-body-regex examines: its first MiB. A transfer ends once it has them,
+// so that an endless or huge body costs no more (the search is linear: extended_regex.h).
+constexpr std::size_t kBodyBytes = std::size_t{1} << 20;
+// How much of a body that does not match its message quotes.
+constexpr std::size_t kQuotedBodyBytes = 64;
+
+// A --expect-header: a header's name and the pattern one of its values must match.
+struct ExpectedHeader {
+  HttpHeader given;  // as given, for messages
+  ExtendedRegex value;
+};
+
+// Throws UsageError naming `option` when `path` cannot be opened for reading: a file given on
+// the command line is checked before the first attempt, so that a mistyped name fails at once
+// (curl reads it again at each attempt).
+void check_readable(const std::string& path, const char* option) {
+  if (path.empty()) return;
+  const UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!file) {
+    throw_open_failure("cannot read " + std::string(option) + " " + quote_input(path), errno);
+  }
+}
+
+// The --expect-body-regex and --expect-header patterns, compiled. Throws UsageError.
+std::optional<ExtendedRegex> body_pattern(const HttpOptions& http) {
+  if (!http.body_regex) return std::nullopt;
+  return ExtendedRegex(*http.body_regex, "--expect-body-regex");
+}
+std::vector<ExpectedHeader> header_patterns(const HttpOptions& http) {
+  std::vector<ExpectedHeader> patterns;
+  for (const HttpHeader& header : http.expected_headers) {
+    patterns.push_back(ExpectedHeader{
+        header, ExtendedRegex(header.value, "--expect-header " +
+                                                quote_input(header.name + ": " + header.value) +
+                                                " pattern")});
+  }
+  return patterns;
+}
+
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 class CurlChecks final : public ProtocolChecks {
  public:
   CurlChecks(Selector& selector, CheckOptions options, Finished finished)
-      : options_(std::move(options)), finished_(std::move(finished)) {
+      : options_(std::move(options)),
+        finished_(std::move(finished)),
+        body_(body_pattern(options_.http)),
+        headers_(header_patterns(options_.http)) {
+    const HttpOptions& http = options_.http;
+    check_readable(http.cacert, "--cacert");
+    check_readable(http.cert, "--cert");
+    check_readable(http.key, "--key");
+    for (const HttpHeader& header : http.request_headers) {
+      // "Name:" with no value removes a header curl sends itself, as curl's -H does.
+      const std::string line = header.name + ": " + header.value;
+      curl_slist* longer = curl().curl_slist_append(request_headers_.get(), line.c_str());
+      if (!longer) throw std::bad_alloc();
+      request_headers_.release();
+      request_headers_.reset(longer);
+    }
     sockets_.emplace(selector, *this);
     if (curl().curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::bad_alloc();
     multi_ = curl().curl_multi_init();
@@ -133,6 +207,7 @@ class CurlChecks final : public ProtocolChecks {
     sockets_.reset();
     closing_ = true;  // curl_multi_cleanup may still call back about sockets it closes
     curl().curl_multi_cleanup(multi_);
+    request_headers_.reset();
     curl().curl_global_cleanup();
   }
 
@@ -171,6 +246,7 @@ class CurlChecks final : public ProtocolChecks {
           std::chrono::ceil<std::chrono::milliseconds>(*options_.connect_timeout).count();
       curl().curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(milliseconds));
     }
+    set_http_options(easy, *transfer);
     if (curl().curl_multi_add_handle(multi_, easy) != CURLM_OK) throw std::bad_alloc();
     transfers_.emplace(&entry, std::move(transfer));
   }
@@ -204,14 +280,70 @@ class CurlChecks final : public ProtocolChecks {
     TargetEntry* entry = nullptr;
     Easy easy;
     bool answered = false;  // the body began: status line and headers are complete
+    bool wants_body = false;
+    std::string body;                 // with --expect-body-regex: its first kBodyBytes bytes
+    bool body_full = false;           // the transfer was ended at kBodyBytes
+    std::vector<HttpHeader> headers;  // with --expect-header: those of the last response
     char error[CURL_ERROR_SIZE] = "";
   };
 
-  // The body is not needed: its first bytes end the transfer (CURLE_WRITE_ERROR), so that a
-  // large or endless body costs nothing.
-  static size_t on_body(char*, size_t, size_t, void* transfer) {
-    static_cast<Transfer*>(transfer)->answered = true;
+  // What curl_easy_setopt() sets from HttpOptions.
+  void set_http_options(CURL* easy, Transfer& transfer) const {
+    const HttpOptions& http = options_.http;
+    if (request_headers_) curl().curl_easy_setopt(easy, CURLOPT_HTTPHEADER, request_headers_.get());
+    if (!headers_.empty()) {
+      curl().curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &CurlChecks::on_header);
+      curl().curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
+    }
+    transfer.wants_body = body_.has_value();
+    if (!http.unix_socket.empty())
+      curl().curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH, http.unix_socket.c_str());
+    if (!http.cacert.empty()) curl().curl_easy_setopt(easy, CURLOPT_CAINFO, http.cacert.c_str());
+    if (!http.cert.empty()) curl().curl_easy_setopt(easy, CURLOPT_SSLCERT, http.cert.c_str());
+    if (!http.key.empty()) curl().curl_easy_setopt(easy, CURLOPT_SSLKEY, http.key.c_str());
+    if (http.insecure) {
+      curl().curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl().curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+  }
+
+  // Without --expect-body-regex the body is not needed: its first bytes end the transfer
+  // (CURLE_WRITE_ERROR), so that a large or endless body costs nothing. With it, its first
+  // kBodyBytes do.
+  static size_t on_body(char* data, size_t size, size_t count, void* state) {
+    Transfer& transfer = *static_cast<Transfer*>(state);
+    transfer.answered = true;
+    if (!transfer.wants_body) return 0;
+    const size_t bytes = size * count;
+    const size_t room = kBodyBytes - transfer.body.size();
+    transfer.body.append(data, std::min(bytes, room));
+    if (bytes < room) return bytes;
+    transfer.body_full = true;
     return 0;
+  }
+
+  // One header line (curl gives each, and the status line of each response: a 1xx, or the
+  // final one, whose headers alone are kept).
+  static size_t on_header(char* data, size_t size, size_t count, void* state) {
+    Transfer& transfer = *static_cast<Transfer*>(state);
+    const std::string_view line(data, size * count);
+    if (line.substr(0, 5) == "HTTP/") {
+      transfer.headers.clear();
+      return line.size();
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) return line.size();  // the blank line at the end
+    std::string_view value = line.substr(colon + 1);
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+    while (!value.empty() && blank(value.front())) value.remove_prefix(1);
+    while (!value.empty() && blank(value.back())) value.remove_suffix(1);
+    try {
+      transfer.headers.push_back(
+          HttpHeader{std::string(line.substr(0, colon)), std::string(value)});
+    } catch (const std::bad_alloc&) {
+      return 0;  // ends the transfer (CURLE_WRITE_ERROR); nothing may cross curl's frames
+    }
+    return line.size();
   }
 
   // Exceptions must not cross curl's C frames: kept here, rethrown once curl has returned.
@@ -282,29 +414,86 @@ class CurlChecks final : public ProtocolChecks {
     CURL* easy = transfer.easy.get();
     long status = 0;
     curl().curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
-    const bool answered = status > 0 && (result == CURLE_OK || transfer.answered);
+    // With --expect-body-regex, the answer is its whole body or its first kBodyBytes.
+    const bool whole = transfer.wants_body ? transfer.body_full : transfer.answered;
+    const bool answered = status > 0 && (result == CURLE_OK || whole);
     bool passed = false;
     if (answered) {
       target.set_http_status(status);
-      passed = options_.accepted.accepts(status);
-      if (!passed) {
-        target.fail(ErrorInfo{0, "HTTP_" + std::to_string(status),
-                              "the server answered " + std::to_string(status) +
-                                  ", not in --http-status " + options_.accepted.text()});
-      }
+      std::optional<ErrorInfo> mismatch = what_did_not_match(transfer, status);
+      passed = !mismatch;
+      if (mismatch) target.fail(std::move(*mismatch));
     } else {
-      long os_errno = 0;
-      curl().curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-      const std::string message =
-          transfer.error[0] ? transfer.error : curl().curl_easy_strerror(result);
-      target.fail(ErrorInfo{static_cast<int>(os_errno), curl_code_name(result), message});
+      target.fail(transfer_error(transfer, result));
     }
     cancel(entry);  // the transfer is over: its handle goes before the policy hears of it
     finished_(entry, passed);
   }
 
+  // The first expectation of HttpOptions that the answer does not meet, or nullopt: the status,
+  // then each --expect-header, then --expect-body-regex.
+  std::optional<ErrorInfo> what_did_not_match(const Transfer& transfer, long status) const {
+    const HttpOptions& http = options_.http;
+    if (!http.statuses.accepts(status)) {
+      return ErrorInfo{0, "HTTP_" + std::to_string(status),
+                       "the server answered " + std::to_string(status) + ", not in --http-status " +
+                           http.statuses.text()};
+    }
+    for (const ExpectedHeader& expected : headers_) {
+      const HttpHeader* other = nullptr;  // the first value of that name, which did not match
+      bool matched = false;
+      for (const HttpHeader& header : transfer.headers) {
+        if (!same_name(header.name, expected.given.name)) continue;
+        matched = expected.value.found_in(header.value);
+        if (matched) break;
+        if (!other) other = &header;
+      }
+      if (matched) continue;
+      const std::string option =
+          "--expect-header " + quote_input(expected.given.name + ": " + expected.given.value);
+      return ErrorInfo{0, "HTTP_HEADER_MISMATCH",
+                       other ? "the header " + quote_input(other->name + ": " + other->value) +
+                                   " does not match " + option
+                             : "the answer has no " + expected.given.name + " header, which " +
+                                   option + " expects"};
+    }
+    if (body_ && !body_->found_in(transfer.body)) {
+      const std::string_view body = transfer.body;
+      std::string message = "the body";
+      if (transfer.body_full) message += " (its first " + std::to_string(kBodyBytes) + " bytes)";
+      message += " does not match --expect-body-regex " + quote_input(body_->pattern());
+      message += body.empty() ? "; it is empty"
+                 : body.size() <= kQuotedBodyBytes
+                     ? "; it is " + quote_input(body)
+                     : "; it begins " + quote_input(body.substr(0, kQuotedBodyBytes));
+      return ErrorInfo{0, "HTTP_BODY_MISMATCH", message};
+    }
+    return std::nullopt;
+  }
+
+  // Why a transfer without an answer failed: curl's error name and message, made specific where
+  // seltool's options are the likely cause.
+  ErrorInfo transfer_error(const Transfer& transfer, CURLcode result) const {
+    CURL* easy = transfer.easy.get();
+    long os_errno = 0;
+    curl().curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
+    std::string message = transfer.error[0] ? transfer.error : curl().curl_easy_strerror(result);
+    const std::string& socket = options_.http.unix_socket;
+    if (result == CURLE_COULDNT_CONNECT && !socket.empty()) {
+      // curl names the URL's host and port, which --unix-socket replaces.
+      message = "cannot connect to --unix-socket " + quote_input(socket) +
+                (os_errno ? ": " + error_text(static_cast<int>(os_errno)) : "");
+    } else if (result == CURLE_PEER_FAILED_VERIFICATION) {
+      message += "; --cacert FILE trusts a CA of your own, -k skips the verification";
+    }
+    return ErrorInfo{static_cast<int>(os_errno), curl_code_name(result), one_line(message)};
+  }
+
   const CheckOptions options_;
   const Finished finished_;
+  const std::optional<ExtendedRegex> body_;    // --expect-body-regex
+  const std::vector<ExpectedHeader> headers_;  // --expect-header
+  Slist request_headers_;                      // --request-header; freed after multi_
   CURLM* multi_ = nullptr;
   std::map<TargetEntry*, std::unique_ptr<Transfer>> transfers_;
   std::optional<CheckSockets> sockets_;  // curl's; reset before curl_multi_cleanup

@@ -2,8 +2,9 @@
 // when it accepts a connection. One implementation per protocol, each through the server's own
 // client library, loaded at run time (cli/os/loaded_library.h) and driven without blocking:
 //   http:// https://  one GET, answered once its status line and headers arrive (the body is
-//                     not read); redirects are not followed (a 3xx is an answer like any
-//                     other) and proxy variables are ignored (libcurl)
+//                     read only for --expect-body-regex, at most 1 MiB); redirects are not
+//                     followed (a 3xx is an answer like any other) and proxy variables are
+//                     ignored (libcurl)
 //   postgres://       a connection that completes its startup and authentication (libpq)
 //   redis://          AUTH (with a password), SELECT (with a database) and PING answered (hiredis)
 // The checks run inside the TargetSet's loop: their sockets are registered with its selector
@@ -20,13 +21,13 @@
 #include <string_view>
 
 #include "cli/base/duration.h"
-#include "cli/targets/http_status.h"
+#include "cli/targets/http_options.h"
 #include "cli/targets/target_entry.h"
 
 namespace seltool::cli {
 
 struct CheckOptions {
-  HttpStatuses accepted;                    // --http-status (HTTP checks)
+  HttpOptions http;                         // what HTTP checks send and expect
   std::optional<Duration> connect_timeout;  // --connect-timeout, per connect of a check
 };
 

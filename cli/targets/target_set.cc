@@ -61,6 +61,11 @@ TargetSet::TargetSet(TargetSetOptions options) : options_(std::move(options)) {
       owner_check_at_ = Clock::now() + kOwnerCheckInterval;
     }
   }
+  if (options_.http.insecure) {  // every input accepted: the run goes ahead without verifying
+    print_diagnostic(
+        "warning: -k/--insecure: the certificates of https:// targets are not "
+        "verified; anyone on the path can answer in the server's name");
+  }
 }
 
 TargetSet::~TargetSet() = default;
@@ -72,7 +77,7 @@ ProtocolChecks& TargetSet::checks_for(const TargetSpec& spec) {
                       : spec.kind == TargetKind::kRedis  ? make_redis_checks
                                                          : make_http_checks;
     checks = make(
-        *selector_, CheckOptions{options_.http_statuses, options_.connect_timeout},
+        *selector_, CheckOptions{options_.http, options_.connect_timeout},
         [this](TargetEntry& checked, bool passed) { check_finished(checked, passed); }, spec.text);
   }
   return *checks;

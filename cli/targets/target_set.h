@@ -16,7 +16,7 @@
 
 #include "cli/base/duration.h"
 #include "cli/os/stop_signals.h"
-#include "cli/targets/http_status.h"
+#include "cli/targets/http_options.h"
 #include "cli/targets/target_entry.h"
 #include "cli/targets/targets.h"
 #include "lib/selectors.h"
@@ -70,7 +70,7 @@ struct TargetSetOptions {
   std::string selector;                     // -s
   std::optional<Duration> timeout;          // none: no limit (see time_limit())
   std::optional<Duration> connect_timeout;  // per address of a connect attempt; none: the OS's
-  HttpStatuses http_statuses;               // --http-status: what makes an HTTP target ready
+  HttpOptions http;                         // what HTTP checks send and expect
   // How often a watched path is looked at where the OS gives no notices of its changes (-i).
   Duration path_interval = std::chrono::milliseconds(500);
   // wait --invert-check: file: targets are ready once nothing exists at their path.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -15,16 +16,33 @@
 namespace seltool::testing {
 namespace {
 
-// An HTTP/1.1 server on 127.0.0.1 and a thread of its own. It answers each connection's
-// request with the next status of `statuses` (the last one repeats), a 5-byte body and a
-// Location header, and closes the connection. stop() closes its listener: from then on a
-// connect to its port is refused.
+// What the server answers one request with.
+struct Answer {
+  Answer(int status_code, std::string header_lines, std::string body_bytes)
+      : status(status_code), headers(std::move(header_lines)), body(std::move(body_bytes)) {}
+  int status;
+  std::string headers;  // header lines besides Content-Length and Connection, each with "\r\n"
+  std::string body;
+};
+
+std::vector<Answer> status_answers(const std::vector<int>& statuses) {
+  std::vector<Answer> answers;
+  for (int status : statuses) answers.push_back({status, "Location: /elsewhere\r\n", "hello"});
+  return answers;
+}
+
+// An HTTP/1.1 server on 127.0.0.1 (or on a unix socket) and a thread of its own. It answers
+// each connection's request with the next of `answers` (the last one repeats) and closes the
+// connection; given statuses, with that status, a 5-byte body and a Location header. stop()
+// closes its listener: from then on a connect to its port is refused.
 class HttpServer {
  public:
-  explicit HttpServer(std::vector<int> statuses)
-      : statuses_(std::move(statuses)),
-        listener_(listen_tcp(0)),
-        port_(local_port(listener_.get())),
+  explicit HttpServer(std::initializer_list<int> statuses) : HttpServer(status_answers(statuses)) {}
+  // `unix_path` "": on a TCP port of 127.0.0.1.
+  explicit HttpServer(std::vector<Answer> answers, const std::string& unix_path = "")
+      : answers_(std::move(answers)),
+        listener_(unix_path.empty() ? listen_tcp(0) : listen_unix(unix_path)),
+        port_(unix_path.empty() ? local_port(listener_.get()) : 0),
         stop_pipe_(make_pipe()),
         thread_([this] { serve(); }) {}
   ~HttpServer() { stop(); }
@@ -34,6 +52,11 @@ class HttpServer {
   }
   int port() const { return port_; }
   int requests() const { return requests_; }
+  // The head (request line and headers) of each request so far.
+  std::vector<std::string> heads() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return heads_;
+  }
 
   void stop() {
     if (!thread_.joinable()) return;
@@ -66,22 +89,29 @@ class HttpServer {
       request.append(buffer, std::size_t(got));
       if (request[0] != 'G') break;  // not "GET ..."
     }
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      heads_.push_back(request);
+    }
     const int index = requests_++;
-    const int status = statuses_[std::min<std::size_t>(std::size_t(index), statuses_.size() - 1)];
-    const std::string response = "HTTP/1.1 " + std::to_string(status) +
-                                 " Test\r\nLocation: /elsewhere\r\nContent-Length: 5\r\n"
-                                 "Connection: close\r\n\r\nhello";
+    const Answer& answer = answers_[std::min<std::size_t>(std::size_t(index), answers_.size() - 1)];
+    const std::string response = "HTTP/1.1 " + std::to_string(answer.status) + " Test\r\n" +
+                                 answer.headers +
+                                 "Content-Length: " + std::to_string(answer.body.size()) +
+                                 "\r\nConnection: close\r\n\r\n" + answer.body;
     try {
       write_all(fd, response);
     } catch (const std::system_error&) {  // the client went away first
     }
   }
 
-  const std::vector<int> statuses_;
+  const std::vector<Answer> answers_;
   UniqueFd listener_;
   const int port_;
   Pipe stop_pipe_;
   std::atomic<int> requests_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::string> heads_;
   std::thread thread_;
 };
 
@@ -314,6 +344,268 @@ TEST(InvertCheck, TargetsThatCannotGoAwayAreUsageErrors) {
     EXPECT_EQ(result.exit_code, 2) << target;
     EXPECT_EQ(result.out, "") << target;
     EXPECT_NE(result.err.find("--invert-check"), std::string::npos) << result.err;
+  }
+}
+
+// wait4x's and dockerize's checks: a body and headers that must match, headers to send,
+// statuses as a set of codes and ranges, HTTP over a unix socket.
+
+bool has_line(const std::string& head, const std::string& line) {
+  return head.find("\r\n" + line + "\r\n") != std::string::npos;
+}
+
+TEST(HttpExpect, BodyRegexIsRetriedUntilTheBodyMatches) {
+  HttpServer server({{200, "", "{\"status\": \"starting\"}"}, {200, "", "{\"status\": \"ok\"}"}});
+  const Result result = run_seltool({"wait", "-i", "100ms", "-t", "20", "--expect-body-regex",
+                                     "\"status\": *\"(ok|UP)\"", server.url("/health")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  const std::vector<Json> failed = events_named(lines, "attempt_failed");
+  ASSERT_EQ(failed.size(), 1u) << result.out;
+  EXPECT_EQ(failed[0]["status"], 200);  // the status was fine: the body was not
+  EXPECT_EQ(failed[0]["error"]["code"], "HTTP_BODY_MISMATCH");
+  EXPECT_EQ(failed[0]["error"]["message"],
+            "the body does not match --expect-body-regex '\"status\": *\"(ok|UP)\"'; it is "
+            "'{\"status\": \"starting\"}'");
+  ASSERT_EQ(events_named(lines, "ready").size(), 1u) << result.out;
+  EXPECT_EQ(events_named(lines, "ready")[0]["status"], 200);
+  EXPECT_EQ(server.requests(), 2);
+}
+
+TEST(HttpExpect, BodyMismatchTimesOutNamingThePatternAndTheBody) {
+  HttpServer server({{200, "", "maintenance\nback soon"}});
+  const Result result =
+      run_seltool({"wait", "-t", "1", "-i", "200ms", "--expect-body-regex", "^ok$", server.url()});
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  EXPECT_NE(result.err.find("(HTTP_BODY_MISMATCH: the body does not match --expect-body-regex "
+                            "'^ok$'; it is 'maintenance\\nback soon')"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST(HttpExpect, BodyRegexIsSearchedLineByLineAsGrepDoes) {
+  const std::string body("line one\nstatus: green\n\0binary after", 36);
+  HttpServer server({{200, "", body}});
+  for (const std::string& pattern :
+       {std::string("green"), std::string("status: (green|yellow)"), std::string("^line"),
+        std::string("^status"), std::string("green$"), std::string("after$"),
+        std::string("binary"),  // past a NUL byte
+        std::string("")}) {
+    const Result result = run_seltool({"wait", "--expect-body-regex", pattern, server.url()});
+    EXPECT_EQ(result.exit_code, 0) << pattern << ": " << result.out << result.err;
+  }
+  for (const std::string& pattern : {std::string("one.status"),  // '.' does not match the newline
+                                     std::string("^green"), std::string("line$"),
+                                     std::string("GREEN"), std::string("status: red")}) {
+    const Result result =
+        run_seltool({"wait", "-t", "300ms", "--expect-body-regex", pattern, server.url()});
+    EXPECT_EQ(result.exit_code, 124) << pattern << ": " << result.out;
+  }
+}
+
+// The first MiB is examined, and a transfer ends once it has it: a match after it is not seen,
+// one before it is, however long the rest.
+TEST(HttpExpect, BodyRegexExaminesTheFirstMebibyte) {
+  constexpr std::size_t kMiB = std::size_t{1} << 20;
+  HttpServer late({{200, "", std::string(kMiB, 'x') + "READY"}});
+  Result result =
+      run_seltool({"wait", "-t", "1", "-i", "300ms", "--expect-body-regex", "READY", late.url()});
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  const std::vector<Json> failed = events_named(parse_lines(result.out), "attempt_failed");
+  ASSERT_FALSE(failed.empty()) << result.out;
+  EXPECT_EQ(failed[0]["error"]["code"], "HTTP_BODY_MISMATCH");
+  EXPECT_NE(failed[0]["error"]["message"].get<std::string>().find(
+                "the body (its first 1048576 bytes) does not match"),
+            std::string::npos)
+      << failed[0];
+
+  HttpServer early({{200, "", "READY" + std::string(8 * kMiB, 'x')}});
+  result = run_seltool({"wait", "--expect-body-regex", "^READY", early.url()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+}
+
+// Patterns for which glibc's regexec() is quadratic in an unanchored search ('(a|aa)*b' took 26 s
+// on a 64 KiB line; a MiB would take hours) are searched in one anchored, linear pass: the check
+// ends and is reported, and the run ends at its timeout.
+TEST(HttpExpect, APathologicalPatternOnAMebibyteLineIsStillOneQuickCheck) {
+  HttpServer server({{200, "", std::string(std::size_t{1} << 20, 'a')}});
+  for (const std::string& pattern : {std::string("(a|aa)*b"), std::string("a.*b.*c.*zz")}) {
+    const Result result =
+        run_seltool({"wait", "-t", "3", "-i", "1s", "--expect-body-regex", pattern, server.url()});
+    EXPECT_EQ(result.exit_code, 124) << pattern << ": " << result.err;
+    const std::vector<Json> failed = events_named(parse_lines(result.out), "attempt_failed");
+    ASSERT_FALSE(failed.empty()) << pattern << ": " << result.out;
+    EXPECT_EQ(failed[0]["error"]["code"], "HTTP_BODY_MISMATCH");
+  }
+}
+
+TEST(HttpExpect, HeaderValuesMatchWhateverTheNamesCase) {
+  HttpServer server(
+      {{200, "Content-Type: application/json; charset=utf-8\r\nX-Version: 2.4.1\r\n", "{}"}});
+  const Result result = run_seltool({"wait", "--expect-header", "content-type: ^application/json",
+                                     "--expect-header", "X-VERSION:   ^2\\.[0-9]+", server.url()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(events_named(parse_lines(result.out), "ready").size(), 1u) << result.out;
+}
+
+TEST(HttpExpect, EachExpectedHeaderMustHold) {
+  HttpServer server({{200, "Content-Type: text/html\r\n", "<p>"}});
+  Result result = run_seltool({"wait", "-t", "300ms", "--expect-header", "Content-Type: html",
+                               "--expect-header", "Content-Type: json", server.url()});
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  std::vector<Json> failed = events_named(parse_lines(result.out), "attempt_failed");
+  ASSERT_FALSE(failed.empty()) << result.out;
+  EXPECT_EQ(failed[0]["status"], 200);
+  EXPECT_EQ(failed[0]["error"]["code"], "HTTP_HEADER_MISMATCH");
+  EXPECT_EQ(failed[0]["error"]["message"],
+            "the header 'Content-Type: text/html' does not match --expect-header "
+            "'Content-Type: json'");
+
+  result = run_seltool({"wait", "-t", "300ms", "--expect-header", "X-Ready: yes", server.url()});
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  failed = events_named(parse_lines(result.out), "attempt_failed");
+  ASSERT_FALSE(failed.empty()) << result.out;
+  EXPECT_EQ(failed[0]["error"]["message"],
+            "the answer has no X-Ready header, which --expect-header 'X-Ready: yes' expects");
+}
+
+TEST(HttpExpect, StatusComesFirst) {
+  HttpServer server({{503, "X-Ready: no\r\n", "down"}});
+  const Result result = run_seltool({"wait", "-t", "300ms", "--expect-header", "X-Ready: yes",
+                                     "--expect-body-regex", "up", server.url()});
+  EXPECT_EQ(result.exit_code, 124) << result.err;
+  const std::vector<Json> failed = events_named(parse_lines(result.out), "attempt_failed");
+  ASSERT_FALSE(failed.empty()) << result.out;
+  EXPECT_EQ(failed[0]["error"]["code"], "HTTP_503");
+}
+
+TEST(HttpExpect, RequestHeadersReachTheServer) {
+  HttpServer server({200});
+  const Result result =
+      run_seltool({"wait", "--request-header", "Authorization: Bearer t0k3n", "--request-header",
+                   "X-Probe:  seltool ", "--request-header", "User-Agent:", server.url("/x")});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<std::string> heads = server.heads();
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].rfind("GET /x HTTP/1.1\r\n", 0), 0u) << heads[0];
+  EXPECT_TRUE(has_line(heads[0], "Authorization: Bearer t0k3n")) << heads[0];
+  EXPECT_TRUE(has_line(heads[0], "X-Probe: seltool")) << heads[0];
+  // "NAME:" with no value removes a header curl sends, as curl's -H does.
+  EXPECT_EQ(heads[0].find("User-Agent"), std::string::npos) << heads[0];
+}
+
+TEST(HttpExpect, StatusesAreASetOfCodesAndRangesUnderEitherName) {
+  for (const char* option : {"--http-status", "--expect-status-code"}) {
+    for (int status : {204, 301, 302, 418}) {
+      HttpServer server({status});
+      const Result result = run_seltool({"wait", option, "204,300-302,418", server.url()});
+      EXPECT_EQ(result.exit_code, 0) << option << " " << status << ": " << result.err;
+      EXPECT_EQ(events_named(parse_lines(result.out), "ready").at(0)["status"], status);
+    }
+    for (int status : {200, 303, 500}) {
+      HttpServer server({status});
+      const Result result =
+          run_seltool({"wait", "-t", "300ms", option, "204,300-302,418", server.url()});
+      EXPECT_EQ(result.exit_code, 124) << option << " " << status;
+      EXPECT_NE(result.err.find("(HTTP_" + std::to_string(status) + ": the server answered " +
+                                std::to_string(status) + ", not in --http-status 204,300-302,418)"),
+                std::string::npos)
+          << result.err;
+    }
+  }
+}
+
+TEST(HttpUnixSocket, TheUrlsHostIsTheHostHeaderAndTheSocketIsWhereItGoes) {
+  TempDir dir;
+  const std::string socket = dir.file("daemon.sock");
+  HttpServer server({{200, "", "OK"}}, socket);
+  const Result result = run_seltool(
+      {"wait", "--unix-socket", socket, "--expect-body-regex", "^OK$", "http://docker/_ping"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = parse_lines(result.out);
+  ASSERT_EQ(events_named(lines, "ready").size(), 1u) << result.out;
+  EXPECT_EQ(events_named(lines, "ready")[0]["target"], "http://docker/_ping");
+  EXPECT_EQ(events_named(lines, "ready")[0]["status"], 200);
+  const std::vector<std::string> heads = server.heads();
+  ASSERT_EQ(heads.size(), 1u);
+  EXPECT_EQ(heads[0].rfind("GET /_ping HTTP/1.1\r\n", 0), 0u) << heads[0];
+  EXPECT_TRUE(has_line(heads[0], "Host: docker")) << heads[0];
+}
+
+TEST(HttpUnixSocket, ASocketNotThereYetIsRetriedAndNamed) {
+  TempDir dir;
+  const std::string socket = dir.file("late.sock");
+  SeltoolProcess seltool(
+      {"wait", "-i", "100ms", "-t", "20", "--unix-socket", socket, "http://localhost/"});
+  const std::optional<Json> failed = wait_for_event(seltool, "attempt_failed");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ((*failed)["error"]["code"], "CURLE_COULDNT_CONNECT");
+  EXPECT_EQ((*failed)["error"]["errno"], ENOENT);
+  EXPECT_EQ((*failed)["error"]["message"],
+            "cannot connect to --unix-socket '" + socket + "': No such file or directory");
+  HttpServer server(status_answers({200}), socket);
+  EXPECT_EQ(seltool.wait_exit(), 0);
+  EXPECT_EQ(events_named(parse_lines(seltool.rest_of_stdout()), "ready").size(), 1u);
+}
+
+TEST(HttpExpect, WatchReportsAMismatchAsTheTargetsError) {
+  HttpServer server({{200, "", "starting"}});
+  const Result result = run_seltool({"watch", "--expect-body-regex", "ready", server.url()});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const std::vector<Json> errors = events_named(parse_lines(result.out), "error");
+  ASSERT_EQ(errors.size(), 1u) << result.out;
+  EXPECT_EQ(errors[0]["status"], 200);
+  EXPECT_EQ(errors[0]["error"]["code"], "HTTP_BODY_MISMATCH");
+}
+
+TEST(InvertCheck, BodyMismatchMeansGone) {
+  HttpServer server({{200, "", "maintenance"}});
+  const Result result =
+      run_seltool({"wait", "--invert-check", "--expect-body-regex", "^ok", server.url()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> ready = events_named(parse_lines(result.out), "ready");
+  ASSERT_EQ(ready.size(), 1u) << result.out;
+  EXPECT_EQ(ready[0]["error"]["code"], "HTTP_BODY_MISMATCH");
+}
+
+TEST(HttpExpect, MalformedOrMisplacedOptionsAreOneLineUsageErrors) {
+  TempDir dir;
+  const std::string http = "http://127.0.0.1:1/";
+  const std::string https = "https://127.0.0.1:1/";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--expect-body-regex", "ok", "127.0.0.1:1"},
+       "--expect-body-regex applies to http:// and https:// targets, and none is given"},
+      {{"--expect-header", "A: b", "postgres://u@127.0.0.1:1/db"},
+       "--expect-header applies to http:// and https:// targets"},
+      {{"--request-header", "A: b", "-"}, "--request-header applies to http:// and https://"},
+      {{"--unix-socket", dir.file("s"), "unix:" + dir.file("s")},
+       "--unix-socket applies to http:// and https://"},
+      {{"--expect-status-code", "200", "127.0.0.1:1"}, "--http-status applies to http://"},
+      {{"--cacert", dir.file("ca.pem"), http}, "--cacert applies to https:// targets, and none"},
+      {{"-k", http}, "--insecure applies to https:// targets"},
+      {{"--cert", dir.file("c.pem"), "127.0.0.1:1"}, "--cert applies to http:// and https://"},
+      {{"--key", dir.file("k.pem"), https}, "--key needs --cert"},
+      {{"--cacert", dir.file("missing.pem"), https},
+       "cannot read --cacert '" + dir.file("missing.pem") + "': No such file or directory"},
+      {{"--cacert", "", https}, "invalid --cacert ''"},
+      {{"--expect-body-regex", "(a)\\1", http}, "back-references (\\1) are not supported"},
+      {{"--expect-body-regex", "ok)", http}, "')' without its '('"},
+      {{"--expect-body-regex", "[ok", http}, "invalid --expect-body-regex '[ok': "},
+      {{"--expect-header", "Content-Type", http},
+       "invalid --expect-header 'Content-Type': no ':' after the header's name"},
+      {{"--expect-header", "X: a(", http}, "invalid --expect-header 'X: a(' pattern 'a(': "},
+      {{"--request-header", "Bad Name: x", http}, "invalid --request-header 'Bad Name: x'"},
+      {{"--request-header", ": x", http}, "the header's name is empty"},
+      {{"--request-header", "X: a\nInjected: 1", http}, "a header's value is one line"},
+  };
+  for (const auto& [options, message] : cases) {
+    std::vector<std::string> args = {"wait"};
+    args.insert(args.end(), options.begin(), options.end());
+    const Result result = run_seltool(args);
+    EXPECT_EQ(result.exit_code, 2) << options[0] << ": " << result.err;
+    EXPECT_EQ(result.out, "") << options[0];
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_NE(result.err.find(message), std::string::npos) << result.err;
   }
 }
 

@@ -82,6 +82,12 @@ TEST(PortableBinary, RunsWithNothingButTheCLibrary) {
   EXPECT_EQ(http.exit_code, 2) << http.err;
   EXPECT_NE(http.err.find("libcurl"), std::string::npos) << http.err;
   EXPECT_EQ(std::count(http.err.begin(), http.err.end(), '\n'), 1) << http.err;
+  // So it is with the HTTP options (what they need comes first).
+  const Result options = root.run(
+      {"wait", "-t", "1", "--expect-body-regex", "ok", "-k", "https://127.0.0.1:" + port + "/"});
+  EXPECT_EQ(options.exit_code, 2) << options.err;
+  EXPECT_NE(options.err.find("libcurl"), std::string::npos) << options.err;
+  EXPECT_EQ(std::count(options.err.begin(), options.err.end(), '\n'), 1) << options.err;
 
   SeltoolProcess echo("/usr/sbin/chroot", root.command({"echo", "--listen", "127.0.0.1:0"}), {});
   const int echo_port = listening_port(echo);
