@@ -380,8 +380,6 @@ void Worker::check_timeouts() {
   for (Connection& c : connections_) {
     if (!c.fd || (!c.connecting && c.in_flight.empty())) continue;
     if (now_ - c.waiting_since < settings_.timeout) continue;
-    const std::string limit =
-        std::to_string(std::chrono::duration<double>(settings_.timeout).count());
     fail(c, c.connecting ? "connecting to " + settings_.target.text + " took longer than --timeout"
                          : settings_.target.text + " stopped answering: no echo for --timeout (" +
                                std::to_string(c.received) + " of " + std::to_string(c.sent) +
