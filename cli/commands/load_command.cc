@@ -232,7 +232,7 @@ void add_load_command(CLI::App& app, Invocation& invocation) {
                                  {kExitUsage, "usage error: bad option or address"},
                                  {kExitInternal, "seltool itself failed"}});
   command
-      ->add_option("TARGET", options->target,
+      ->add_option("ADDRESS", options->target,
                    "the echo server: HOST:PORT, [V6]:PORT, unix:PATH or unix:///PATH")
       ->type_name("")
       ->required();
