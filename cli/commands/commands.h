@@ -29,6 +29,7 @@ void add_selectors_command(CLI::App& app, Invocation& invocation);
 void add_watch_command(CLI::App& app, Invocation& invocation);
 void add_wait_command(CLI::App& app, Invocation& invocation);
 void add_echo_command(CLI::App& app, Invocation& invocation);
+void add_load_command(CLI::App& app, Invocation& invocation);
 void add_inspect_command(CLI::App& app, Invocation& invocation);
 // Add these two last: they describe every command added before them (and each other).
 void add_completion_command(CLI::App& app, Invocation& invocation);

@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
   add_watch_command(app, invocation);
   add_wait_command(app, invocation);
   add_echo_command(app, invocation);
+  add_load_command(app, invocation);
   add_inspect_command(app, invocation);
   add_completion_command(app, invocation);
   add_help_command(app, invocation);

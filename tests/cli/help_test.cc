@@ -87,9 +87,10 @@ TEST(Help, UnknownCommandIsAUsageErrorOfOneLine) {
   const Result result = run_seltool({"help", "frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
-  EXPECT_EQ(result.err,
-            "seltool: unknown command 'frobnicate': expected one of selectors, watch, wait, echo, "
-            "inspect, completion, help\n");
+  EXPECT_EQ(
+      result.err,
+      "seltool: unknown command 'frobnicate': expected one of selectors, watch, wait, echo, load, "
+      "inspect, completion, help\n");
 }
 
 TEST(Help, ShortAndLongVersionFlags) {
