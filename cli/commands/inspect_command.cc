@@ -211,11 +211,14 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
   command
       ->add_option("-e,--events", options->events,
                    "only descriptors ready now for read, write or read,write (either)")
-      ->type_name("LIST");
+      ->type_name("LIST")
+      ->check(documented_choices({"read", "write", "read,write"}));
   command->add_option("--kind", options->kinds, "only these kinds, e.g. tcp,unix,pipe")
-      ->type_name("LIST");
+      ->type_name("LIST")
+      ->check(documented_choices([] { return descriptor_kinds(); }));
   command->add_option("--format", options->format, "json (JSON Lines, default) or text (a table)")
-      ->type_name("FORMAT");
+      ->type_name("FORMAT")
+      ->check(documented_choices({"json", "text"}));
   command->callback(
       [options, &invocation] { invocation.run = [options] { return run_inspect(*options); }; });
 }

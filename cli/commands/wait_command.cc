@@ -199,7 +199,9 @@ class Wait : public TargetPolicy {
     Json fields = target_fields(*entry.target);
     fields["attempt"] = entry.attempts;
     fields["error"] = error_json(error);
-    fields["retry_in"] = std::chrono::duration<double>(delay).count();
+    // Whole microseconds, as every time in an event (docs/events.schema.json).
+    fields["retry_in"] =
+        double(std::chrono::duration_cast<std::chrono::microseconds>(delay).count()) / 1e6;
     output_.event("attempt_failed", fields);
     if (options_.common.verbose) {
       const std::optional<Duration>& timeout = targets_.options().timeout;
@@ -230,29 +232,35 @@ class Wait : public TargetPolicy {
   }
 
   int on_timeout() override {
-    Json pending = Json::array();
-    for (const TargetEntry& entry : targets_.entries())
-      pending.push_back(entry.target->spec().text);
-    output_.event("timeout", Json{{"pending", std::move(pending)}});
+    output_.event("timeout", Json{{"pending", pending_targets()}});
     return summary("timeout", kExitTimeout);
   }
 
-  // The summary line, and for anything but success one line on stderr for a person.
-  int summary(const char* reason, int exit_code) {
+  // "pending" of the timeout and summary lines (one shape in both): each target not ready,
+  // with its last error where it has one.
+  Json pending_targets() const {
     Json pending = Json::array();
-    std::string not_ready;
     for (const TargetEntry& entry : targets_.entries()) {
       Json fields{{"target", entry.target->spec().text}};
       const std::optional<ErrorInfo>& error = entry.target->last_error();
       if (error) fields["error"] = error_json(*error);
       pending.push_back(std::move(fields));
+    }
+    return pending;
+  }
+
+  // The summary line, and for anything but success one line on stderr for a person.
+  int summary(const char* reason, int exit_code) {
+    std::string not_ready;
+    for (const TargetEntry& entry : targets_.entries()) {
+      const std::optional<ErrorInfo>& error = entry.target->last_error();
       if (!not_ready.empty()) not_ready += ", ";
       not_ready += quote_input(entry.target->spec().text) + " (" +
                    (error ? error->code + ": " + error->message : "not ready") + ")";
     }
     output_.event(
         "summary",
-        Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", std::move(pending)}});
+        Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", pending_targets()}});
     if (exit_code != kExitOk && !options_.common.quiet) {
       const std::string why = stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
                               : std::string(reason) == "failed"
