@@ -1,5 +1,7 @@
-// DURATION arguments, read as coreutils `timeout` reads them: a non-negative decimal number of
-// seconds (`1.5`), optionally with a unit: `ms`, `s`, `m`, `h` or `d` (`250ms`, `2s`, `1m`).
+// DURATION arguments, read as coreutils `timeout` and the Go tools read them: a non-negative
+// decimal number of seconds (`1.5`, `1e1`), optionally with a unit `ns`, `us` (or `µs`), `ms`,
+// `s`, `m`, `h` or `d` (`250ms`, `2s`, `1m`), a sequence of numbers with units (`1m30s`), or
+// `inf`/`infinity` (no limit).
 #pragma once
 
 #include <chrono>

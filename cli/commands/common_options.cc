@@ -18,7 +18,7 @@ void add_common_options(CLI::App& command, CommonOptions& options) {
       ->type_name("LIST")
       ->check(documented_choices({"read", "write", "read,write"}));
   add_duration_option(command, "-t,--timeout", options.timeout,
-                      "give up after DURATION (1.5, 250ms, 2s, 1m, 1h)");
+                      "give up after DURATION (1.5, 250ms, 2s, 1m30s, 1h, 1e1, inf)");
   add_duration_option(command, "--connect-timeout", options.connect_timeout,
                       "give up a connect attempt to one address after DURATION (default: the "
                       "OS's, often minutes)");

@@ -245,11 +245,14 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
   command
       ->add_option("-e,--events", options->events,
                    "only descriptors ready now for read, write or read,write (either)")
-      ->type_name("LIST");
+      ->type_name("LIST")
+      ->check(documented_choices({"read", "write", "read,write"}));
   command->add_option("--kind", options->kinds, "only these kinds, e.g. tcp,unix,pipe")
-      ->type_name("LIST");
+      ->type_name("LIST")
+      ->check(documented_choices([] { return descriptor_kinds(); }));
   command->add_option("--format", options->format, "json (JSON Lines, default) or text (a table)")
-      ->type_name("FORMAT");
+      ->type_name("FORMAT")
+      ->check(documented_choices({"json", "text"}));
   add_duration_option(*command, "--sample", options->sample,
                       "time between the two looks findings compare (default 100ms; 0: one look, "
                       "without the findings that need two)");

@@ -6,11 +6,14 @@
 #include <errno.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <sstream>
 
 #include "cli/base/exit_codes.h"
+#include "cli/base/timers.h"
 #include "cli/base/usage_error.h"
 #include "cli/commands/commands.h"
 #include "cli/commands/common_options.h"
@@ -27,14 +30,35 @@ namespace {
 
 constexpr Duration kDefaultTimeout = std::chrono::seconds(30);
 constexpr Duration kDefaultInterval = std::chrono::milliseconds(500);
+constexpr Duration kDefaultMaxInterval = std::chrono::seconds(10);
 
 struct WaitOptions {
   CommonOptions common;
   bool any = false;
   bool invert_check = false;
   std::optional<Duration> interval;
+  std::string backoff = "fixed";  // --backoff fixed|exponential
+  std::optional<Duration> max_interval;
+  std::optional<std::string> host;  // wait-for-it's -h HOST -p PORT
+  std::optional<std::string> port;
   std::vector<std::string> command;
 };
+
+// wait-for-it's -h HOST -p PORT as the target HOST:PORT ([HOST]:PORT for an IPv6 address),
+// added to the TARGETs.
+void add_host_port_target(WaitOptions& options) {
+  if (options.host.has_value() != options.port.has_value()) {
+    throw UsageError(std::string(options.host ? "-h/--host HOST needs -p/--port PORT"
+                                              : "-p/--port PORT needs -h/--host HOST") +
+                     " (wait-for-it's form; or write the target HOST:PORT)");
+  }
+  if (options.host) {
+    const bool v6 = options.host->find(':') != std::string::npos;
+    options.common.targets.insert(
+        options.common.targets.begin(),
+        (v6 ? "[" + *options.host + "]" : *options.host) + ":" + *options.port);
+  }
+}
 
 std::string seconds_text(Duration duration) {
   std::ostringstream text;
@@ -42,11 +66,29 @@ std::string seconds_text(Duration duration) {
   return text.str();
 }
 
+// "1.2s": tenths of a second, for a person.
+std::string tenths_text(Duration duration) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1fs", std::chrono::duration<double>(duration).count());
+  return text;
+}
+
+// The targets as a person reads them: "'a', 'b'".
+std::string target_list(const std::vector<std::string>& targets) {
+  std::string list;
+  for (const std::string& target : targets)
+    list += (list.empty() ? "" : ", ") + quote_input(target);
+  return list;
+}
+
 class Wait : public TargetPolicy {
  public:
   Wait(const WaitOptions& options, TargetSet& targets)
       : options_(options),
         interval_(options.interval.value_or(kDefaultInterval)),
+        max_interval_(options.max_interval.value_or(kDefaultMaxInterval)),
+        // --format text (a person is reading): "waiting up to ..." and "... ready after" lines.
+        progress_(options.common.format == "text" && !options.common.quiet),
         // With -- COMMAND, stdout is the command's: no event lines (the failure line on
         // stderr stays, unless -q).
         output_(options.common.quiet || !options.command.empty(),
@@ -56,6 +98,13 @@ class Wait : public TargetPolicy {
   // kExitOk when the condition is met, kExitTimeout when the timeout passed first; after a stop
   // signal stopped_by() names it.
   int run() {
+    started_ = Clock::now();
+    if (progress_) {
+      const std::optional<Duration>& timeout = targets_.options().timeout;
+      print_diagnostic(std::string("waiting ") +
+                       (timeout ? "up to " + tenths_text(*timeout) : "without a time limit") +
+                       " for " + target_list(targets_.options().targets) + " ...");
+    }
     Json listed = Json::array();
     for (const TargetEntry& entry : targets_.entries()) {
       Json fields = target_fields(*entry.target);
@@ -81,7 +130,12 @@ class Wait : public TargetPolicy {
            (!options_.any && !failed_.empty());
   }
   int finish() override {
-    return met() ? summary("ready", kExitOk) : summary("failed", kExitFailed);
+    if (!met()) return summary("failed", kExitFailed);
+    if (progress_) {
+      print_diagnostic(target_list(targets_.options().targets) + " ready after " +
+                       tenths_text(Clock::now() - started_));
+    }
+    return summary("ready", kExitOk);
   }
 
   void on_ready(TargetEntry& entry, Events ready, Conditions conditions) override {
@@ -128,14 +182,37 @@ class Wait : public TargetPolicy {
     targets_.drop(entry);
   }
 
-  // An "attempt_failed" line, and the next attempt after --interval.
+  // The wait before the attempt after attempt `attempts`: --interval, or with --backoff
+  // exponential --interval doubled after each attempt, up to --max-interval.
+  Duration delay_after(int attempts) const {
+    if (options_.backoff != "exponential") return interval_;
+    Duration delay = interval_;
+    for (int i = 1; i < attempts && delay < max_interval_; ++i) delay *= 2;
+    return std::min(delay, std::max(max_interval_, interval_));
+  }
+
+  // An "attempt_failed" line (with -v also one for a person on stderr), and the next attempt
+  // after delay_after().
   void retry(TargetEntry& entry) {
+    const Duration delay = delay_after(entry.attempts);
+    const ErrorInfo& error = *entry.target->last_error();
     Json fields = target_fields(*entry.target);
     fields["attempt"] = entry.attempts;
-    fields["error"] = error_json(*entry.target->last_error());
-    fields["retry_in"] = std::chrono::duration<double>(interval_).count();
+    fields["error"] = error_json(error);
+    // Whole microseconds, as every time in an event (docs/events.schema.json).
+    fields["retry_in"] =
+        double(std::chrono::duration_cast<std::chrono::microseconds>(delay).count()) / 1e6;
     output_.event("attempt_failed", fields);
-    targets_.retry_after(entry, interval_);
+    if (options_.common.verbose) {
+      const std::optional<Duration>& timeout = targets_.options().timeout;
+      const Duration left =
+          timeout ? std::max(Duration::zero(), *timeout - (Clock::now() - started_)) : Duration();
+      print_diagnostic(quote_input(entry.target->spec().text) + ": attempt " +
+                       std::to_string(entry.attempts) + " failed: " + error.code + " (" +
+                       error.message + "); next in " + tenths_text(delay) + ", " +
+                       (timeout ? tenths_text(left) + " left" : "no time limit"));
+    }
+    targets_.retry_after(entry, delay);
   }
 
   void on_failed(TargetEntry& entry) override {
@@ -155,29 +232,35 @@ class Wait : public TargetPolicy {
   }
 
   int on_timeout() override {
-    Json pending = Json::array();
-    for (const TargetEntry& entry : targets_.entries())
-      pending.push_back(entry.target->spec().text);
-    output_.event("timeout", Json{{"pending", std::move(pending)}});
+    output_.event("timeout", Json{{"pending", pending_targets()}});
     return summary("timeout", kExitTimeout);
   }
 
-  // The summary line, and for anything but success one line on stderr for a person.
-  int summary(const char* reason, int exit_code) {
+  // "pending" of the timeout and summary lines (one shape in both): each target not ready,
+  // with its last error where it has one.
+  Json pending_targets() const {
     Json pending = Json::array();
-    std::string not_ready;
     for (const TargetEntry& entry : targets_.entries()) {
       Json fields{{"target", entry.target->spec().text}};
       const std::optional<ErrorInfo>& error = entry.target->last_error();
       if (error) fields["error"] = error_json(*error);
       pending.push_back(std::move(fields));
+    }
+    return pending;
+  }
+
+  // The summary line, and for anything but success one line on stderr for a person.
+  int summary(const char* reason, int exit_code) {
+    std::string not_ready;
+    for (const TargetEntry& entry : targets_.entries()) {
+      const std::optional<ErrorInfo>& error = entry.target->last_error();
       if (!not_ready.empty()) not_ready += ", ";
       not_ready += quote_input(entry.target->spec().text) + " (" +
                    (error ? error->code + ": " + error->message : "not ready") + ")";
     }
     output_.event(
         "summary",
-        Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", std::move(pending)}});
+        Json{{"reason", reason}, {"ready_targets", ready_count_}, {"pending", pending_targets()}});
     if (exit_code != kExitOk && !options_.common.quiet) {
       const std::string why = stopped_by_ ? "stopped by signal " + std::to_string(stopped_by_)
                               : std::string(reason) == "failed"
@@ -194,6 +277,9 @@ class Wait : public TargetPolicy {
 
   const WaitOptions& options_;
   const Duration interval_;
+  const Duration max_interval_;
+  const bool progress_;
+  Clock::time_point started_;
   const JsonLines output_;
   TargetSet& targets_;
   int ready_count_ = 0;
@@ -204,6 +290,12 @@ class Wait : public TargetPolicy {
 int run_wait(const WaitOptions& options) {
   if (options.interval && *options.interval <= Duration::zero()) {
     throw UsageError("invalid --interval: expected a duration above 0 (e.g. 0.5, 250ms)");
+  }
+  if (options.max_interval && *options.max_interval <= Duration::zero()) {
+    throw UsageError("invalid --max-interval: expected a duration above 0 (e.g. 10s)");
+  }
+  if (options.max_interval && options.backoff != "exponential") {
+    throw UsageError("--max-interval applies to --backoff exponential only");
   }
   int stopped_by = 0;
   {
@@ -261,18 +353,53 @@ void add_wait_command(CLI::App& app, Invocation& invocation) {
        {kExitCannotExec, "COMMAND cannot be executed"},
        {kExitNotFound, "COMMAND was not found"},
        {kDiedOfSignalCode, kDiedOfSignalMeaning}});
+  // -h is wait-for-it's HOST here, never the help: `seltool wait -h db -p 5432 && ./app` waits.
+  command->set_help_flag("--help", "Print this help message and exit");
   add_common_options(*command, options->common);
+  // -h and -p stand for a TARGET: each counts as one for CLI11's "TARGET is required" (its
+  // option callbacks run in the order the options were added, TARGET's first, then these);
+  // add_host_port_target() makes the target of the two.
+  CLI::Option* target = command->get_option("TARGET");
+  command
+      ->add_option_function<std::string>(
+          "-h,--host",
+          [options, target](const std::string& host) {
+            options->host = host;
+            target->add_result(host);
+          },
+          "with -p: wait for HOST:PORT (wait-for-it's form)")
+      ->type_name("HOST");
+  command
+      ->add_option_function<std::string>(
+          "-p,--port",
+          [options, target](const std::string& port) {
+            options->port = port;
+            target->add_result(port);
+          },
+          "with -h: wait for HOST:PORT (wait-for-it's form)")
+      ->type_name("PORT");
   command->add_flag("--any", options->any, "one ready target is enough (default: all)");
   command->add_flag("--invert-check", options->invert_check,
                     "wait until connect, HTTP and database targets stop answering (a server has "
                     "shut down, a port is free), and file: targets are removed");
   add_duration_option(*command, "-i,--interval", options->interval,
-                      "retry failed connects, HTTP and database checks every DURATION, and look "
-                      "at file: targets as often where the OS gives no notices (default 0.5s)");
+                      "retry failed connects, HTTP and database checks every DURATION (default "
+                      "0.5s; with --backoff exponential the first wait), and look at file: "
+                      "targets as often where the OS gives no notices");
+  command
+      ->add_option("--backoff", options->backoff,
+                   "fixed (every --interval, the default) or exponential (--interval doubled "
+                   "after each failed attempt, up to --max-interval)")
+      ->type_name("KIND")
+      ->check(CLI::IsMember({"fixed", "exponential"}));
+  add_duration_option(*command, "--max-interval", options->max_interval,
+                      "with --backoff exponential: the longest wait between attempts (default "
+                      "10s)");
   command->callback([options, &invocation] {
     if (invocation.has_command && invocation.command.empty()) {
       throw UsageError("'--' must be followed by a COMMAND to run");
     }
+    add_host_port_target(*options);
     invocation.takes_command = true;
     options->command = invocation.command;
     invocation.run = [options] { return run_wait(*options); };

@@ -23,8 +23,9 @@ bool would_block(int error) { return error == EAGAIN || error == EWOULDBLOCK || 
 
 bool is_reset(int error) { return error == ECONNRESET || error == EPIPE || error == ETIMEDOUT; }
 
+// Whole microseconds, as "t" (docs/events.schema.json): 0.010384, never 0.010383999999999999.
 double seconds(std::chrono::steady_clock::duration duration) {
-  return std::chrono::duration<double>(duration).count();
+  return double(std::chrono::duration_cast<std::chrono::microseconds>(duration).count()) / 1e6;
 }
 
 }  // namespace

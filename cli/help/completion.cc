@@ -10,6 +10,9 @@ bool names_a_file(const std::string& value_name) {
   return value_name == "PATH" || value_name == "FILE" || value_name == "DIR";
 }
 
+// Value names whose values are process ids (inspect's PID): the shell lists the processes.
+bool names_a_process(const std::string& value_name) { return value_name == "PID"; }
+
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (std::size_t at = 0; (at = text.find(from, at)) != std::string::npos; at += to.size()) {
     text.replace(at, from.size(), to);
@@ -53,6 +56,7 @@ std::string sh_quoted(const std::string& text) {
 // The bash statement completing a value or operand described by `what`.
 std::string bash_action(const OptionDoc& what, bool operand) {
   if (!what.choices.empty()) return "_seltool_words " + sh_quoted(join(what.choices, " "));
+  if (names_a_process(what.value_name)) return "_seltool_pids";
   if (operand || names_a_file(what.value_name)) return "_seltool_files";
   return ":";
 }
@@ -110,6 +114,7 @@ std::string bash_script(const CommandDoc& program) {
       << "}\n"
       << "\n"
       << "_seltool_words() { mapfile -t COMPREPLY < <(compgen -W \"$1\" -- \"$cur\"); }\n"
+      << "_seltool_pids() { _seltool_words \"$(ps -A -o pid= 2>/dev/null)\"; }\n"
       << "_seltool_files() {\n"
       << "  compopt -o filenames 2>/dev/null\n"
       << "  mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
@@ -183,6 +188,7 @@ std::string zsh_action(const OptionDoc& what, bool operand) {
     }
     return "(" + join(escaped, " ") + ")";
   }
+  if (names_a_process(what.value_name)) return "_pids";
   return operand || names_a_file(what.value_name) ? "_files" : " ";
 }
 
@@ -349,7 +355,9 @@ complete -c seltool -f
     for (const OptionDoc& option : command.options) out << fish_option(option, using_command);
     for (const OptionDoc& operand : command.positionals) {
       out << "complete -c seltool -n " << fish_quoted(using_command)
-          << (operand.choices.empty() ? " -F" : " -a " + fish_quoted(join(operand.choices, " ")))
+          << (!operand.choices.empty() ? " -a " + fish_quoted(join(operand.choices, " "))
+              : names_a_process(operand.value_name) ? " -x -a '(__fish_complete_pids)'"
+                                                    : " -F")
           << " -d " << fish_quoted(operand.names.front()) << "\n";
     }
     if (command.runs_command) {

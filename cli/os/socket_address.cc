@@ -89,7 +89,7 @@ HostPort split_host_port(std::string_view text, std::string_view argument) {
 
 Resolution resolve_tcp(const HostPort& endpoint, bool passive) {
   addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
+  hints.ai_family = endpoint.family;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
   addrinfo* found = nullptr;

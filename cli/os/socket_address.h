@@ -12,8 +12,9 @@
 namespace seltool::cli {
 
 struct HostPort {
-  std::string host;  // empty for ":PORT" (any address when listening)
-  std::string port;  // decimal, 0-65535
+  std::string host;        // empty for ":PORT" (any address when listening)
+  std::string port;        // decimal, 0-65535
+  int family = AF_UNSPEC;  // AF_INET or AF_INET6: resolve to that family only (socat's TCP4:)
 };
 
 // Splits "HOST:PORT", "[V6]:PORT" or ":PORT". IPv6 literals must be in brackets, so the split is

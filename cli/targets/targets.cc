@@ -43,6 +43,18 @@ std::optional<int> descriptor_number(std::string_view text) {
   return int(value);
 }
 
+std::string to_lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
+}
+
+std::string to_upper(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+  return upper;
+}
+
 std::string quoted(const TargetSpec& spec) { return "target " + quote_input(spec.text); }
 
 [[noreturn]] void open_failed(const TargetSpec& spec, const std::string& what, int errnum) {
@@ -191,15 +203,23 @@ void parse_service_url(TargetSpec& spec, std::string_view scheme, std::string_vi
   spec.service.database = *database;
 }
 
+constexpr std::string_view kNoUdp =
+    "seltool does not wait for UDP: a UDP port accepts no connection, so nothing shows it is "
+    "ready (wait for the service's TCP port, or an http:// check, instead)";
+
+// `scheme` is in lower case; the text shown keeps the case the user wrote it in.
 void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest) {
-  if (scheme != "tcp" && scheme != "unix") spec.text = hide_password(scheme, rest);
+  if (scheme != "tcp" && scheme != "unix") {
+    const std::string given_scheme = spec.text.substr(0, scheme.size());
+    spec.text = hide_password(scheme, rest).replace(0, scheme.size(), given_scheme);
+  }
   if (scheme == "tcp") {
     if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);  // tcp://host:port/
     spec.kind = TargetKind::kTcpConnect;
     spec.endpoint = split_host_port(rest, spec.text);
   } else if (scheme == "unix") {
     spec.kind = TargetKind::kUnixConnect;  // unix:///run/app.sock is the path /run/app.sock
-    spec.path = std::string(*unix_path_in(spec.text));
+    spec.path = std::string(rest);
     unix_socket_address(spec.path, spec.text);
   } else if (scheme == "http" || scheme == "https") {
     spec.kind = TargetKind::kHttp;
@@ -224,11 +244,13 @@ void parse_url(TargetSpec& spec, std::string_view scheme, std::string_view rest)
     spec.kind = TargetKind::kPath;
     spec.awaited = true;
     spec.path = std::string(rest);
+  } else if (starts_with(scheme, "udp")) {
+    throw UsageError("invalid " + quoted(spec) + ": " + std::string(kNoUdp));
   } else {
     throw UsageError("invalid " + quoted(spec) + ": seltool does not support '" +
                      std::string(scheme) +
                      "://' (supported: tcp://, unix://, http://, https://, postgres://, "
-                     "postgresql://, redis://)");
+                     "postgresql://, redis://, file://)");
   }
 }
 
@@ -263,25 +285,81 @@ const std::vector<TargetForm>& target_forms() {
   return forms;
 }
 
+const std::vector<ForeignWord>& foreign_words() {
+  static const std::vector<ForeignWord> words = {
+      {"tcp:", "tcp:", AF_UNSPEC, "tcp:HOST:PORT"},
+      {"tcp-connect:", "tcp:", AF_UNSPEC, "tcp:HOST:PORT"},
+      {"tcp4:", "tcp:", AF_INET, "tcp:HOST:PORT, IPv4 addresses only"},
+      {"tcp4-connect:", "tcp:", AF_INET, "tcp:HOST:PORT, IPv4 addresses only"},
+      {"tcp6:", "tcp:", AF_INET6, "tcp:HOST:PORT, IPv6 addresses only"},
+      {"tcp6-connect:", "tcp:", AF_INET6, "tcp:HOST:PORT, IPv6 addresses only"},
+      {"tcp-listen:", "tcp-listen:", AF_UNSPEC, "tcp-listen:[HOST:]PORT (PORT alone: loopback)"},
+      {"tcp4-listen:", "tcp-listen:", AF_INET, "tcp-listen:[HOST:]PORT, on IPv4 (127.0.0.1)"},
+      {"tcp6-listen:", "tcp-listen:", AF_INET6, "tcp-listen:[HOST:]PORT, on IPv6 ([::1])"},
+      {"unix:", "unix:", AF_UNSPEC, "unix:PATH"},
+      {"unix-connect:", "unix:", AF_UNSPEC, "unix:PATH"},
+      {"unix-client:", "unix:", AF_UNSPEC, "unix:PATH"},
+      {"unix-listen:", "unix-listen:", AF_UNSPEC, "unix-listen:PATH"},
+      {"udp:", "", AF_UNSPEC, kNoUdp},
+      {"udp4:", "", AF_UNSPEC, kNoUdp},
+      {"udp6:", "", AF_UNSPEC, kNoUdp},
+      {"udp-connect:", "", AF_UNSPEC, kNoUdp},
+      {"udp-listen:", "", AF_UNSPEC, kNoUdp},
+      {"udp4-listen:", "", AF_UNSPEC, kNoUdp},
+      {"udp6-listen:", "", AF_UNSPEC, kNoUdp},
+  };
+  return words;
+}
+
 std::string target_synopsis() {
   std::string text;
   for (const TargetForm& form : target_forms()) {
     if (!target_kind_available(form.kind)) continue;
     text += (text.empty() ? "" : " | ") + std::string(form.syntax);
   }
-  return text;
+  text += ". Also read (in any case): URL schemes such as HTTP://, and socat's";
+  for (const ForeignWord& word : foreign_words()) {
+    text += (&word == &foreign_words().front() ? " " : ", ") + to_upper(word.word);
+  }
+  return text + " (UDP ones are refused)";
 }
 
-TargetSpec parse_target(std::string_view text) {
-  TargetSpec spec;
-  spec.text = std::string(text);
+namespace {
+
+// The foreign word `text` starts with, in any case; nullptr if none.
+const ForeignWord* foreign_word_in(std::string_view text) {
+  const std::string lower = to_lower(text.substr(0, text.find(':') + 1));
+  for (const ForeignWord& word : foreign_words()) {
+    if (lower == word.word) return &word;
+  }
+  return nullptr;
+}
+
+// "HOST:PORT/PATH" that names no file: an http:// URL without its scheme.
+bool url_without_scheme(std::string_view text) {
+  const std::size_t slash = text.find('/');
+  if (starts_with(text, "file:") || slash == std::string_view::npos ||
+      text.substr(0, slash).find(':') == std::string::npos) {
+    return false;
+  }
+  try {
+    split_host_port(text.substr(0, slash), text);
+  } catch (const UsageError&) {
+    return false;
+  }
+  return !path_exists(std::string(text));
+}
+
+// Parses `text`, the target as given (spec.text) with a foreign word or a URL scheme in
+// upper case rewritten to seltool's own, lower-case form; `family` is the foreign word's.
+TargetSpec parse_own_form(TargetSpec spec, std::string_view text, int family) {
   const auto rest_after = [&](std::string_view prefix) { return text.substr(prefix.size()); };
   if (text == "-" || text == "stdin") {
     spec.fd = 0;
   } else if (auto fd = descriptor_number(text)) {
     spec.fd = *fd;
   } else if (auto url = split_url(text)) {
-    parse_url(spec, url->first, url->second);
+    parse_url(spec, to_lower(url->first), url->second);
   } else if (starts_with(text, "fd:")) {
     const auto number = descriptor_number(rest_after("fd:"));
     if (!number) {
@@ -306,16 +384,21 @@ TargetSpec parse_target(std::string_view text) {
     spec.kind = TargetKind::kTcpListen;
     std::string address(rest_after("tcp-listen:"));
     // PORT alone listens on loopback, as `seltool echo` does; ":PORT" on every address.
-    if (address.find(':') == std::string::npos) address.insert(0, "127.0.0.1:");
-    spec.endpoint = split_host_port(address, text);
+    if (address.find(':') == std::string::npos) {
+      address.insert(0, family == AF_INET6 ? "[::1]:" : "127.0.0.1:");
+    }
+    spec.endpoint = split_host_port(address, spec.text);
   } else if (starts_with(text, "tcp:")) {
     spec.kind = TargetKind::kTcpConnect;
-    spec.endpoint = split_host_port(rest_after("tcp:"), text);
+    spec.endpoint = split_host_port(rest_after("tcp:"), spec.text);
   } else if (starts_with(text, "unix-listen:") || starts_with(text, "unix:")) {
     const bool listen = starts_with(text, "unix-listen:");
     spec.kind = listen ? TargetKind::kUnixListen : TargetKind::kUnixConnect;
     spec.path = std::string(listen ? rest_after("unix-listen:") : *unix_path_in(text));
-    unix_socket_address(spec.path, text);  // validates the length now, before any output
+    unix_socket_address(spec.path, spec.text);  // validates the length now, before any output
+  } else if (url_without_scheme(text)) {
+    throw UsageError("invalid " + quoted(spec) + ": no such file; for an HTTP check write " +
+                     quote_input("http://" + spec.text) + " (file:PATH for a file)");
   } else if (starts_with(text, "file:") || text.find('/') != std::string_view::npos) {
     spec.kind = TargetKind::kPath;
     spec.awaited = starts_with(text, "file:");
@@ -324,7 +407,7 @@ TargetSpec parse_target(std::string_view text) {
   } else if (text.find(':') != std::string_view::npos) {
     try {
       spec.kind = TargetKind::kTcpConnect;
-      spec.endpoint = split_host_port(text, text);
+      spec.endpoint = split_host_port(text, spec.text);
     } catch (const UsageError&) {
       if (!path_exists(spec.text)) throw;
       spec.kind = TargetKind::kPath;  // "a:b", an existing file that is not HOST:PORT
@@ -341,7 +424,28 @@ TargetSpec parse_target(std::string_view text) {
   if (spec.kind == TargetKind::kTcpConnect && spec.endpoint.port == "0") {
     throw UsageError("invalid " + quoted(spec) + ": port 0 cannot be connected to");
   }
+  spec.endpoint.family = family;
   return spec;
+}
+
+}  // namespace
+
+TargetSpec parse_target(std::string_view text) {
+  TargetSpec spec;
+  spec.text = std::string(text);
+  if (auto url = split_url(text)) return parse_own_form(std::move(spec), text, AF_UNSPEC);
+  const ForeignWord* word = foreign_word_in(text);
+  if (!word) return parse_own_form(std::move(spec), text, AF_UNSPEC);
+  const std::string_view rest = text.substr(word->word.size());
+  if (word->twin.empty()) {
+    throw UsageError("invalid " + quoted(spec) + ": " + std::string(word->meaning));
+  }
+  if (const std::size_t comma = rest.find(','); comma != std::string_view::npos) {
+    throw UsageError("invalid " + quoted(spec) + ": socat's address options (" +
+                     quote_input(rest.substr(comma)) +
+                     ") are not read; seltool has options of its own (see --help)");
+  }
+  return parse_own_form(std::move(spec), std::string(word->twin) + std::string(rest), word->family);
 }
 
 Events parse_events(std::string_view list) {

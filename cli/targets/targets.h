@@ -81,7 +81,19 @@ const std::vector<TargetForm>& target_forms();
 // Windows (target_files_<os>.cc).
 bool target_kind_available(TargetKind kind);
 
-// "N | fd:N | - | ...": the forms for --help's TARGET, those this OS's build can watch.
+// A word of another tool's address grammar (socat's TCP4:, ...): read as its seltool twin, or
+// refused with a message that names it. Part of the grammar table: --help, the manual page and
+// docs/cli.md list these too; matched in any case, as socat does.
+struct ForeignWord {
+  std::string_view word;     // "tcp4:", lower case
+  std::string_view twin;     // the seltool prefix it is read as ("tcp:"); "" when refused
+  int family;                // AF_INET/AF_INET6 for an address of one family, else AF_UNSPEC
+  std::string_view meaning;  // what it means in seltool, or why it is refused
+};
+const std::vector<ForeignWord>& foreign_words();
+
+// "N | fd:N | - | ...": the forms for --help's TARGET (those this OS's build can watch), then
+// the foreign words.
 std::string target_synopsis();
 
 // Parses one TARGET. Throws UsageError naming it and listing the forms when it is none of them.

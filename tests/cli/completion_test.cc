@@ -1,6 +1,8 @@
 // The bash, zsh and fish completion scripts: the built files are what the binary prints, each
 // loads in its shell, and completes every command, option and listed value of the live
 // command-line definition (tests/cli/cli_definition.h).
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -109,6 +111,17 @@ TEST(BashCompletion, CompletesCommandsOptionsAndValues) {
       const Words choices(operand["choices"].begin(), operand["choices"].end());
       EXPECT_EQ(bash_complete({"seltool", name, ""}), choices);
     }
+  }
+}
+
+// inspect's PID: the running processes (this test's own among them), not file names.
+TEST(BashCompletion, InspectCompletesProcessIds) {
+  const std::string self = std::to_string(::getpid());
+  EXPECT_EQ(bash_complete({"seltool", "inspect", self}).count(self), 1u);
+  const Words all = bash_complete({"seltool", "inspect", ""});
+  EXPECT_EQ(all.count(self), 1u);
+  for (const std::string& word : all) {
+    EXPECT_EQ(word.find_first_not_of("0123456789"), std::string::npos) << word;
   }
 }
 
@@ -247,6 +260,11 @@ TEST(FishCompletion, CompletesCommandsOptionsAndValues) {
       }
     }
   }
+}
+
+TEST(FishCompletion, InspectCompletesProcessIds) {
+  const std::string self = std::to_string(::getpid());
+  EXPECT_EQ(fish_complete("seltool inspect " + self).count(self), 1u);
 }
 
 TEST(FishCompletion, CompletesACommandAfterDashes) {

@@ -3,6 +3,7 @@
 // and forgotten in another fails a test.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <string>
@@ -77,6 +78,39 @@ TEST(TargetGrammar, DocsTableOfTargetsNamesEveryForm) {
   const std::string section = docs.substr(from, docs.find("\n## ", from + 1) - from);
   for (const TargetForm& form : target_forms()) {
     EXPECT_TRUE(contains(section, "`" + std::string(form.syntax) + "`")) << form.syntax;
+  }
+}
+
+// Other tools' words (foreign_words()): each is read as its twin, or refused with its reason,
+// and --help, the manual page and docs/cli.md name it, from the same table.
+TEST(TargetGrammar, ForeignWordsAreReadAsTheirTwinsAndListedEverywhere) {
+  const std::string docs = read_file(std::string(std::getenv("TEST_SRCDIR")) + "/" +
+                                     std::getenv("TEST_WORKSPACE") + "/docs/cli.md");
+  std::string page = read_file(generated_file("seltool.1"));
+  for (std::size_t at = page.find("\\-"); at != std::string::npos; at = page.find("\\-", at)) {
+    page.erase(at, 1);
+  }
+  const std::string synopsis = cli::target_synopsis();
+  for (const cli::ForeignWord& word : cli::foreign_words()) {
+    std::string upper(word.word);
+    for (char& c : upper) c = char(std::toupper(static_cast<unsigned char>(c)));
+    SCOPED_TRACE(upper);
+    EXPECT_TRUE(contains(docs, "`" + upper + "`"));
+    EXPECT_TRUE(contains(page, upper));
+    EXPECT_TRUE(contains(synopsis, upper));
+    const std::string address =
+        word.twin == "unix:" || word.twin == "unix-listen:" ? "app.sock" : "127.0.0.1:5432";
+    if (word.twin.empty()) {
+      EXPECT_THROW(cli::parse_target(upper + address), cli::UsageError);
+      continue;
+    }
+    const cli::TargetSpec foreign = cli::parse_target(upper + address);
+    const cli::TargetSpec twin = cli::parse_target(std::string(word.twin) + address);
+    EXPECT_EQ(foreign.kind, twin.kind);
+    EXPECT_EQ(foreign.text, upper + address);
+    EXPECT_EQ(foreign.endpoint.port, twin.endpoint.port);
+    EXPECT_EQ(foreign.endpoint.family, word.family);
+    EXPECT_EQ(foreign.path, twin.path);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "gtest/gtest.h"
+#include "tests/support/event_schema.h"
 
 namespace seltool::testing {
 
@@ -153,6 +154,7 @@ std::optional<Json> SeltoolProcess::read_event(std::chrono::milliseconds timeout
   if (!line) return std::nullopt;
   Json parsed = Json::parse(*line, nullptr, /*allow_exceptions=*/false);
   EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << *line;
+  EXPECT_EQ(event_schema_violation(parsed), "") << "against docs/events.schema.json: " << *line;
   return parsed;
 }
 
@@ -232,6 +234,7 @@ std::vector<Json> parse_lines(const std::string& out) {
   while (std::getline(stream, line)) {
     Json parsed = Json::parse(line, nullptr, /*allow_exceptions=*/false);
     EXPECT_FALSE(parsed.is_discarded()) << "not JSON: " << line;
+    EXPECT_EQ(event_schema_violation(parsed), "") << "against docs/events.schema.json: " << line;
     lines.push_back(std::move(parsed));
   }
   return lines;
