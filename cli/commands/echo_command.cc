@@ -44,7 +44,9 @@ void check_combinations(const EchoCommandOptions& options, const CLI::App& comma
                      std::to_string(kMaxWorkers) + " or fewer (one per core is enough)");
   }
   if (options.max_connections > 0 && options.workers > 1) {
-    throw UsageError("--max-connections applies to one worker: drop it or use --workers 1");
+    throw UsageError(
+        "--max-connections needs a single worker (the workers share no cap): drop it or use "
+        "--workers 1");
   }
   if (options.udp) {
     for (const char* option : {"--max-connections", "--buffer-limit"}) {

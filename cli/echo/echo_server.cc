@@ -161,7 +161,7 @@ void EchoServer::run(const StopSignals& stop) {
   // bounded by drain_timeout, or ended by a second signal it passes on).
   while (threads.running > 0) {
     first.serve_once(std::nullopt);
-    first.pass_on_stops(stop);
+    first.pass_on_stops(stop.count());
   }
   threads.join();
   if (crew_.failure) std::rethrow_exception(crew_.failure);
@@ -186,7 +186,7 @@ void EchoServer::run(const StopSignals& stop) {
   // The log gets what is left of the drain time; a reader that stalls longer loses the rest.
   SharedLog& log = crew_.log;
   const Clock::time_point deadline = first.drain_deadline();
-  log.write_some();
+  first.write_log();
   while (log.pending() && stop.count() < 2 && first.now() < deadline) {
     if (log.watched()) {
       first.serve_once(deadline - first.now());
@@ -260,8 +260,7 @@ void EchoWorker::log_error(const char* action, int error) {
 // The first worker's part of a stop signal: it is the one the signal wakes; it passes the
 // count on to the others once its own drain has begun (its listeners are closed, so no
 // connection is handed out after the others saw the count).
-void EchoWorker::pass_on_stops(const StopSignals& stop) {
-  const int stops = stop.count();
+void EchoWorker::pass_on_stops(int stops) {
   if (stops == stops_passed_on_) return;
   crew_.stops = stops;
   stops_passed_on_ = stops;
@@ -273,13 +272,13 @@ void EchoWorker::pass_on_stops(const StopSignals& stop) {
 void EchoWorker::serve(const StopSignals* stop) {
   started_ = now_ = Clock::now();
   resume_accepting();
-  write_log();
+  if (index_ == 0) write_log();
 
   for (;;) {
     const int stops = stop ? stop->count() : crew_.stops.load();
     if (stops > 0 && !draining_) begin_drain();
     if (stops > 1) aborted_ = true;
-    if (stop) pass_on_stops(*stop);
+    if (stop) pass_on_stops(stops);
     if (draining_ && (aborted_ || connections_.empty() || now_ >= drain_deadline_)) break;
     serve_once(next_timeout());
   }

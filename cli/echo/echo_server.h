@@ -35,7 +35,7 @@ namespace seltool::cli {
 enum class Verbosity { kQuiet, kNormal, kVerbose };
 
 struct EchoOptions {
-  std::size_t max_connections = 0;  // 0: no cap (per worker)
+  std::size_t max_connections = 0;  // 0: no cap (one worker only: echo_command.cc)
   std::size_t buffer_limit = 64 * 1024;
   std::optional<Duration> idle_timeout;  // none: connections (and UDP clients) idle forever
   Duration drain_timeout = std::chrono::seconds(5);
@@ -114,13 +114,14 @@ class EchoWorker {
   void hand_over(UniqueFd fd, const SocketAddress& peer);
   void wakeup() { selector_.wakeup(); }
   const EchoTotals& totals() const { return totals_; }
-  Selector& selector() { return selector_; }
 
-  // The rest is for the first worker once the others have ended: it writes the last lines.
+  // The rest is for the first worker, which writes the log and the last lines.
   void serve_once(std::optional<Duration> timeout);
   // The first worker's part of a stop signal: it is the one the signal wakes; it passes the
   // count on to the others (crew.stops) and wakes them.
-  void pass_on_stops(const StopSignals& stop);
+  void pass_on_stops(int stops);
+  // Writes what stdout takes now, and watches it for writability while lines are left.
+  void write_log();
   Clock::time_point started() const { return started_; }
   Clock::time_point now() const { return now_; }
   Clock::time_point drain_deadline() const { return drain_deadline_; }
@@ -164,7 +165,6 @@ class EchoWorker {
   void begin_drain();
   void expire_idle();
   std::optional<Duration> next_timeout() const;
-  void write_log();
   void log_error(const char* action, int error);
 
   const std::size_t index_;

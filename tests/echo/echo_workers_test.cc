@@ -182,6 +182,31 @@ TEST(EchoWorkers, SecondSignalAbortsEveryWorkersDrain) {
   EXPECT_EQ(server.wait_exit(), 0);
 }
 
+// The log of every worker goes through the first worker's bounded queue: with nobody reading
+// stdout, both workers go on serving, the lines past --log-buffer are dropped and counted, and
+// SIGTERM still ends the run with "stopped" and exit 0.
+TEST(EchoWorkers, StalledLogReaderCostsLinesNotService) {
+  SeltoolProcess server(
+      {"echo", "--listen", "127.0.0.1:0", "--workers", "2", "--log-buffer", "4096"});
+  const auto listening = server.read_event(10s);
+  ASSERT_TRUE(listening) << server.rest_of_stderr(1s);
+  const std::string address = (*listening)["address"];
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  // Two lines of about 200 bytes per client: far more than the pipe and the queue hold.
+  constexpr int kClients = 600;
+  for (int i = 0; i < kClients; ++i) {
+    UniqueFd client = connect_tcp(port);
+    write_all(client.get(), "x");
+    ASSERT_EQ(read_exact(client.get(), 1, 10s), "x") << "client " << i << " not served";
+  }
+  server.signal(SIGTERM);
+  const Log log = read_log_until_stopped(server, 30s);
+  ASSERT_FALSE(log.stopped.is_null()) << "no stopped line";
+  EXPECT_EQ(log.stopped["connections"], kClients);
+  EXPECT_GT(log.stopped["log_lines_dropped"], 0);
+  EXPECT_EQ(server.wait_exit(), 0);
+}
+
 // One worker stays the default, and its lines carry no "worker" field.
 TEST(EchoWorkers, OneWorkerIsTheDefaultAndItsLinesNameNoWorker) {
   SeltoolProcess server({"echo", "--listen", "127.0.0.1:0"});
