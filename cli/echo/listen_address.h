@@ -1,11 +1,13 @@
 // `--listen` of `seltool echo`: HOST:PORT, [V6]:PORT, :PORT (every address) or unix:PATH (also
-// unix://PATH, read as targets read it: unix_path_in()), opened as a non-blocking listening socket.
+// unix://PATH, read as targets read it: unix_path_in()), opened as a non-blocking listening socket
+// (TCP or a Unix stream socket) or, for `--udp`, a bound datagram socket (UDP or Unix datagram).
 #pragma once
 
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "cli/os/socket_address.h"
 #include "lib/unique_fd.h"
@@ -16,15 +18,20 @@ namespace seltool::cli {
 // (also when a later --listen fails before the server runs) if it is still the file created
 // (created_files.h, which also removes it when a signal ends seltool).
 struct Listener {
-  Listener(UniqueFd fd, std::string unix_path)
-      : fd(std::move(fd)), unix_path(std::move(unix_path)) {}
+  Listener(UniqueFd fd, std::string unix_path, bool datagram)
+      : fd(std::move(fd)), unix_path(std::move(unix_path)), datagram(datagram) {}
   Listener(Listener&& other) noexcept
-      : fd(std::move(other.fd)), unix_path(std::exchange(other.unix_path, {})) {}
+      : fd(std::move(other.fd)),
+        unix_path(std::exchange(other.unix_path, {})),
+        datagram(other.datagram),
+        shared(other.shared) {}
   Listener& operator=(Listener&&) = delete;
   ~Listener();
 
   UniqueFd fd;
-  std::string unix_path;  // the socket file this listener created, empty for TCP
+  std::string unix_path;  // the socket file this listener created, empty for TCP and UDP
+  bool datagram;          // a datagram socket (--udp): no accept(), a datagram at a time
+  bool shared = false;    // one of several sockets on one port, the kernel spreading the load
 };
 
 // What a --listen argument names, before anything is resolved or opened: a TCP endpoint
@@ -38,10 +45,14 @@ struct ListenAddress {
 // is not one of the forms.
 ListenAddress parse_listen_address(std::string_view text);
 
-// Parses `text` and listens there with `backlog`. ":PORT" prefers the IPv6 wildcard with
-// IPV6_V6ONLY off (IPv4 and IPv6 alike). Throws UsageError for text that is not an address or
-// a host that does not resolve, and as throw_open_failure() (usage_error.h) when the kernel
-// refuses, e.g. a port in use or a path in a directory that does not exist.
-Listener open_listener(std::string_view text, int backlog);
+// Parses `text` and listens there with `backlog` (`datagram`: binds a datagram socket there).
+// ":PORT" prefers the IPv6 wildcard with IPV6_V6ONLY off (IPv4 and IPv6 alike). With `copies`
+// above 1, a TCP or UDP address the OS lets sockets share (share_listening_port()) is opened
+// `copies` times on the same address and port (all `shared`), anything else once. Throws
+// UsageError for text that is not an address or a host that does not resolve, and as
+// throw_open_failure() (usage_error.h) when the kernel refuses, e.g. a port in use or a path in
+// a directory that does not exist.
+std::vector<Listener> open_listener(std::string_view text, int backlog, bool datagram,
+                                    std::size_t copies = 1);
 
 }  // namespace seltool::cli

@@ -21,6 +21,9 @@ namespace seltool::cli {
 // directory, bind, listen...). The full path must fit in sockaddr_un (unix_socket_address()).
 int listen_unix_socket(int fd, const std::string& path, int backlog);
 
+// The same without listen(): for a Unix datagram socket.
+int bind_unix_socket(int fd, const std::string& path);
+
 // Removes the socket file created at `path` if it is still the one created there, and forgets
 // it. A path never noted is left alone.
 void remove_created_file(const std::string& path) noexcept;

@@ -108,7 +108,7 @@ int bind_in_directory(int fd, int directory, const std::string& name) {
 
 }  // namespace
 
-int listen_unix_socket(int fd, const std::string& path, int backlog) {
+int bind_unix_socket(int fd, const std::string& path) {
   const std::size_t slash = path.rfind('/');
   const std::string directory_path = slash == std::string::npos ? "."
                                      : slash == 0               ? "/"
@@ -132,6 +132,11 @@ int listen_unix_socket(int fd, const std::string& path, int backlog) {
     entry.inode = status.st_ino;
     entry.state = Entry::kNoted;
   }
+  return 0;
+}
+
+int listen_unix_socket(int fd, const std::string& path, int backlog) {
+  if (const int errnum = bind_unix_socket(fd, path)) return errnum;
   if (::listen(fd, backlog) == -1) {
     const int errnum = errno;
     remove_created_file(path);

@@ -6,6 +6,8 @@
 
 namespace seltool::cli {
 
+int bind_unix_socket(int, const std::string&) { return EAFNOSUPPORT; }
+
 int listen_unix_socket(int, const std::string&, int) { return EAFNOSUPPORT; }
 
 void remove_created_file(const std::string&) noexcept {}

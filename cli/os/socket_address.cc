@@ -41,11 +41,19 @@ std::string gai_error_name(int status) {
 }
 
 template <typename Get>
-std::string named_address(int fd, Get get) {
+std::optional<SocketAddress> address_of(int fd, Get get) {
   SocketAddress address;
   address.length = sizeof address.storage;
-  if (get(fd, reinterpret_cast<sockaddr*>(&address.storage), &address.length) == -1) return {};
-  return format_address(address);
+  if (get(fd, reinterpret_cast<sockaddr*>(&address.storage), &address.length) == -1) {
+    return std::nullopt;
+  }
+  return address;
+}
+
+template <typename Get>
+std::string named_address(int fd, Get get) {
+  const std::optional<SocketAddress> address = address_of(fd, get);
+  return address ? format_address(*address) : std::string();
 }
 
 }  // namespace
@@ -134,6 +142,7 @@ std::string format_address(const SocketAddress& address) {
 }
 
 std::string local_address(int fd) { return named_address(fd, ::getsockname); }
+std::optional<SocketAddress> local_socket_address(int fd) { return address_of(fd, ::getsockname); }
 std::string peer_address(int fd) { return named_address(fd, ::getpeername); }
 
 }  // namespace seltool::cli

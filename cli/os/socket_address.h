@@ -60,6 +60,8 @@ std::string format_address(const SocketAddress& address);
 // The socket's own address (getsockname) or its peer's (getpeername); "" when there is none
 // (not a socket, not connected, unnamed).
 std::string local_address(int fd);
+// The socket's own address as the kernel has it (a port 0 bound made real); nullopt on error.
+std::optional<SocketAddress> local_socket_address(int fd);
 std::string peer_address(int fd);
 
 }  // namespace seltool::cli

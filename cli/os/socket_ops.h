@@ -25,12 +25,25 @@ namespace seltool::cli {
 // A new non-blocking, close-on-exec (on Windows: not inherited) stream socket; -1 and errno.
 int open_stream_socket(int family);
 
+// The same for a datagram socket (UDP, or a Unix datagram socket); -1 and errno.
+int open_datagram_socket(int family);
+
+// Lets further sockets bind the address of the listener `fd` (not bound yet), each given its
+// share of the new connections or datagrams by the kernel: Linux SO_REUSEPORT, FreeBSD
+// SO_REUSEPORT_LB. False (nothing set) where the OS cannot share a port that way (the other
+// BSDs' and macOS's SO_REUSEPORT give every connection to one socket; Windows has none): the
+// caller then accepts on one socket and hands the connections out itself.
+bool share_listening_port(int fd);
+
 // Accepts one pending connection as a non-blocking, close-on-exec socket and stores the peer's
 // address in `*peer` when given; -1 and errno (EAGAIN or EWOULDBLOCK: none pending).
 int accept_connection(int listener, SocketAddress* peer);
 
 // bind() then listen(): 0, or the errno of the call that failed.
 int bind_and_listen(int fd, const SocketAddress& address, int backlog);
+
+// bind() alone (a datagram socket): 0, or its errno.
+int bind_socket(int fd, const SocketAddress& address);
 
 // Starts connect() on a non-blocking socket: 0 when it completed at once, EINPROGRESS while
 // it goes on (its end makes the socket writable), else the errno of the failure.
@@ -83,5 +96,15 @@ bool peer_ended_stream(int fd);
 
 // recv() of at most `size` bytes: the bytes read, 0 at the end of stream, or -1 and errno.
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size);
+
+// Receives one datagram into `data` and its sender's address into `*from` (length 0 for a
+// sender without one: an unbound Unix socket). Its size, or -1 and errno; `*truncated` says
+// whether it was larger than `size` (the rest is discarded, as the kernel does).
+std::ptrdiff_t receive_datagram(int fd, void* data, std::size_t size, SocketAddress* from,
+                                bool* truncated);
+
+// Sends `size` bytes as one datagram to `to`: the bytes sent (all), or -1 and errno (EAGAIN or
+// EWOULDBLOCK: the send buffer is full now).
+std::ptrdiff_t send_datagram(int fd, const void* data, std::size_t size, const SocketAddress& to);
 
 }  // namespace seltool::cli

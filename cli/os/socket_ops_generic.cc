@@ -3,7 +3,8 @@
 // or --config=kqueue_emulated, so that CI runs these lines too.
 //
 // Not atomic: between socket()/accept() and fcntl(FD_CLOEXEC) another thread's fork+exec
-// could inherit the descriptor. seltool runs one thread, so nothing execs in between.
+// could inherit the descriptor. Nothing in seltool execs while another of its threads opens
+// one: only `echo --workers` opens descriptors in several threads, and it never execs.
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -62,6 +63,22 @@ std::ptrdiff_t send_without_sigpipe(int fd, const ConstBuffer* buffers, std::siz
 }  // namespace
 
 int open_stream_socket(int family) { return nonblocking_cloexec(::socket(family, SOCK_STREAM, 0)); }
+
+int open_datagram_socket(int family) {
+  return nonblocking_cloexec(::socket(family, SOCK_DGRAM, 0));
+}
+
+// FreeBSD 12 and later balance with SO_REUSEPORT_LB. The SO_REUSEPORT of the other BSDs and
+// macOS lets sockets share the port but gives the connections to one of them, and POSIX has
+// neither: there (and in the generic Linux builds, whose headers lack SO_REUSEPORT_LB) the
+// caller hands connections out itself.
+bool share_listening_port([[maybe_unused]] int fd) {
+#ifdef SO_REUSEPORT_LB
+  return set_socket_option(fd, SOL_SOCKET, SO_REUSEPORT_LB, 1);
+#else
+  return false;
+#endif
+}
 
 int accept_connection(int listener, SocketAddress* peer) {
   if (peer) peer->length = sizeof peer->storage;

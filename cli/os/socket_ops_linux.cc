@@ -14,6 +14,14 @@ int open_stream_socket(int family) {
   return ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 }
 
+int open_datagram_socket(int family) {
+  return ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+}
+
+// Linux 3.9 and later spread connections (and datagrams) over the sockets by a hash of the
+// peer's address and port.
+bool share_listening_port(int fd) { return set_socket_option(fd, SOL_SOCKET, SO_REUSEPORT, 1); }
+
 int accept_connection(int listener, SocketAddress* peer) {
   if (peer) peer->length = sizeof peer->storage;
   return ::accept4(listener, peer ? reinterpret_cast<sockaddr*>(&peer->storage) : nullptr,

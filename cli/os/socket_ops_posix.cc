@@ -17,6 +17,10 @@ int bind_and_listen(int fd, const SocketAddress& address, int backlog) {
   return 0;
 }
 
+int bind_socket(int fd, const SocketAddress& address) {
+  return ::bind(fd, address.get(), address.length) == -1 ? errno : 0;
+}
+
 int start_connect(int fd, const SocketAddress& address) {
   return ::connect(fd, address.get(), address.length) == 0 ? 0 : errno;
 }
@@ -55,6 +59,24 @@ std::ptrdiff_t send_message(int fd, const ConstBuffer* buffers, std::size_t coun
 
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
   return ::recv(fd, data, size, 0);
+}
+
+std::ptrdiff_t receive_datagram(int fd, void* data, std::size_t size, SocketAddress* from,
+                                bool* truncated) {
+  iovec vector{data, size};
+  msghdr message{};
+  message.msg_name = &from->storage;
+  message.msg_namelen = sizeof from->storage;
+  message.msg_iov = &vector;
+  message.msg_iovlen = 1;
+  const std::ptrdiff_t n = ::recvmsg(fd, &message, 0);
+  from->length = n < 0 ? 0 : message.msg_namelen;
+  *truncated = n >= 0 && (message.msg_flags & MSG_TRUNC) != 0;
+  return n;
+}
+
+std::ptrdiff_t send_datagram(int fd, const void* data, std::size_t size, const SocketAddress& to) {
+  return ::sendto(fd, data, size, 0, to.get(), to.length);
 }
 
 }  // namespace seltool::cli

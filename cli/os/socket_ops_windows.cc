@@ -106,6 +106,14 @@ int open_stream_socket(int family) {
                                WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT));
 }
 
+int open_datagram_socket(int family) {
+  return prepared(::WSASocketW(family, SOCK_DGRAM, 0, nullptr, 0,
+                               WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT));
+}
+
+// Windows has no SO_REUSEPORT (its SO_REUSEADDR lets another socket take the port).
+bool share_listening_port(int) { return false; }
+
 int accept_connection(int listener, SocketAddress* peer) {
   int length = sizeof peer->storage;
   if (peer) peer->length = length;
@@ -122,6 +130,12 @@ int bind_and_listen(int fd, const SocketAddress& address, int backlog) {
     return errno_of(::WSAGetLastError());
   }
   return 0;
+}
+
+int bind_socket(int fd, const SocketAddress& address) {
+  return ::bind(handle(fd), address.get(), address.length) == SOCKET_ERROR
+             ? errno_of(::WSAGetLastError())
+             : 0;
 }
 
 int start_connect(int fd, const SocketAddress& address) {
@@ -185,6 +199,27 @@ std::ptrdiff_t send_some_now(int fd, const ConstBuffer* buffers, std::size_t cou
 
 std::ptrdiff_t receive_some(int fd, void* data, std::size_t size) {
   const int n = ::recv(handle(fd), static_cast<char*>(data), int(size), 0);
+  return n == SOCKET_ERROR ? fail() : n;
+}
+
+std::ptrdiff_t receive_datagram(int fd, void* data, std::size_t size, SocketAddress* from,
+                                bool* truncated) {
+  int length = sizeof from->storage;
+  const int n = ::recvfrom(handle(fd), static_cast<char*>(data), int(size), 0,
+                           reinterpret_cast<sockaddr*>(&from->storage), &length);
+  const int error = n == SOCKET_ERROR ? ::WSAGetLastError() : 0;
+  // A datagram larger than the buffer fills it and fails with WSAEMSGSIZE.
+  *truncated = error == WSAEMSGSIZE;
+  from->length = error == 0 || *truncated ? length : 0;
+  if (error == 0) return n;
+  if (*truncated) return std::ptrdiff_t(size);
+  errno = errno_of(error);
+  return -1;
+}
+
+std::ptrdiff_t send_datagram(int fd, const void* data, std::size_t size, const SocketAddress& to) {
+  const int n =
+      ::sendto(handle(fd), static_cast<const char*>(data), int(size), 0, to.get(), int(to.length));
   return n == SOCKET_ERROR ? fail() : n;
 }
 

@@ -18,26 +18,6 @@
 namespace seltool::testing {
 namespace {
 
-// Sends random bytes without reading until nothing more goes out for half a second (the
-// server stopped reading and every buffer between us is full), at most 256 MiB; returns them.
-std::string send_until_blocked(int fd) {
-  set_nonblocking(fd);
-  const std::string chunk = random_bytes(64 << 10, 7);
-  std::string sent;
-  // A measurement window: blocked means not writable for 500 ms since the last send.
-  auto quiet_since = Clock::now();
-  while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
-    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      sent.append(chunk, 0, std::size_t(n));
-      quiet_since = Clock::now();
-    } else {
-      writable_within(fd, time_left(quiet_since + 500ms));
-    }
-  }
-  return sent;
-}
-
 // Whether a client can connect to 127.0.0.1:port now (false once the server closed its
 // listener, as `seltool echo` does when its drain begins).
 bool accepts_connections(int port) {

@@ -51,4 +51,22 @@ std::vector<std::string> echo_concurrently(const std::vector<int>& fds,
   return received;
 }
 
+std::string send_until_blocked(int fd) {
+  set_nonblocking(fd);
+  const std::string chunk = random_bytes(64 << 10, 7);
+  std::string sent;
+  // A measurement window: blocked means not writable for 500 ms since the last send.
+  auto quiet_since = Clock::now();
+  while (Clock::now() - quiet_since < 500ms && sent.size() < (256u << 20)) {
+    const ssize_t n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent.append(chunk, 0, std::size_t(n));
+      quiet_since = Clock::now();
+    } else {
+      writable_within(fd, time_left(quiet_since + 500ms));
+    }
+  }
+  return sent;
+}
+
 }  // namespace seltool::testing

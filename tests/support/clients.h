@@ -19,4 +19,9 @@ std::vector<std::string> echo_concurrently(const std::vector<int>& fds,
                                            const std::vector<std::string>& payloads,
                                            std::chrono::milliseconds timeout = 60s);
 
+// Sends random bytes on the stream socket `fd` (made non-blocking) without reading until
+// nothing more goes out for half a second (the server stopped reading and every buffer between
+// us is full), at most 256 MiB; returns them.
+std::string send_until_blocked(int fd);
+
 }  // namespace seltool::testing
