@@ -93,7 +93,7 @@ class Watcher {
                            : !asleep(state) && asleep(was) ? "woke"
                                                            : "changed";
       Json fields{{"pid", process_.pid()}, {"tid", tid}, {"change", change}, {"state", state}};
-      if (!was.empty()) fields["was"] = was;
+      if (!was.empty()) fields["was_state"] = was;
       output_.event("thread", fields);
       ++changes;
     }
@@ -112,7 +112,7 @@ class Watcher {
     if (was.events != seen.events || was.hup != seen.hup || was.error != seen.error) {
       Json fields = common;
       fields["events"] = event_names(seen.events, seen.hup, seen.error);
-      fields["was"] = event_names(was.events, was.hup, was.error);
+      fields["was_events"] = event_names(was.events, was.hup, was.error);
       output_.event("readiness", fields);
       ++changes;
     }
@@ -124,7 +124,7 @@ class Watcher {
       fields["queue"] = after[i].first;
       fields["change"] = now > then ? "grew" : "shrank";
       fields["size"] = now;
-      fields["was"] = then;
+      fields["was_size"] = then;
       output_.event("queue", fields);
       ++changes;
     }

@@ -83,9 +83,9 @@ Json summary_fields(const LoadSettings& settings, const LoadResult& result) {
   Json fields = {{"target", settings.target.text},
                  {"connections", settings.connections},
                  {"message_size", settings.message_size},
-                 {"mode", mode_of(settings)},
+                 {"pattern", mode_of(settings)},
                  {"selector", settings.selector},
-                 {"threads", settings.threads},
+                 {"client_threads", settings.threads},
                  {"seconds", seconds},
                  {"requests", result.requests},
                  {"warmup_requests", result.warmup_requests},
@@ -114,13 +114,13 @@ std::string text_row(const Json& f, bool cpu) {
   char row[256];
   if (f.is_null()) {
     std::snprintf(row, sizeof row, "%7s %8s %-11s %10s %12s %9s %9s %9s %9s %9s %9s %6s %10s",
-                  "conns", "size", "mode", "requests", "req/s", "MiB/s", "p50 µs", "p90 µs",
+                  "conns", "size", "pattern", "requests", "req/s", "MiB/s", "p50 µs", "p90 µs",
                   "p99 µs", "p99.9 µs", "max µs", "errors", "mismatches");
   } else {
     std::snprintf(row, sizeof row,
                   "%7zu %8zu %-11s %10llu %12.1f %9.2f %9.1f %9.1f %9.1f %9.1f %9.1f %6llu %10llu",
                   f["connections"].get<std::size_t>(), f["message_size"].get<std::size_t>(),
-                  f["mode"].get<std::string>().c_str(), f["requests"].get<unsigned long long>(),
+                  f["pattern"].get<std::string>().c_str(), f["requests"].get<unsigned long long>(),
                   f["requests_per_s"].get<double>(), f["mib_per_s"].get<double>(),
                   f["p50_us"].get<double>(), f["p90_us"].get<double>(), f["p99_us"].get<double>(),
                   f["p99_9_us"].get<double>(), f["max_us"].get<double>(),

@@ -106,8 +106,8 @@ TEST(InspectWatch, ReportsADescriptorOpenedDataArrivingAndReadAndTheExit) {
                            {"readiness", {{"fd", fd}, {"events", {"read", "write"}}}}});
   EXPECT_EQ(arrived[0]["change"], "grew");
   EXPECT_EQ(arrived[0]["size"], 5);
-  EXPECT_EQ(arrived[0]["was"], 0);
-  EXPECT_EQ(arrived[1]["was"], Json({"write"}));
+  EXPECT_EQ(arrived[0]["was_size"], 0);
+  EXPECT_EQ(arrived[1]["was_events"], Json({"write"}));
 
   server.tell("read");
   EXPECT_EQ(server.process->read_line(), "hello") << "the server must get every byte";
@@ -116,7 +116,7 @@ TEST(InspectWatch, ReportsADescriptorOpenedDataArrivingAndReadAndTheExit) {
                            {"readiness", {{"fd", fd}, {"events", {"write"}}}}});
   EXPECT_EQ(read[0]["change"], "shrank");
   EXPECT_EQ(read[0]["size"], 0);
-  EXPECT_EQ(read[1]["was"], Json({"read", "write"}));
+  EXPECT_EQ(read[1]["was_events"], Json({"read", "write"}));
 
   server.tell("exit");
   const Json summary = next_changes(watch, {{"summary", {{"reason", "exited"}}}})[0];

@@ -227,7 +227,7 @@ TEST(Load, OpenLoopShowsAServerStallInTheTail) {
   const std::vector<Json> rows = events_named(result.out, "summary");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(paused);
-  EXPECT_EQ(rows[0]["mode"], "rate");
+  EXPECT_EQ(rows[0]["pattern"], "rate");
   EXPECT_GE(rows[0]["p99_9_us"].get<double>(), 200'000) << rows[0];
   EXPECT_GE(rows[0]["p99_us"].get<double>(), 150'000) << rows[0];
 }

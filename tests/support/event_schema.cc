@@ -70,10 +70,14 @@ std::string check(const Json& rule, const Json& value, const std::string& path) 
       if (std::string error = check(rule["items"], value[i], at); !error.empty()) return error;
     }
   }
+  if (rule.contains("if")) {
+    const char* branch = check(rule["if"], value, path).empty() ? "then" : "else";
+    if (rule.contains(branch)) {
+      if (std::string error = check(rule[branch], value, path); !error.empty()) return error;
+    }
+  }
   for (const Json& part : rule.value("allOf", Json::array())) {
-    if (part.contains("if") && !check(part["if"], value, path).empty()) continue;
-    const Json& then = part.contains("if") ? part["then"] : part;
-    if (std::string error = check(then, value, path); !error.empty()) return error;
+    if (std::string error = check(part, value, path); !error.empty()) return error;
   }
   return "";
 }

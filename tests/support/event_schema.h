@@ -1,7 +1,7 @@
 // docs/events.schema.json, the JSON contract of seltool's events, checked on every JSON line
 // the tests see (SeltoolProcess::read_event, parse_lines): a small validator for the part of
 // JSON Schema that file uses (type, enum, const, minimum, required, properties, items, allOf,
-// if/then, local $ref), plus the rule the schema states in words: times have at most
+// if/then/else, local $ref), plus the rule the schema states in words: times have at most
 // microsecond precision.
 #pragma once
 
