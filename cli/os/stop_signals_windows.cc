@@ -61,6 +61,8 @@ int StopSignals::count() const noexcept { return received.load(); }
 
 int StopSignals::last() const noexcept { return last_number.load(); }
 
+int stop_signal_received() noexcept { return last_number.load(); }
+
 const char* const kDiedOfSignalCode = "0xC000013A";
 const char* const kDiedOfSignalMeaning =
     "stopped by Ctrl-C, Ctrl-Break or the console closing (STATUS_CONTROL_C_EXIT, as Windows' "
