@@ -106,9 +106,10 @@ void add_echo_command(CLI::App& app, Invocation& invocation) {
       ->default_str("127.0.0.1:1234");
   add_selector_option(*command, options->selector);
   command->add_flag("--udp", options->udp,
-                    "echo datagrams (RFC 862 over UDP, or a Unix datagram socket for unix:PATH) "
-                    "instead of streams; a client is a sender's address, ended after "
-                    "--idle-timeout (default 30s) without a datagram");
+                    std::string("echo datagrams (RFC 862 over UDP") +
+                        (kUnixSocketsOffered ? ", or a Unix datagram socket for unix:PATH" : "") +
+                        ") instead of streams; a client is a sender's address, ended after "
+                        "--idle-timeout (default 30s) without a datagram");
   command
       ->add_option("--workers", options->workers,
                    "serve with N threads, one selector each, sharing the port with "
