@@ -56,6 +56,10 @@ struct ThreadState {
   std::string state;
 };
 
+// The scheduler state letter of /proc/.../stat as such a word (proc(5)); an unknown letter as
+// itself. Linux only (process_linux.cc).
+std::string thread_state_name(char letter);
+
 // Thrown by Process::snapshot() when the process's descriptors cannot be listed at all (EACCES:
 // no ptrace access); what() is advice(-1, errnum).
 class DescriptorsHidden : public std::runtime_error {

@@ -118,30 +118,6 @@ void add_readiness(int copy, DescriptorSnapshot& seen) {
   seen.error = (probe.revents & POLLERR) != 0;
 }
 
-// The scheduler state letter of /proc/.../stat as a word (proc(5)).
-std::string state_name(char letter) {
-  switch (letter) {
-    case 'R':
-      return "running";
-    case 'S':
-      return "sleeping";
-    case 'D':
-      return "disk_sleep";
-    case 'I':
-      return "idle";
-    case 'T':
-      return "stopped";
-    case 't':
-      return "tracing_stop";
-    case 'Z':
-      return "zombie";
-    case 'X':
-      return "dead";
-    default:
-      return std::string(1, letter);
-  }
-}
-
 class LinuxProcess : public Process {
  public:
   LinuxProcess(int pid, UniqueFd pidfd)
@@ -245,7 +221,7 @@ class LinuxProcess : public Process {
       const std::string stat = first_line_of(tasks + "/" + entry->d_name + "/stat");
       const std::size_t after_command = stat.rfind(") ");
       if (after_command == std::string::npos || after_command + 2 >= stat.size()) continue;
-      threads.push_back({std::atoi(entry->d_name), state_name(stat[after_command + 2])});
+      threads.push_back({std::atoi(entry->d_name), thread_state_name(stat[after_command + 2])});
     }
     ::closedir(listing);
     std::sort(threads.begin(), threads.end(),
@@ -389,6 +365,29 @@ int thread_group_of(int id) {
 }
 
 }  // namespace
+
+std::string thread_state_name(char letter) {
+  switch (letter) {
+    case 'R':
+      return "running";
+    case 'S':
+      return "sleeping";
+    case 'D':
+      return "disk_sleep";
+    case 'I':
+      return "idle";
+    case 'T':
+      return "stopped";
+    case 't':
+      return "tracing_stop";
+    case 'Z':
+      return "zombie";
+    case 'X':
+      return "dead";
+    default:
+      return std::string(1, letter);
+  }
+}
 
 const std::vector<std::string>& descriptor_kinds() {
   static const std::vector<std::string> kinds = {

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/os/process.h"
 #include "cli/os/thread_waits.h"
 #include "lib/unique_fd.h"
 
@@ -117,29 +118,6 @@ std::string first_line(const std::string& path) {
   std::string line;
   std::getline(file, line);
   return line;
-}
-
-const char* state_name(char state) {
-  switch (state) {
-    case 'R':
-      return "running";
-    case 'S':
-      return "sleeping";
-    case 'D':
-      return "disk_sleep";
-    case 'T':
-      return "stopped";
-    case 't':
-      return "tracing_stop";
-    case 'Z':
-      return "zombie";
-    case 'X':
-      return "dead";
-    case 'I':
-      return "idle";
-    default:
-      return "other";
-  }
 }
 
 // A field "NAME: value" (status) or "NAME   :   value" (sched) of a /proc file, as a number.
@@ -328,7 +306,7 @@ std::optional<ThreadWait> thread_wait(int pid, int tid) {
   ThreadWait thread;
   thread.tid = tid;
   thread.comm = first_line(task + "/comm");
-  thread.state = state_name(stat[paren + 2]);
+  thread.state = thread_state_name(stat[paren + 2]);
   thread.wchan = first_line(task + "/wchan");
   if (thread.wchan == "0") thread.wchan.clear();
   const std::string status = text_of(task + "/status");
