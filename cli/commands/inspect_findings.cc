@@ -148,7 +148,7 @@ InspectSample take_sample(const Process& process, const std::vector<int>& only) 
   sample.descriptors = process.snapshot(only);
   sample.threads = thread_waits(process.pid());
   for (const DescriptorSnapshot& seen : sample.descriptors) {
-    if (seen.kind == "epoll") sample.interest[seen.fd] = epoll_interest(process.pid(), seen.fd);
+    if (seen.kind == "epoll") sample.interest[seen.fd] = interest_list(process.pid(), seen.fd);
   }
   return sample;
 }
@@ -281,7 +281,7 @@ Json interest_json(const InspectSample& sample, int epfd) {
     char data[24];
     std::snprintf(data, sizeof data, "0x%llx", static_cast<unsigned long long>(registration.data));
     Json entry{{"fd", registration.fd},
-               {"events", epoll_event_names(registration.mask)},
+               {"events", interest_event_names(registration.mask)},
                {"data", data},
                {"status", registration.status}};
     const DescriptorSnapshot* seen = sample.descriptor(registration.fd);

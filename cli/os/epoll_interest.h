@@ -27,10 +27,10 @@ struct EpollRegistration {
 
 // The registrations of epoll descriptor `epfd` of process `pid`, by descriptor number; empty
 // when there are none or fdinfo cannot be read.
-std::vector<EpollRegistration> epoll_interest(int pid, int epfd);
+std::vector<EpollRegistration> interest_list(int pid, int epfd);
 
 // The names of `mask`'s bits, for people and JSON: "read", "write", "priority", "read_hangup",
 // "edge", "oneshot", "exclusive", "wakeup" (EPOLLERR and EPOLLHUP are always reported).
-std::vector<std::string> epoll_event_names(std::uint32_t mask);
+std::vector<std::string> interest_event_names(std::uint32_t mask);
 
 }  // namespace seltool::cli

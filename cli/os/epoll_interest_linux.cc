@@ -31,7 +31,7 @@ Events EpollRegistration::events() const {
 
 bool EpollRegistration::edge_triggered() const { return (mask & EPOLLET) != 0; }
 
-std::vector<EpollRegistration> epoll_interest(int pid, int epfd) {
+std::vector<EpollRegistration> interest_list(int pid, int epfd) {
   const std::string process = "/proc/" + std::to_string(pid);
   std::ifstream fdinfo(process + "/fdinfo/" + std::to_string(epfd));
   std::vector<EpollRegistration> found;
@@ -54,7 +54,7 @@ std::vector<EpollRegistration> epoll_interest(int pid, int epfd) {
   return found;
 }
 
-std::vector<std::string> epoll_event_names(std::uint32_t mask) {
+std::vector<std::string> interest_event_names(std::uint32_t mask) {
   static const std::pair<std::uint32_t, const char*> kNames[] = {{EPOLLIN, "read"},
                                                                  {EPOLLOUT, "write"},
                                                                  {EPOLLPRI, "priority"},

@@ -7,8 +7,8 @@ Events EpollRegistration::events() const { return 0; }
 
 bool EpollRegistration::edge_triggered() const { return false; }
 
-std::vector<EpollRegistration> epoll_interest(int, int) { return {}; }
+std::vector<EpollRegistration> interest_list(int, int) { return {}; }
 
-std::vector<std::string> epoll_event_names(std::uint32_t) { return {}; }
+std::vector<std::string> interest_event_names(std::uint32_t) { return {}; }
 
 }  // namespace seltool::cli

@@ -31,7 +31,8 @@ expected() {
     solaris | illumos) echo "compiled_backends_solaris.cc devpoll_selector.cc $_POSIX $_PIPE2" ;;
     qnx | unknown_posix | generic_posix) echo "compiled_backends_posix.cc $_POSIX $_PIPE_POSIX" ;;
     windows)
-      echo "compiled_backends_windows.cc select_selector_windows.cc unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
+      echo "afd_selector_windows.cc compiled_backends_windows.cc select_selector_windows.cc" \
+        "unique_fd_windows.cc waker_windows.cc winsock_setup_windows.cc" ;;
   esac
 }
 CASES=(host linux android macos ios freebsd openbsd netbsd dragonfly solaris illumos qnx
