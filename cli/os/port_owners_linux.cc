@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -27,6 +28,14 @@
 
 namespace seltool::cli {
 namespace {
+
+// The netlink message after `header` in a buffer with `left` bytes from `header` on; `left`
+// becomes what remains after it (0 past the end).
+nlmsghdr* next_message(nlmsghdr* header, std::size_t& left) {
+  const std::size_t size = NLMSG_ALIGN(header->nlmsg_len);
+  left = size < left ? left - size : 0;
+  return reinterpret_cast<nlmsghdr*>(reinterpret_cast<char*>(header) + size);
+}
 
 // One socket of the kernel's table, before its port is matched.
 struct KernelSocket {
@@ -73,9 +82,12 @@ bool dump_sock_diag(int family, int protocol, std::vector<KernelSocket>& found) 
     const ssize_t n = ::recv(netlink.get(), buffer, sizeof buffer, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
-    int length = int(n);
-    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(header, length);
-         header = NLMSG_NEXT(header, length)) {
+    // NLMSG_OK and NLMSG_NEXT compare the kernel's unsigned lengths with an int: written out.
+    std::size_t left = std::size_t(n);
+    for (auto* header = reinterpret_cast<nlmsghdr*>(buffer);
+         left >= sizeof(nlmsghdr) && header->nlmsg_len >= sizeof(nlmsghdr) &&
+         header->nlmsg_len <= left;
+         header = next_message(header, left)) {
       if (header->nlmsg_type == NLMSG_DONE) {
         found.insert(found.end(), sockets.begin(), sockets.end());
         return true;
