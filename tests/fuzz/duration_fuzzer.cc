@@ -2,15 +2,11 @@
 // inf, a number (digits, at most one '.', an optional exponent) or a sequence of numbers with
 // units, and the value is between 0 and Selector::max_timeout and grows with the unit and
 // with more terms.
-// GCC 12 with ASan and UBSan at -O1 reports members of std::regex's own std::function as
-// maybe uninitialized (a false positive inside libstdc++'s <regex>, which only this fuzzer uses).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include <cctype>
 #include <chrono>
 #include <cstdint>
-#include <regex>
 #include <string>
+#include <string_view>
 
 #include "cli/base/duration.h"
 #include "lib/selectors.h"
@@ -21,17 +17,58 @@ namespace {
 using seltool::cli::Duration;
 using seltool::cli::parse_duration;
 
-// The grammar, written independently of the parser as a regular expression: inf or infinity
-// in any case; NUMBER alone; or NUMBER UNIT repeated. NUMBER has a digit, at most one '.',
-// and an optional exponent.
+// The end of the NUMBER that starts at `at` (digits with at most one '.', at least one digit,
+// then an optional exponent), or npos when none starts there.
+std::size_t number_end(std::string_view text, std::size_t at) {
+  const auto digit = [&](std::size_t i) {
+    return i < text.size() && text[i] >= '0' && text[i] <= '9';
+  };
+  std::size_t end = at;
+  std::size_t digits = 0;
+  bool dot = false;
+  for (; end < text.size(); ++end) {
+    if (digit(end)) {
+      ++digits;
+    } else if (text[end] == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (digits == 0) return std::string_view::npos;
+  if (end < text.size() && (text[end] == 'e' || text[end] == 'E')) {
+    std::size_t exponent = end + 1;
+    if (exponent < text.size() && (text[exponent] == '+' || text[exponent] == '-')) ++exponent;
+    if (digit(exponent)) {
+      while (digit(exponent)) ++exponent;
+      end = exponent;
+    }
+  }
+  return end;
+}
+
+// The grammar, written independently of the parser (and without std::regex, whose recursive
+// matcher is too slow for a fuzzer's long inputs): inf or infinity in any case; NUMBER alone;
+// or NUMBER UNIT repeated.
 bool is_duration(std::string_view text) {
-  static const std::regex infinity("inf(inity)?", std::regex::icase);
-  static const std::string number = "([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?";
-  static const std::regex bare(number);
-  static const std::regex with_units("(" + number + "(ns|us|\xc2\xb5s|ms|s|m|h|d))+");
-  const std::string copy(text);
-  return std::regex_match(copy, infinity) || std::regex_match(copy, bare) ||
-         std::regex_match(copy, with_units);
+  std::string lower(text);
+  for (char& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == "inf" || lower == "infinity") return true;
+  if (text.empty()) return false;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t end = number_end(text, at);
+    if (end == std::string_view::npos) return false;
+    if (end == text.size()) return at == 0;  // a bare NUMBER only alone
+    at = std::string_view::npos;
+    for (const std::string_view unit : {"ns", "us", "\xc2\xb5s", "ms", "s", "m", "h", "d"}) {
+      if (text.substr(end, unit.size()) == unit) {
+        at = end + unit.size();
+        break;
+      }
+    }
+    if (at == std::string_view::npos) return false;
+  }
+  return true;
 }
 
 // "NUMBER" when `text` is one number without an exponent and at most one unit, else "".
