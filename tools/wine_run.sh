@@ -34,6 +34,12 @@ if [[ ! -f $ready ]]; then
     fi
   ) 9>"$WINEPREFIX.lock"
 fi
+# A wine program started alone runs a wineserver that exits the moment its last program
+# does (-p0): the next program, started a few milliseconds later, then meets a server that is
+# shutting down and is killed or hangs (one test in a few dozen). One server that outlives its
+# programs by a minute serves a whole test run; where one is already running this is a no-op.
+"${WINESERVER:-/usr/lib/wine/wineserver64}" -p60 2>/dev/null || true
+
 # GoogleTest under wine sees Windows paths: without a drive letter it would treat Bazel's
 # absolute XML path as relative to the working directory.
 if [[ -n ${XML_OUTPUT_FILE:-} ]]; then

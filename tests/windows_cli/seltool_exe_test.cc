@@ -161,7 +161,9 @@ TEST_F(SeltoolExe, HelpListsOnlyWhatWindowsAccepts) {
 TEST_F(SeltoolExe, WaitStoppedByCtrlCExitsAsTheHelpSays) {
   const int port = free_tcp_port();
   SeltoolProcess seltool({"wait", "-t", "120", "-i", "200ms", "127.0.0.1:" + std::to_string(port)});
-  ASSERT_TRUE(wait_for_event(seltool, "attempt_failed", kWine)) << seltool.rest_of_stderr(1s);
+  ASSERT_TRUE(wait_for_event(seltool, "attempt_failed", kWine))
+      << "stderr: " << seltool.rest_of_stderr(1s)
+      << " exit: " << seltool.wait_exit(kWine).value_or(-1);
   seltool.signal(SIGINT);
   EXPECT_EQ(seltool.wait_exit(kWine), int(0xC000013AU & 0xFF));
 }
