@@ -32,5 +32,8 @@ struct Diagnostics {
 // The diagnostics of descriptor `fd` (a socket, pipe, FIFO or terminal; empty for anything
 // else or where the OS cannot tell).
 Diagnostics diagnose(int fd);
+// The same for a descriptor whose st_mode (fstat) the caller knows, and whether poll() reported
+// POLLERR for it: two system calls fewer (inspect asks for thousands of descriptors).
+Diagnostics diagnose(int fd, unsigned mode, bool error_pending);
 
 }  // namespace seltool::cli

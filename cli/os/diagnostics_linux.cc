@@ -72,21 +72,27 @@ void add_tcp_info(int fd, Diagnostics& found) {
 }  // namespace
 
 Diagnostics diagnose(int fd) {
-  Diagnostics found;
   struct stat status {};
-  if (::fstat(fd, &status) != 0) return found;
-  if (S_ISFIFO(status.st_mode)) {
+  if (::fstat(fd, &status) != 0) return {};
+  pollfd probe{fd, 0, 0};  // POLLERR is reported whatever is asked for
+  const bool error =
+      S_ISSOCK(status.st_mode) && ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
+  return diagnose(fd, status.st_mode, error);
+}
+
+Diagnostics diagnose(int fd, unsigned mode, bool error_pending) {
+  Diagnostics found;
+  if (S_ISFIFO(mode)) {
     found.unread = queue_size(fd, FIONREAD);  // the bytes in the pipe, from either end
     const int capacity = ::fcntl(fd, F_GETPIPE_SZ);
     if (capacity >= 0) found.pipe_capacity = std::uint32_t(capacity);
-  } else if (S_ISCHR(status.st_mode) && ::isatty(fd)) {
+  } else if (S_ISCHR(mode) && ::isatty(fd)) {
     found.unread = queue_size(fd, FIONREAD);
     found.unsent = queue_size(fd, TIOCOUTQ);
-  } else if (S_ISSOCK(status.st_mode)) {
+  } else if (S_ISSOCK(mode)) {
     found.unread = queue_size(fd, SIOCINQ);
     found.unsent = queue_size(fd, SIOCOUTQ);
-    pollfd probe{fd, 0, 0};  // POLLERR is reported whatever is asked for
-    found.error_pending = ::poll(&probe, 1, 0) == 1 && (probe.revents & POLLERR) != 0;
+    found.error_pending = error_pending;
     add_tcp_info(fd, found);  // other sockets refuse TCP_INFO (EOPNOTSUPP)
   }
   return found;

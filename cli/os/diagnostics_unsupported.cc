@@ -5,5 +5,6 @@
 namespace seltool::cli {
 
 Diagnostics diagnose(int) { return {}; }
+Diagnostics diagnose(int, unsigned, bool) { return {}; }
 
 }  // namespace seltool::cli
