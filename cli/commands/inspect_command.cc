@@ -243,7 +243,7 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
        {kExitFailed,
         "some descriptors or processes could not be inspected, or are not open; --port: no "
         "socket has the port"},
-       {kExitUsage, "usage error: bad option or kind, no such process, not Linux 5.6+"},
+       {kExitUsage, "usage error: bad option or kind, no such process, not Linux"},
        {kExitTimeout, "--watch: the timeout passed"},
        {kExitInternal, "seltool itself failed"}});
   command->add_option("PID", options->pid, "the process (required unless --port)")

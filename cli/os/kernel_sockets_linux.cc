@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
@@ -29,9 +32,34 @@ nlmsghdr* next_message(nlmsghdr* header, std::size_t& left) {
   return reinterpret_cast<nlmsghdr*>(reinterpret_cast<char*>(header) + size);
 }
 
+// The RTT of the INET_DIAG_INFO attribute after the inet_diag_msg of `header`, if it has one.
+void add_tcp_info(const nlmsghdr* header, KernelSocket& socket) {
+  const std::size_t start = NLMSG_LENGTH(NLMSG_ALIGN(sizeof(inet_diag_msg)));
+  const char* at = reinterpret_cast<const char*>(header) + start;
+  std::size_t left = header->nlmsg_len > start ? header->nlmsg_len - start : 0;
+  while (left >= sizeof(rtattr)) {
+    const auto* attribute = reinterpret_cast<const rtattr*>(at);
+    if (attribute->rta_len < sizeof(rtattr) || attribute->rta_len > left) return;
+    if (attribute->rta_type == INET_DIAG_INFO) {
+      tcp_info info{};  // a kernel older or newer than these headers: its common prefix
+      std::memcpy(&info, RTA_DATA(attribute),
+                  std::min(sizeof info, std::size_t(attribute->rta_len - RTA_LENGTH(0))));
+      socket.has_tcp_info = true;
+      socket.rtt_us = info.tcpi_rtt;
+      socket.rttvar_us = info.tcpi_rttvar;
+      return;
+    }
+    const std::size_t size = RTA_ALIGN(attribute->rta_len);
+    if (size >= left) return;
+    at += size;
+    left -= size;
+  }
+}
+
 // The sockets of one family and protocol from sock_diag; false when the kernel cannot dump
 // them (no inet_diag, or no udp_diag module): then /proc/net has them.
-bool dump_sock_diag(int family, int protocol, std::vector<KernelSocket>& found) {
+bool dump_sock_diag(int family, int protocol, bool with_tcp_info,
+                    std::vector<KernelSocket>& found) {
   UniqueFd netlink(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
   if (!netlink) return false;
   struct {
@@ -44,6 +72,8 @@ bool dump_sock_diag(int family, int protocol, std::vector<KernelSocket>& found) 
   message.request.sdiag_family = std::uint8_t(family);
   message.request.sdiag_protocol = std::uint8_t(protocol);
   message.request.idiag_states = ~0u;
+  if (with_tcp_info && protocol == IPPROTO_TCP)
+    message.request.idiag_ext = 1 << (INET_DIAG_INFO - 1);
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
   if (::sendto(netlink.get(), &message, sizeof message, 0, reinterpret_cast<sockaddr*>(&kernel),
@@ -78,6 +108,7 @@ bool dump_sock_diag(int family, int protocol, std::vector<KernelSocket>& found) 
       socket.state = diag->idiag_state;
       socket.inode = diag->idiag_inode;
       socket.uid = diag->idiag_uid;
+      add_tcp_info(header, socket);
       socket.receive_queue = diag->idiag_rqueue;
       socket.send_queue = diag->idiag_wqueue;
       sockets.push_back(socket);
@@ -129,11 +160,13 @@ void read_proc_net(int family, int protocol, std::vector<KernelSocket>& found) {
 
 }  // namespace
 
-std::vector<KernelSocket> inet_sockets() {
+std::vector<KernelSocket> inet_sockets(bool with_tcp_info) {
   std::vector<KernelSocket> table;
   for (int family : {AF_INET, AF_INET6}) {
     for (int protocol : {IPPROTO_TCP, IPPROTO_UDP}) {
-      if (!dump_sock_diag(family, protocol, table)) read_proc_net(family, protocol, table);
+      if (!dump_sock_diag(family, protocol, with_tcp_info, table)) {
+        read_proc_net(family, protocol, table);
+      }
     }
   }
   return table;

@@ -21,11 +21,17 @@ struct KernelSocket {
   int local_port = 0, peer_port = 0;
   int state = 0;            // TCP_ESTABLISHED... (linux/tcp.h numbering)
   std::uint64_t inode = 0;  // 0: no descriptor holds it any more (TIME_WAIT...)
+  // Recv-Q and Send-Q as ss shows them: a TCP socket's SIOCINQ (counting a FIN not yet read)
+  // and SIOCOUTQ; a listener's accept queue and its limit.
   std::uint32_t uid = 0, receive_queue = 0, send_queue = 0;
+  // TCP_INFO's, for a TCP socket from sock_diag when asked for (with_tcp_info).
+  bool has_tcp_info = false;
+  std::uint32_t rtt_us = 0, rttvar_us = 0;
 };
 
-// Every TCP and UDP socket, IPv4 and IPv6.
-std::vector<KernelSocket> inet_sockets();
+// Every TCP and UDP socket, IPv4 and IPv6; `with_tcp_info`: each TCP socket's RTT too, where
+// sock_diag answers.
+std::vector<KernelSocket> inet_sockets(bool with_tcp_info = false);
 
 // "ESTABLISHED", "LISTEN"... for KernelSocket::state.
 const char* tcp_state_name(int state);

@@ -125,7 +125,7 @@ void add_readiness(int copy, DescriptorSnapshot& seen) {
 
 // The sockets of the kernel's tables by inode, for descriptors that cannot be borrowed.
 struct SocketTables {
-  std::vector<KernelSocket> inet = inet_sockets();
+  std::vector<KernelSocket> inet = inet_sockets(true);
   std::unordered_map<std::uint64_t, const KernelSocket*> inet_by_inode = [this] {
     std::unordered_map<std::uint64_t, const KernelSocket*> index;
     for (const KernelSocket& socket : inet) {
@@ -223,7 +223,7 @@ class LinuxProcess : public Process {
       seen.fd = fd;
       if (proc_only_.empty()) {
         try {
-          look_through_copy(fd, seen);
+          look_through_copy(fd, tables, seen);
           found.push_back(std::move(seen));
           continue;
         } catch (const std::system_error& error) {
@@ -313,11 +313,28 @@ class LinuxProcess : public Process {
 
  private:
   // What a borrowed copy of descriptor `fd` tells: everything. Throws as borrow().
-  void look_through_copy(int fd, DescriptorSnapshot& seen) const {
+  void look_through_copy(int fd, std::optional<SocketTables>& tables,
+                         DescriptorSnapshot& seen) const {
     const UniqueFd copy = borrow(fd);
     struct stat status {};
     ::fstat(copy.get(), &status);
     seen.path = path_of(fd, status);
+    if (S_ISSOCK(status.st_mode)) {
+      // A TCP socket in sock_diag's table: its kind, addresses and figures from there, in one
+      // dump for all of them rather than six questions each.
+      if (!tables) tables.emplace();
+      const auto known = tables->inet_by_inode.find(status.st_ino);
+      if (known != tables->inet_by_inode.end() && known->second->has_tcp_info) {
+        const KernelSocket& socket = *known->second;
+        add_from_tables(status.st_ino, *tables, seen);
+        add_readiness(copy.get(), seen);
+        seen.diagnostics = diagnose_tcp(copy.get(),
+                                        {socket.state, socket.receive_queue, socket.send_queue,
+                                         socket.rtt_us, socket.rttvar_us},
+                                        seen.error);
+        return;
+      }
+    }
     // Addresses only of sockets: each call is a system call, and there are thousands.
     int family = -1;
     if (S_ISSOCK(status.st_mode)) {
