@@ -79,6 +79,8 @@ def main():
         commands = {
             f"seltool inspect PID ({open_count} descriptors)":
                 [os.path.abspath(args.seltool), "inspect", str(holder)],
+            f"seltool inspect --sample 0 PID (one look)":
+                [os.path.abspath(args.seltool), "inspect", "--sample", "0", str(holder)],
             "/bin/true (spawn floor)": ["/bin/true"],
         }
         samples = {name: [] for name in commands}

@@ -64,7 +64,7 @@ Json descriptor_json(const Process& process, const DescriptorSnapshot& seen) {
   fields["nonblocking"] = seen.nonblocking;
   if (!seen.local.empty()) fields["local"] = seen.local;
   if (!seen.peer.empty()) fields["peer"] = seen.peer;
-  fields["events"] = event_names(seen.events, seen.hup, seen.error);
+  if (!seen.proc_only) fields["events"] = event_names(seen.events, seen.hup, seen.error);
   if (!seen.diagnostics.empty()) fields["diagnostics"] = diagnostics_json(seen.diagnostics);
   return fields;
 }
@@ -93,10 +93,11 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
     }
     if (row.contains("error")) add("not accessible: " + row["error"]["message"].get<std::string>());
     const auto or_dash = [](const std::string& text) { return text.empty() ? "-" : text; };
+    const bool unknown = !row.contains("events") && !row.contains("error");  // /proc only
     std::vector<std::string> cells{std::to_string(row["fd"].get<int>()),
                                    row["kind"],
                                    or_dash(row.value("access", "")),
-                                   or_dash(events),
+                                   unknown ? "?" : or_dash(events),
                                    or_dash(row.value("local", "")),
                                    or_dash(row.value("peer", "")),
                                    details};
@@ -108,6 +109,9 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
           "): " + std::to_string(summary["descriptors"].get<long>()) + " descriptors, " +
           std::to_string(summary["listed"].get<long>()) + " listed, " +
           std::to_string(summary["inaccessible"].get<long>()) + " not accessible\n";
+  if (summary.contains("proc_only")) {
+    text += "/proc only: " + summary["proc_only"].get<std::string>() + "\n";
+  }
   write_stdout(text + threads_and_verdict);
 }
 
@@ -135,7 +139,7 @@ int run_inspect(const InspectOptions& options) {
   if (std::any_of(options.descriptors.begin(), options.descriptors.end(), too_large)) {
     throw UsageError("invalid FD: descriptor numbers are below " + std::to_string(INT_MAX));
   }
-  const std::unique_ptr<Process> process = open_process(int(options.pid));
+  const std::unique_ptr<Process> process = open_process(int(options.pid), true);
   const std::vector<int> only(options.descriptors.begin(), options.descriptors.end());
   InspectSample first;
   try {
@@ -164,7 +168,9 @@ int run_inspect(const InspectOptions& options) {
   const Duration pause = options.sample.value_or(std::chrono::milliseconds(100));
   const bool two_looks = pause > Duration::zero();
   if (two_looks) std::this_thread::sleep_for(pause);
-  const InspectSample second = two_looks ? take_sample(*process, only) : first;
+  InspectSample later;
+  if (two_looks) later = take_sample(*process, only);
+  const InspectSample& second = two_looks ? later : first;  // no copy of thousands of lines
   const std::vector<DescriptorSnapshot>& found = first.descriptors;
   const std::vector<Finding> findings = find_problems(*process, first, second, two_looks);
 
@@ -190,6 +196,7 @@ int run_inspect(const InspectOptions& options) {
                {"listed", long(rows.size())},
                {"inaccessible", inaccessible}};
   if (!missing.empty()) summary["not_open"] = missing;
+  if (!process->proc_only().empty()) summary["proc_only"] = process->proc_only();
   summary["threads"] = threads_json(first, second, two_looks);
   summary["findings"] = findings_json(findings);
 
@@ -213,6 +220,7 @@ int run_inspect(const InspectOptions& options) {
                      " descriptor(s) not accessible: " + why_inaccessible);
     return kExitFailed;
   }
+  if (!process->proc_only().empty()) print_diagnostic("/proc only: " + process->proc_only());
   return kExitOk;
 }
 
@@ -235,7 +243,7 @@ void add_inspect_command(CLI::App& app, Invocation& invocation) {
        {kExitFailed,
         "some descriptors or processes could not be inspected, or are not open; --port: no "
         "socket has the port"},
-       {kExitUsage, "usage error: bad option or kind, no such process, not Linux 5.6+"},
+       {kExitUsage, "usage error: bad option or kind, no such process, not Linux"},
        {kExitTimeout, "--watch: the timeout passed"},
        {kExitInternal, "seltool itself failed"}});
   command->add_option("PID", options->pid, "the process (required unless --port)")

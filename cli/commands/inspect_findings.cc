@@ -285,7 +285,7 @@ Json interest_json(const InspectSample& sample, int epfd) {
                {"data", data},
                {"status", registration.status}};
     const DescriptorSnapshot* seen = sample.descriptor(registration.fd);
-    if (registration.status == "open" && seen && !seen->inaccessible) {
+    if (registration.status == "open" && seen && !seen->inaccessible && !seen->proc_only) {
       entry["ready"] = event_names(seen->events, seen->hup, seen->error);
     }
     list.push_back(entry);

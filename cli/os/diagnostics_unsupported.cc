@@ -5,5 +5,7 @@
 namespace seltool::cli {
 
 Diagnostics diagnose(int) { return {}; }
+Diagnostics diagnose(int, unsigned, bool) { return {}; }
+Diagnostics diagnose_tcp(int, const TcpFigures&, bool) { return {}; }
 
 }  // namespace seltool::cli

@@ -39,6 +39,10 @@ struct DescriptorSnapshot {
   Diagnostics diagnostics;
   // Set when the descriptor could not be borrowed: then only fd, kind and path are known.
   std::optional<ErrorInfo> inaccessible;
+  // Read from /proc alone (Process::proc_only()): kind, path, access, nonblocking, a TCP or
+  // UDP socket's addresses and TCP state, a bound Unix socket's path; readiness and queue
+  // sizes unknown (events and the other diagnostics stay empty).
+  bool proc_only = false;
 };
 
 // What /proc shows of a process to every user (/proc/PID/status, task/TID/stat), also when its
@@ -93,8 +97,12 @@ class Process {
   // once the owner closed or replaced it: then seltool's copy must not keep it alive).
   virtual bool still_holds(int fd, int copy) const = 0;
   // Every open descriptor, ascending (or only `only`, where open). Throws DescriptorsHidden
-  // when the process's descriptors cannot be listed at all, UsageError when it exited.
+  // when the process's descriptors cannot be listed at all, UsageError when it exited. On a
+  // kernel that cannot borrow descriptors (pidfd_getfd, pidfd_open: ENOSYS) each is read from
+  // /proc alone (DescriptorSnapshot::proc_only), and proc_only() says so.
   virtual std::vector<DescriptorSnapshot> snapshot(const std::vector<int>& only) const = 0;
+  // Why snapshot() read the descriptors from /proc alone, one line; "" when it borrowed them.
+  virtual std::string proc_only() const = 0;
   // The one-line message for borrowing `fd` (-1: the descriptors as a whole) failing with
   // `errnum`: what failed, and what to do about it.
   virtual std::string advice(int fd, int errnum) const = 0;
@@ -109,7 +117,9 @@ class Process {
 const std::vector<std::string>& descriptor_kinds();
 
 // Opens process `pid`. Throws UsageError saying what to do when there is no such process,
-// the kernel is too old, or the OS is not Linux.
-std::unique_ptr<Process> open_process(int pid);
+// the kernel is too old, or the OS is not Linux. With `proc_only_allowed` (inspect), a kernel
+// without pidfd_open (before 5.3) gives a process without exit_fd() (-1), whose snapshot() reads
+// /proc alone, rather than the usage error.
+std::unique_ptr<Process> open_process(int pid, bool proc_only_allowed = false);
 
 }  // namespace seltool::cli

@@ -7,6 +7,7 @@
 #include <linux/kcmp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -18,8 +19,10 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <unordered_map>
 
 #include "cli/base/usage_error.h"
+#include "cli/os/kernel_sockets_linux.h"
 #include "cli/os/process.h"
 #include "cli/os/socket_address.h"
 
@@ -68,11 +71,12 @@ int socket_option(int fd, int name) {
   return value;
 }
 
-std::string socket_kind(int fd) {
-  const int family = socket_option(fd, SO_DOMAIN);
+// The kind of socket `fd`, whose family its own address (getsockname) gave (-1: unknown).
+std::string socket_kind(int fd, int family) {
+  if (family < 0) family = socket_option(fd, SO_DOMAIN);
   const int type = socket_option(fd, SO_TYPE);
-  const int protocol = socket_option(fd, SO_PROTOCOL);
   if (family == AF_INET || family == AF_INET6) {
+    const int protocol = socket_option(fd, SO_PROTOCOL);
     const char* suffix = family == AF_INET6 ? "6" : "";
     if (type == SOCK_STREAM && protocol == IPPROTO_TCP) return std::string("tcp") + suffix;
     if (type == SOCK_DGRAM && protocol == IPPROTO_UDP) return std::string("udp") + suffix;
@@ -90,10 +94,11 @@ std::string socket_kind(int fd) {
 }
 
 // The kind of a descriptor from /proc's link and the file's mode; `copy` (-1 when the
-// descriptor could not be borrowed) tells sockets and terminals apart.
-std::string kind_of(const std::string& link, mode_t mode, int copy) {
+// descriptor could not be borrowed) tells sockets and terminals apart, and `family` is a
+// socket's (-1: unknown).
+std::string kind_of(const std::string& link, mode_t mode, int copy, int family = -1) {
   if (starts_with(link, "anon_inode:")) return anonymous_kind(link);
-  if (S_ISSOCK(mode)) return copy >= 0 ? socket_kind(copy) : "socket";
+  if (S_ISSOCK(mode)) return copy >= 0 ? socket_kind(copy, family) : "socket";
   if (S_ISFIFO(mode)) return starts_with(link, "pipe:") ? "pipe" : "fifo";
   if (S_ISCHR(mode)) return copy >= 0 && ::isatty(copy) ? "tty" : "device";
   if (S_ISBLK(mode)) return "device";
@@ -118,6 +123,51 @@ void add_readiness(int copy, DescriptorSnapshot& seen) {
   seen.error = (probe.revents & POLLERR) != 0;
 }
 
+// The sockets of the kernel's tables by inode, for descriptors that cannot be borrowed.
+struct SocketTables {
+  std::vector<KernelSocket> inet = inet_sockets(true);
+  std::unordered_map<std::uint64_t, const KernelSocket*> inet_by_inode = [this] {
+    std::unordered_map<std::uint64_t, const KernelSocket*> index;
+    for (const KernelSocket& socket : inet) {
+      if (socket.inode != 0) index[socket.inode] = &socket;
+    }
+    return index;
+  }();
+  std::unordered_map<std::uint64_t, UnixSocket> unix = unix_sockets();
+};
+
+// A socket's kind, addresses and TCP state from the kernel's tables (`ino`: its inode).
+void add_from_tables(ino_t ino, const SocketTables& tables, DescriptorSnapshot& seen) {
+  const auto inet = tables.inet_by_inode.find(ino);
+  if (inet != tables.inet_by_inode.end()) {
+    const KernelSocket& socket = *inet->second;
+    const bool tcp = socket.protocol == IPPROTO_TCP;
+    seen.kind = std::string(tcp ? "tcp" : "udp") + (socket.family == AF_INET6 ? "6" : "");
+    seen.local = format_address(inet_address(socket.family, socket.local, socket.local_port));
+    // getpeername() names no peer before the connection is made (or after it failed).
+    const bool connected = !tcp || (socket.state != TCP_SYN_SENT && socket.state != TCP_CLOSE);
+    if (socket.peer_port != 0 && connected) {
+      seen.peer = format_address(inet_address(socket.family, socket.peer, socket.peer_port));
+    }
+    if (tcp) seen.diagnostics.tcp_state = tcp_state_name(socket.state);
+    return;
+  }
+  const auto unix = tables.unix.find(ino);
+  if (unix == tables.unix.end()) return;
+  switch (unix->second.type) {
+    case SOCK_STREAM:
+      seen.kind = "unix_stream";
+      break;
+    case SOCK_DGRAM:
+      seen.kind = "unix_dgram";
+      break;
+    case SOCK_SEQPACKET:
+      seen.kind = "unix_seqpacket";
+      break;
+  }
+  if (!unix->second.path.empty()) seen.local = "unix:" + unix->second.path;
+}
+
 class LinuxProcess : public Process {
  public:
   LinuxProcess(int pid, UniqueFd pidfd)
@@ -129,6 +179,7 @@ class LinuxProcess : public Process {
   const std::string& command() const override { return command_; }
   int exit_fd() const override { return pidfd_.get(); }
   bool exited() const override {
+    if (!pidfd_) return ::kill(pid_, 0) != 0 && errno == ESRCH;
     pollfd exit{pidfd_.get(), POLLIN, 0};
     return ::poll(&exit, 1, 0) == 1;
   }
@@ -144,6 +195,7 @@ class LinuxProcess : public Process {
   }
 
   UniqueFd borrow(int fd) const override {
+    if (!pidfd_) throw std::system_error(ENOSYS, std::generic_category(), "pidfd_open");
     UniqueFd copy(int(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));  // close-on-exec
     if (!copy) throw std::system_error(errno, std::generic_category(), "pidfd_getfd");
     return copy;
@@ -161,34 +213,42 @@ class LinuxProcess : public Process {
   }
 
   std::vector<DescriptorSnapshot> snapshot(const std::vector<int>& only) const override {
+    const std::vector<int> open = open_descriptors();
     std::vector<DescriptorSnapshot> found;
-    for (int fd : open_descriptors()) {
+    found.reserve(only.empty() ? open.size() : only.size());
+    std::optional<SocketTables> tables;  // read when a socket first needs them
+    for (int fd : open) {
       if (!only.empty() && std::find(only.begin(), only.end(), fd) == only.end()) continue;
       DescriptorSnapshot seen;
       seen.fd = fd;
-      struct stat status {};
-      try {
-        const UniqueFd copy = borrow(fd);
-        ::fstat(copy.get(), &status);
-        seen.path = path_of(fd, status);
-        seen.kind = kind_of(seen.path, status.st_mode, copy.get());
-        seen.local = local_address(copy.get());
-        seen.peer = peer_address(copy.get());
-        add_readiness(copy.get(), seen);
-        seen.diagnostics = diagnose(copy.get());
-      } catch (const std::system_error& error) {
-        const int errnum = error.code().value();
-        if (errnum == EBADF) continue;  // closed since it was listed
-        if (errnum == EMFILE || errnum == ENFILE) throw;
-        seen.path = link_of(fd_path(fd));
-        if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) continue;  // closed
-        seen.kind = kind_of(seen.path, status.st_mode, -1);
-        seen.inaccessible = ErrorInfo{errnum, errno_name(errnum), advice(fd, errnum)};
+      if (proc_only_.empty()) {
+        try {
+          look_through_copy(fd, tables, seen);
+          found.push_back(std::move(seen));
+          continue;
+        } catch (const std::system_error& error) {
+          const int errnum = error.code().value();
+          if (errnum == EBADF) continue;  // closed since it was listed
+          if (errnum == EMFILE || errnum == ENFILE) throw;
+          if (errnum != ENOSYS) {
+            struct stat status {};
+            seen.path = link_of(fd_path(fd));
+            if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) continue;  // closed
+            seen.kind = kind_of(seen.path, status.st_mode, -1);
+            seen.inaccessible = ErrorInfo{errnum, errno_name(errnum), advice(fd, errnum)};
+            found.push_back(std::move(seen));
+            continue;
+          }
+          proc_only_ = "readiness and queue sizes unknown: " + advice(fd, ENOSYS) +
+                       "; kinds, addresses and access are from /proc";
+        }
       }
-      found.push_back(std::move(seen));
+      if (look_in_proc(fd, tables, seen)) found.push_back(std::move(seen));
     }
     return found;
   }
+
+  std::string proc_only() const override { return proc_only_; }
 
   ProcessStatus status() const override {
     ProcessStatus found;
@@ -252,6 +312,68 @@ class LinuxProcess : public Process {
   }
 
  private:
+  // What a borrowed copy of descriptor `fd` tells: everything. Throws as borrow().
+  void look_through_copy(int fd, std::optional<SocketTables>& tables,
+                         DescriptorSnapshot& seen) const {
+    const UniqueFd copy = borrow(fd);
+    struct stat status {};
+    ::fstat(copy.get(), &status);
+    seen.path = path_of(fd, status);
+    if (S_ISSOCK(status.st_mode)) {
+      // A TCP socket in sock_diag's table: its kind, addresses and figures from there, in one
+      // dump for all of them rather than six questions each.
+      if (!tables) tables.emplace();
+      const auto known = tables->inet_by_inode.find(status.st_ino);
+      if (known != tables->inet_by_inode.end() && known->second->has_tcp_info) {
+        const KernelSocket& socket = *known->second;
+        add_from_tables(status.st_ino, *tables, seen);
+        add_readiness(copy.get(), seen);
+        seen.diagnostics = diagnose_tcp(copy.get(),
+                                        {socket.state, socket.receive_queue, socket.send_queue,
+                                         socket.rtt_us, socket.rttvar_us},
+                                        seen.error);
+        return;
+      }
+    }
+    // Addresses only of sockets: each call is a system call, and there are thousands.
+    int family = -1;
+    if (S_ISSOCK(status.st_mode)) {
+      if (const std::optional<SocketAddress> local = local_socket_address(copy.get())) {
+        family = local->family();
+        seen.local = format_address(*local);
+      }
+      seen.peer = peer_address(copy.get());
+    }
+    seen.kind = kind_of(seen.path, status.st_mode, copy.get(), family);
+    add_readiness(copy.get(), seen);
+    seen.diagnostics = diagnose(copy.get(), status.st_mode, seen.error);
+  }
+
+  // What /proc tells of descriptor `fd` without a copy: its link and mode, the flags of its
+  // fdinfo, a socket's entry in the kernel's tables. False when it is closed.
+  bool look_in_proc(int fd, std::optional<SocketTables>& tables, DescriptorSnapshot& seen) const {
+    struct stat status {};
+    if (::stat(fd_path(fd).c_str(), &status) != 0 && errno == ENOENT) return false;
+    seen.proc_only = true;
+    seen.path = link_of(fd_path(fd));
+    seen.kind = kind_of(seen.path, status.st_mode, -1);
+    // "flags:\t0100002": the open file's flags in octal (proc_pid_fdinfo(5)).
+    std::ifstream fdinfo("/proc/" + std::to_string(pid_) + "/fdinfo/" + std::to_string(fd));
+    for (std::string line; std::getline(fdinfo, line);) {
+      if (!starts_with(line, "flags:")) continue;
+      const unsigned long flags = std::strtoul(line.c_str() + 6, nullptr, 8);
+      seen.access = (flags & O_ACCMODE) == O_RDONLY   ? "read"
+                    : (flags & O_ACCMODE) == O_WRONLY ? "write"
+                                                      : "read,write";
+      seen.nonblocking = (flags & O_NONBLOCK) != 0;
+    }
+    if (S_ISSOCK(status.st_mode)) {
+      if (!tables) tables.emplace();
+      add_from_tables(status.st_ino, *tables, seen);
+    }
+    return true;
+  }
+
   std::string fd_path(int fd) const {
     return "/proc/" + std::to_string(pid_) + "/fd/" + std::to_string(fd);
   }
@@ -350,8 +472,9 @@ class LinuxProcess : public Process {
   }
 
   int pid_;
-  UniqueFd pidfd_;
+  UniqueFd pidfd_;  // none on a kernel without pidfd_open (open_process's proc_only_allowed)
   std::string command_;
+  mutable std::string proc_only_;  // set by the first borrow that fails with ENOSYS
 };
 
 // The thread group (process) a thread id belongs to, from /proc/ID/status; 0 if unknown.
@@ -401,10 +524,17 @@ const std::vector<std::string>& descriptor_kinds() {
   return kinds;
 }
 
-std::unique_ptr<Process> open_process(int pid) {
+std::unique_ptr<Process> open_process(int pid, bool proc_only_allowed) {
   UniqueFd pidfd(int(::syscall(SYS_pidfd_open, pid, 0)));  // always close-on-exec
   if (pidfd) return std::make_unique<LinuxProcess>(pid, std::move(pidfd));
-  const int errnum = errno;
+  int errnum = errno;
+  if (errnum == ENOSYS && proc_only_allowed) {
+    // A kernel before 5.3: the process as /proc shows it, checked to exist (and be a process).
+    errnum = ::kill(pid, 0) == 0 || errno == EPERM ? EINVAL : ESRCH;
+    if (errnum == EINVAL && thread_group_of(pid) == pid) {
+      return std::make_unique<LinuxProcess>(pid, UniqueFd());
+    }
+  }
   const std::string which = "process " + std::to_string(pid);
   // A thread id is refused with EINVAL (Linux 5.3-6.8) or ENOENT (later kernels).
   const int group = errnum == EINVAL || errnum == ENOENT ? thread_group_of(pid) : 0;

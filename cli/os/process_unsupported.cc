@@ -9,7 +9,7 @@ const std::vector<std::string>& descriptor_kinds() {
   return none;
 }
 
-std::unique_ptr<Process> open_process(int) {
+std::unique_ptr<Process> open_process(int, bool) {
   throw UsageError(
       "pid targets and 'seltool inspect' are not supported on this OS (they need Linux 5.6 or "
       "later)");

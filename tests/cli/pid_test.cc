@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -405,6 +406,84 @@ TEST(Inspect, FiltersAndTheTextTable) {
   const Result bad = run_seltool({"inspect", "--kind", "tcpx", pid});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("invalid --kind 'tcpx'"), std::string::npos) << bad.err;
+}
+
+// A kernel without pidfd_getfd (before 5.6), and one without pidfd_open too (before 5.3), played
+// by a seccomp filter: inspect shows what /proc shows (kinds, addresses, access, TCP state),
+// with no readiness, labelled in the summary, the text and on stderr; exit 0.
+TEST(Inspect, WithoutPidfdGetfdShowsWhatProcShowsLabelled) {
+  TempDir directory;
+  { std::ofstream(directory.file("data.txt")) << "some data\n"; }
+  UniqueFd file(::open(directory.file("data.txt").c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd listener = listen_tcp(0);
+  const int port = local_port(listener.get());
+  UniqueFd client = connect_tcp(port);
+  UniqueFd connection(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  ASSERT_TRUE(connection);
+  write_all(client.get(), "queued");
+  UniqueFd unix_listener = listen_unix(directory.file("sock"));
+  Pipe pipe = make_pipe();
+  write_all(pipe.write_end.get(), "abc");
+  Child child([] { return 0; });
+  const std::string pid = std::to_string(child.pid());
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  const std::string label =
+      "readiness and queue sizes unknown: this kernel cannot borrow descriptors of other "
+      "processes (pidfd_getfd needs Linux 5.6 or later); kinds, addresses and access are from "
+      "/proc";
+  constexpr long kPidfdOpen = 434, kPidfdGetfd = 438;  // the same on every architecture
+
+  for (const std::vector<long>& missing :
+       {std::vector<long>{kPidfdGetfd}, std::vector<long>{kPidfdOpen, kPidfdGetfd}}) {
+    SCOPED_TRACE(missing.size() == 1 ? "without pidfd_getfd" : "without pidfd_open");
+    SpawnOptions old_kernel;
+    old_kernel.enosys_calls = missing;
+    const Result run = run_seltool({"inspect", pid}, old_kernel);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(run.err, "seltool: /proc only: " + label + "\n");
+    const std::vector<Json> lines = parse_lines(run.out);
+
+    const Json listening = line_of(lines, "descriptor", listener.get());
+    EXPECT_EQ(listening["kind"], "tcp");
+    EXPECT_EQ(listening["local"], address);
+    EXPECT_FALSE(listening.contains("peer"));
+    EXPECT_EQ(listening["access"], "read,write");
+    EXPECT_FALSE(listening.contains("events")) << "readiness is unknown, not none";
+    EXPECT_EQ(listening["diagnostics"], Json({{"tcp_state", "LISTEN"}})) << "no queue sizes";
+    const Json connected = line_of(lines, "descriptor", connection.get());
+    EXPECT_EQ(connected["kind"], "tcp");
+    EXPECT_EQ(connected["local"], address);
+    EXPECT_EQ(connected["peer"], "127.0.0.1:" + std::to_string(local_port(client.get())));
+    EXPECT_EQ(connected["diagnostics"], Json({{"tcp_state", "ESTABLISHED"}}));
+    const Json unix_line = line_of(lines, "descriptor", unix_listener.get());
+    EXPECT_EQ(unix_line["kind"], "unix_stream");
+    EXPECT_EQ(unix_line["local"], "unix:" + directory.file("sock"));
+    const Json read_end = line_of(lines, "descriptor", pipe.read_end.get());
+    EXPECT_EQ(read_end["kind"], "pipe");
+    EXPECT_EQ(read_end["access"], "read");
+    EXPECT_FALSE(read_end.contains("events"));
+    EXPECT_FALSE(read_end.contains("diagnostics"));
+    EXPECT_EQ(line_of(lines, "descriptor", pipe.write_end.get())["access"], "write");
+    const Json regular = line_of(lines, "descriptor", file.get());
+    EXPECT_EQ(regular["kind"], "file");
+    EXPECT_EQ(regular["path"], directory.file("data.txt"));
+    EXPECT_EQ(lines.back()["event"], "summary");
+    EXPECT_EQ(lines.back()["proc_only"], label);
+    EXPECT_EQ(lines.back()["inaccessible"], 0);
+
+    const Result text =
+        run_seltool({"inspect", "--format", "text", "--kind", "tcp", pid}, old_kernel);
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("/proc only: " + label + "\n"), std::string::npos) << text.out;
+    std::istringstream table(descriptor_table(text.out));
+    std::string header, row;
+    std::getline(table, header);
+    std::getline(table, row);
+    EXPECT_EQ(row.substr(header.find("EVENTS"), 2), "? ") << text.out;
+  }
+  // The process lost nothing: its data is still there to read.
+  char bytes[16];
+  EXPECT_EQ(::read(pipe.read_end.get(), bytes, sizeof bytes), 3);
 }
 
 // A process id that was just used and is free now.

@@ -46,6 +46,9 @@ struct SpawnOptions {
   std::vector<int> closed;                 // child descriptors closed before exec (0, 1, 2...)
   std::vector<int> ignored_signals;        // set to SIG_IGN in the child before exec
   std::optional<uid_t> user;  // run seltool as this user and group id (the test must be root)
+  // System calls that fail with ENOSYS in the child, as on a kernel without them: a seccomp
+  // filter installed before exec (Linux; x86-64 and aarch64, other ABIs' calls kill it).
+  std::vector<long> enosys_calls;
 };
 
 // Options that only set `env` in the child ("" value: unset).
