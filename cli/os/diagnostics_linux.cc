@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/os/diagnostics.h"
+#include "cli/os/kernel_sockets_linux.h"
 
 namespace seltool::cli {
 namespace {
@@ -20,35 +21,6 @@ std::optional<std::uint64_t> queue_size(int fd, unsigned long request) {
   int count = 0;
   if (::ioctl(fd, request, &count) == -1 || count < 0) return std::nullopt;
   return std::uint64_t(count);
-}
-
-const char* tcp_state_name(std::uint8_t state) {
-  switch (state) {
-    case TCP_ESTABLISHED:
-      return "ESTABLISHED";
-    case TCP_SYN_SENT:
-      return "SYN_SENT";
-    case TCP_SYN_RECV:
-      return "SYN_RECV";
-    case TCP_FIN_WAIT1:
-      return "FIN_WAIT1";
-    case TCP_FIN_WAIT2:
-      return "FIN_WAIT2";
-    case TCP_TIME_WAIT:
-      return "TIME_WAIT";
-    case TCP_CLOSE:
-      return "CLOSE";
-    case TCP_CLOSE_WAIT:
-      return "CLOSE_WAIT";
-    case TCP_LAST_ACK:
-      return "LAST_ACK";
-    case TCP_LISTEN:
-      return "LISTEN";
-    case TCP_CLOSING:
-      return "CLOSING";
-    default:
-      return "UNKNOWN";
-  }
 }
 
 // A TCP socket's state, and RTT or (listening) the accept queue and its limit.
