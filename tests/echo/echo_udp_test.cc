@@ -21,6 +21,8 @@ namespace seltool::testing {
 namespace {
 
 constexpr std::size_t kLargestIpv4Datagram = 65507;  // 65,535 - 20 (IP) - 8 (UDP)
+// IPv6's payload length counts the UDP header but not the 40-byte IPv6 header: 65,535 - 8.
+constexpr std::size_t kLargestIpv6Datagram = 65527;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -150,6 +152,38 @@ TEST_P(EchoUdp, DatagramsOfEverySizeComeBackWholeAndByteExact) {
   EXPECT_EQ(log.stopped["datagrams_dropped"], 0);
   EXPECT_EQ(log.stopped["bytes_out"], bytes);
   EXPECT_EQ(server->wait_exit(), 0);
+}
+
+// The same over IPv6 loopback, where a datagram can be 20 bytes longer than over IPv4.
+TEST_P(EchoUdp, LargestIpv6DatagramComesBackWholeOverLoopback) {
+  UniqueFd client(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_addr = in6addr_loopback;
+  if (!client ||
+      ::bind(client.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == -1) {
+    GTEST_SKIP() << "no IPv6 loopback here: " << std::strerror(errno);
+  }
+  SeltoolProcess server({"echo", "--udp", "--listen", "[::1]:0", "-s", GetParam()});
+  const auto listening = server.read_event(10s);
+  ASSERT_TRUE(listening) << server.rest_of_stderr(1s);
+  const std::string where = (*listening)["address"];
+  address.sin6_port = htons(std::uint16_t(std::stoi(where.substr(where.rfind(':') + 1))));
+  for (const std::size_t size : {std::size_t(1), kLargestIpv4Datagram, kLargestIpv6Datagram}) {
+    const std::string datagram = random_bytes(size, unsigned(size) + 7);
+    ASSERT_EQ(::sendto(client.get(), datagram.data(), size, 0,
+                       reinterpret_cast<sockaddr*>(&address), sizeof address),
+              ssize_t(size))
+        << std::strerror(errno);
+    const auto echo = receive(client.get());
+    ASSERT_TRUE(echo) << "no echo of " << size << " bytes";
+    ASSERT_EQ(echo->size(), size);
+    EXPECT_TRUE(*echo == datagram) << size << " bytes differ";
+  }
+  server.signal(SIGTERM);
+  const Log log = read_log_until_stopped(server);
+  EXPECT_EQ(log.stopped["datagrams_out"], 3);
+  EXPECT_EQ(server.wait_exit(), 0);
 }
 
 // Each peer address is a client of its own: its datagrams come back to it alone, and the log
