@@ -71,11 +71,14 @@ class EpollBackend final : public Backend {
         if (errno == EINTR) return;
         throw_os_error(errno, "epoll_wait");
       }
+      // Written in place: the buffer grows once per call, not once per event.
+      const std::size_t before = events.size();
+      events.resize(before + std::size_t(n));
+      RawEvent* out = events.data() + before;
       for (const epoll_event* event = kernel_events_.data(); event != kernel_events_.data() + n;
            ++event) {
-        const unsigned flags = event->events;
-        events.push_back(raw_event(event->data.u64, poll_like::fold(flags, EPOLLIN, EPOLLOUT),
-                                   poll_like::conditions(flags, EPOLLHUP, EPOLLERR, EPOLLPRI)));
+        const auto converted = Flags::convert(event->events);
+        *out++ = raw_event(event->data.u64, converted.events, converted.conditions);
       }
       if (std::size_t(n) < room || room == watched) return;
       room = std::min(watched, 2 * room);
@@ -114,6 +117,7 @@ class EpollBackend final : public Backend {
   }
 
   static constexpr std::size_t kFirstBatch = 64;
+  using Flags = poll_like::FlagTable<EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR, EPOLLPRI>;
 
   UniqueFd epoll_;
   std::vector<epoll_event> kernel_events_;

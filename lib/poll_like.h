@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <chrono>
 #include <climits>
 #include <optional>
@@ -26,16 +27,41 @@ inline int timeout_ms(std::optional<std::chrono::nanoseconds> timeout) {
 
 // Python's rule: any flag but the read flag means writable (so hangup and error wake
 // writers), any flag but the write flag means readable (so they wake readers too).
-inline Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
+constexpr Events fold(unsigned revents, unsigned read_flag, unsigned write_flag) {
   return ((revents & ~write_flag) != 0 ? EVENT_READ : 0) |
          ((revents & ~read_flag) != 0 ? EVENT_WRITE : 0);
 }
 
 // The conditions in returned flags, given the backend's flags for each.
-inline Conditions conditions(unsigned revents, unsigned hangup, unsigned error, unsigned priority) {
+constexpr Conditions conditions(unsigned revents, unsigned hangup, unsigned error,
+                                unsigned priority) {
   return ((revents & hangup) ? CONDITION_HANGUP : 0) | ((revents & error) ? CONDITION_ERROR : 0) |
          ((revents & priority) ? CONDITION_PRIORITY : 0);
 }
+
+// fold() and conditions() of one backend's flags, looked up in a table built at compile time:
+// one load per reported descriptor instead of their tests. The table covers every flag below
+// 64 (in, pri, out, err, hup and poll's nval on Linux); a report with a higher bit (which
+// none of them asks for) is folded by the functions themselves.
+template <unsigned Read, unsigned Write, unsigned Hangup, unsigned Error, unsigned Priority>
+struct FlagTable {
+  struct Converted {
+    Events events;
+    Conditions conditions;
+  };
+  static constexpr unsigned kSize = 64;
+  static constexpr std::array<Converted, kSize> kTable = [] {
+    std::array<Converted, kSize> table{};
+    for (unsigned flags = 0; flags < kSize; ++flags) {
+      table[flags] = {fold(flags, Read, Write), conditions(flags, Hangup, Error, Priority)};
+    }
+    return table;
+  }();
+  static Converted convert(unsigned revents) {
+    if (revents < kSize) return kTable[revents];
+    return {fold(revents, Read, Write), conditions(revents, Hangup, Error, Priority)};
+  }
+};
 
 // poll and /dev/poll accept closed descriptors (as Python does) and report them at select(),
 // but not a number this process cannot open (at or above RLIMIT_NOFILE): the tables indexed

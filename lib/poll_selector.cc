@@ -59,14 +59,15 @@ class PollBackend final : public Backend {
       if (errno == EINTR) return;
       throw_os_error(errno, "poll");
     }
-    int left = n;
-    for (auto entry = pollfds_.begin(); entry != pollfds_.end() && left > 0; ++entry) {
+    // Written in place: n entries have revents, so the buffer grows once.
+    const std::size_t before = events.size();
+    events.resize(before + std::size_t(n));
+    RawEvent* out = events.data() + before;
+    RawEvent* const end = out + n;
+    for (auto entry = pollfds_.begin(); out != end; ++entry) {
       if (entry->revents == 0) continue;
-      --left;
-      const unsigned revents = unsigned(entry->revents);
-      events.push_back(
-          raw_event(token::of_descriptor(entry->fd), poll_like::fold(revents, POLLIN, POLLOUT),
-                    poll_like::conditions(revents, POLLHUP, POLLERR | POLLNVAL, POLLPRI)));
+      const auto converted = Flags::convert(unsigned(entry->revents));
+      *out++ = raw_event(token::of_descriptor(entry->fd), converted.events, converted.conditions);
     }
   }
 
@@ -77,6 +78,7 @@ class PollBackend final : public Backend {
 
  private:
   static constexpr std::uint32_t kAbsent = UINT32_MAX;
+  using Flags = poll_like::FlagTable<POLLIN, POLLOUT, POLLHUP, POLLERR | POLLNVAL, POLLPRI>;
 
   static short flags(Events events) { return short(poll_like::flags_for(events, POLLIN, POLLOUT)); }
 

@@ -119,6 +119,7 @@ const SelectorKey& Selector::register_file(FileObject fileobj, Events events, st
   Slot& slot = slots_[fd];
   slot.key = std::move(key);
   ++registered_;
+  ++mutations_;
   return *slot.key;
 }
 
@@ -144,6 +145,7 @@ SelectorKey Selector::unregister(FileObject fileobj) {
   // The next registration of this descriptor gets another token (never a reserved one).
   slot.generation = token::next_generation(slot.generation);
   --registered_;
+  ++mutations_;
   return removed;
 }
 
@@ -162,6 +164,7 @@ const SelectorKey& Selector::modify(FileObject fileobj, Events events, std::any 
   }
   if (in_use) retired_data_.push_back(std::move(key.data));  // may be the running callback
   key.data = std::move(data);
+  ++mutations_;
   return key;
 }
 
@@ -219,6 +222,7 @@ void Selector::wakeup() noexcept {
 void Selector::close() noexcept {
   if (closed_) return;
   closed_ = true;
+  ++mutations_;
   wakeups_running_.fetch_or(kClosing);
   while (wakeups_running_.load() != kClosing) std::this_thread::yield();  // one system call
   waker_->close();
@@ -241,11 +245,15 @@ inline bool Selector::interpret(std::size_t first) {
   bool all_current = true;
   detail::ReadyEntry* const result = ready_.data();
   const std::size_t count = ready_.size();
+  // Read once: the stores below are of ints, which the compiler could not tell apart.
+  Slot* const table = slots_.data();
+  const std::size_t table_size = slots_.size();
+  const bool merge = merge_reports_;
   std::size_t kept = first;
   for (std::size_t i = first; i < count; ++i) {
-    const detail::ReadyEntry& event = result[i];
-    Slot* slot = find(event.fd);
-    if (!slot) {
+    const detail::ReadyEntry event = result[i];  // a copy: result[kept] may be the same
+    const std::size_t fd = std::size_t(unsigned(event.fd));
+    if (fd >= table_size || !table[fd].key) {
       // The wakeup channel's descriptor is never a caller's (its token's, -1 for an event of
       // the kernel object): recognised here, and only here.
       if (event.fd == wakeup_fd_) {
@@ -255,18 +263,23 @@ inline bool Selector::interpret(std::size_t first) {
       }
       continue;
     }
-    if (event.generation != slot->generation && event.generation != token::kAnyGeneration) {
+    Slot& slot = table[fd];
+    if (event.generation != slot.generation && event.generation != token::kAnyGeneration) {
       all_current = false;  // of an earlier registration of this descriptor
       continue;
     }
-    if (merge_reports_ && slot->ready_index < kept && result[slot->ready_index].fd == event.fd) {
-      result[slot->ready_index].events |= event.events;
-      result[slot->ready_index].conditions |= event.conditions;
+    // Nothing the key asks for (a one-shot report may predate a modify()): dropped here, as
+    // the result's iterator relies on every entry having some until a callback changes the
+    // table. The events stay as reported: the iterator masks them by the key's events then.
+    if ((event.events & slot.key->events) == 0) continue;
+    if (merge && slot.ready_index < kept && result[slot.ready_index].fd == event.fd) {
+      result[slot.ready_index].events |= event.events;
+      result[slot.ready_index].conditions |= event.conditions;
       continue;
     }
-    if (kept != i) result[kept] = event;  // in place while nothing was dropped or merged
-    result[kept].generation = slot->generation;
-    slot->ready_index = std::uint32_t(kept++);
+    // In place (the same entry while nothing was dropped or merged).
+    result[kept] = {event.fd, slot.generation, event.events, event.conditions};
+    slot.ready_index = std::uint32_t(kept++);
   }
   ready_.resize(kept);
   return all_current;
@@ -290,7 +303,7 @@ ReadyList Selector::poll_now() {
   may_block_ = false;
   backend_->wait(std::chrono::nanoseconds(0), watched(), ready_);
   if (!interpret(0) && backend_->reset_after_stale_events()) add_all_again();
-  return ReadyList(&slots_, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size(), &mutations_);
 }
 
 // What every select() does first: the previous result and what it kept alive go.
@@ -335,7 +348,7 @@ ReadyList Selector::select_until(std::optional<std::chrono::nanoseconds> timeout
       remaining = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - now);
     }
   }
-  return ReadyList(&slots_, ready_.data(), ready_.size());
+  return ReadyList(&slots_, ready_.data(), ready_.size(), &mutations_);
 }
 
 void Selector::note_wakeup() noexcept {

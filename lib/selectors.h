@@ -265,13 +265,24 @@ class ReadyList {
    private:
     friend class ReadyList;
     using Entry = detail::ReadyEntry;
-    iterator(const std::vector<detail::Slot>* slots, const Entry* at, const Entry* end)
-        : slots_(slots), at_(at), end_(end) {
+    iterator(const ReadyList& list, const Entry* at)
+        : slots_(list.slots_),
+          at_(at),
+          end_(list.entries_ + list.count_),
+          mutations_(list.mutations_),
+          mutations_at_select_(list.mutations_at_select_) {
       skip_stale();
     }
     // An entry is current when its descriptor is still registered under the same generation
     // and the key still asks for one of its events (a callback may have changed that).
+    // select() has checked every entry against the table, so while the table has not changed
+    // since (its mutation counter, one load) the entry's key is taken without the check.
     void skip_stale() {
+      if (at_ == end_) return;
+      if (*mutations_ == mutations_at_select_) {
+        key_ = (*slots_)[std::size_t(at_->fd)].key.get();
+        return;
+      }
       for (; at_ != end_; ++at_) {
         const detail::Slot* slot = detail::find_slot(*slots_, at_->fd);
         if (slot && slot->generation == at_->generation && (at_->events & slot->key->events)) {
@@ -284,11 +295,13 @@ class ReadyList {
     const std::vector<detail::Slot>* slots_;  // the selector's table
     const Entry* at_;
     const Entry* end_;
-    const SelectorKey* key_ = nullptr;  // the key of *at_, found by skip_stale()
+    const std::uint64_t* mutations_;     // the table's mutation counter now
+    std::uint64_t mutations_at_select_;  // and when select() returned
+    const SelectorKey* key_ = nullptr;   // the key of *at_, found by skip_stale()
   };
 
-  iterator begin() const { return {slots_, entries_, entries_ + count_}; }
-  iterator end() const { return {slots_, entries_ + count_, entries_ + count_}; }
+  iterator begin() const { return {*this, entries_}; }
+  iterator end() const { return {*this, entries_ + count_}; }
   // Number of entries still valid (linear in the number returned).
   std::size_t size() const;
   bool empty() const { return begin() == end(); }
@@ -297,12 +310,18 @@ class ReadyList {
  private:
   friend class Selector;
   ReadyList(const std::vector<detail::Slot>* slots, const detail::ReadyEntry* entries,
-            std::size_t count)
-      : slots_(slots), entries_(entries), count_(count) {}
+            std::size_t count, const std::uint64_t* mutations)
+      : slots_(slots),
+        entries_(entries),
+        count_(count),
+        mutations_(mutations),
+        mutations_at_select_(*mutations) {}
 
   const std::vector<detail::Slot>* slots_;
   const detail::ReadyEntry* entries_;
   std::size_t count_;
+  const std::uint64_t* mutations_;
+  std::uint64_t mutations_at_select_;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -522,6 +541,9 @@ class Selector final {
   void forget_always_ready(int fd) noexcept;
 
   std::vector<Slot> slots_;  // indexed by descriptor: O(1) lookups
+  // Advanced by every change of the table or a key (register, unregister, modify, close): a
+  // result's iterator checks its entries against the table only once this has moved.
+  std::uint64_t mutations_ = 0;
   std::size_t registered_ = 0;
   // Keys accepted by accept_always_ready_files() that the kernel does not watch.
   std::vector<int> always_ready_fds_;

@@ -34,6 +34,12 @@ struct has_native_handle<T, std::void_t<decltype(int(std::declval<const T&>().na
 // One entry of a select() result. A backend's wait appends these (lib/backend.h calls them
 // RawEvent and builds them from a token); the core turns them into the result in place.
 struct ReadyEntry {
+  // Left uninitialised (not zeroed) when the buffer grows: a backend's wait resizes it and
+  // then writes every new entry.
+  ReadyEntry() noexcept {}  // NOLINT: not = default, which would zero on value-initialisation
+  ReadyEntry(int fd, std::uint32_t generation, unsigned events, unsigned conditions) noexcept
+      : fd(fd), generation(generation), events(events), conditions(conditions) {}
+
   int fd;
   std::uint32_t generation;  // of the registration that was reported
   unsigned events;           // Events

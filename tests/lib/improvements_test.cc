@@ -363,6 +363,12 @@ TEST_P(ImprovementsTest, EntryWhoseEventsWereModifiedAwayIsSkipped) {
   EXPECT_EQ(seen.size(), 1u);
 }
 
+TEST_P(ImprovementsTest, EntriesAfterACallbackClosedTheSelectorAreSkipped) {
+  // close() forgets every key: the other key's entry must not be handed out.
+  const auto seen = iterate_changing_other(*selector, true, [&](int) { selector->close(); });
+  EXPECT_EQ(seen.size(), 1u);
+}
+
 // A callback stored as a key's data, called from the select() loop as the header's example
 // does, that ends its own registration (`change`). Returns whether the callback's captures
 // were still alive when it went on after `change`, and checks the key it was called through
