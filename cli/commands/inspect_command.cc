@@ -110,7 +110,7 @@ void write_table(const Process& process, const std::vector<Json>& rows, const Js
           std::to_string(summary["listed"].get<long>()) + " listed, " +
           std::to_string(summary["inaccessible"].get<long>()) + " not accessible\n";
   if (summary.contains("proc_only")) {
-    text += "/proc only: " + summary["proc_only"].get<std::string>() + "\n";
+    text += "from /proc only: " + summary["proc_only"].get<std::string>() + "\n";
   }
   write_stdout(text + threads_and_verdict);
 }
@@ -220,7 +220,7 @@ int run_inspect(const InspectOptions& options) {
                      " descriptor(s) not accessible: " + why_inaccessible);
     return kExitFailed;
   }
-  if (!process->proc_only().empty()) print_diagnostic("/proc only: " + process->proc_only());
+  if (!process->proc_only().empty()) print_diagnostic("from /proc only: " + process->proc_only());
   return kExitOk;
 }
 

@@ -440,7 +440,7 @@ TEST(Inspect, WithoutPidfdGetfdShowsWhatProcShowsLabelled) {
     old_kernel.enosys_calls = missing;
     const Result run = run_seltool({"inspect", pid}, old_kernel);
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    EXPECT_EQ(run.err, "seltool: /proc only: " + label + "\n");
+    EXPECT_EQ(run.err, "seltool: from /proc only: " + label + "\n");
     const std::vector<Json> lines = parse_lines(run.out);
 
     const Json listening = line_of(lines, "descriptor", listener.get());
@@ -474,7 +474,7 @@ TEST(Inspect, WithoutPidfdGetfdShowsWhatProcShowsLabelled) {
     const Result text =
         run_seltool({"inspect", "--format", "text", "--kind", "tcp", pid}, old_kernel);
     ASSERT_EQ(text.exit_code, 0) << text.err;
-    EXPECT_NE(text.out.find("/proc only: " + label + "\n"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("from /proc only: " + label + "\n"), std::string::npos) << text.out;
     std::istringstream table(descriptor_table(text.out));
     std::string header, row;
     std::getline(table, header);
