@@ -1,7 +1,6 @@
-// Writes to a socket where nothing else keeps SIGPIPE away (a client library that does not,
-// as hiredis: libcurl and libpq do; sendmsg() where MSG_NOSIGNAL is missing,
-// socket_ops_generic.cc): a write to a socket whose peer is gone must fail with EPIPE, not
-// end seltool, whose own SIGPIPE is for stdout (cli/output/json_lines.h). POSIX only.
+// Writes of a client library that does not keep SIGPIPE away itself (hiredis: libcurl and libpq
+// do): a write to a socket its server has closed must fail with EPIPE, not end seltool, whose
+// own SIGPIPE is for stdout (cli/output/json_lines.h). POSIX only (cli/os/BUILD).
 #pragma once
 
 #include <functional>

@@ -7,10 +7,11 @@
 // one: only `echo --workers` opens descriptors in several threads, and it never execs.
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cli/os/sigpipe.h"
 #include "cli/os/socket_ops_posix.h"
 #include "lib/unique_fd.h"
 
@@ -36,15 +37,25 @@ int nonblocking_cloexec(int fd) {
 }
 
 // sendmsg() with SIGPIPE blocked in this thread (SO_NOSIGPIPE and MSG_NOSIGNAL are not
-// everywhere; this is): a peer that is gone gives EPIPE, never a signal.
+// everywhere; this is). When it fails with EPIPE, the SIGPIPE it raised is taken off the
+// pending set before the old mask returns, so it is never delivered; any other SIGPIPE (one
+// sent by kill() meanwhile) stays pending and is delivered as usual.
 std::ptrdiff_t send_without_sigpipe(int fd, const ConstBuffer* buffers, std::size_t count,
                                     int flags) {
-  std::ptrdiff_t sent = -1;
-  int saved_errno = 0;
-  without_sigpipe([&] {
-    sent = send_message(fd, buffers, count, flags);
-    saved_errno = errno;
-  });
+  sigset_t sigpipe, previous, pending;
+  sigemptyset(&sigpipe);
+  sigaddset(&sigpipe, SIGPIPE);
+  sigpending(&pending);
+  const bool was_pending = sigismember(&pending, SIGPIPE) == 1;
+  pthread_sigmask(SIG_BLOCK, &sigpipe, &previous);
+  const std::ptrdiff_t sent = send_message(fd, buffers, count, flags);
+  const int saved_errno = errno;
+  sigpending(&pending);
+  if (sent == -1 && saved_errno == EPIPE && !was_pending && sigismember(&pending, SIGPIPE) == 1) {
+    int taken;
+    sigwait(&sigpipe, &taken);  // pending, so it returns at once
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   errno = saved_errno;
   return sent;
 }
